@@ -1,0 +1,164 @@
+"""Run a Pulumi program under the SDK's mock runtime and record every registration.
+
+The recording keeps what the engine itself would receive: the type, name, parent, provider
+reference, dependencies, resource options and the input properties exactly as serialized by
+the SDK (camelCase names, secrets wrapped in the secret signature). No Pulumi CLI, credentials
+or network are involved.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import runpy
+from collections.abc import Callable, Mapping, Set
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime.config as runtime_config
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import mocks
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass
+class RecordedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    properties: struct_pb2.Struct
+    dependencies: list[str]
+    provider: str
+    protect: bool
+    delete_before_replace: bool = False
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """Input properties as the engine receives them (camelCase, secrets still wrapped)."""
+        return json_format.MessageToDict(self.properties)
+
+    @property
+    def provider_urn(self) -> str:
+        # A provider reference is "<urn>::<id>".
+        return self.provider.rpartition("::")[0] if self.provider else ""
+
+
+class _EchoMocks(pulumi.runtime.Mocks):
+    """Every resource's outputs are its inputs; its id is derived from its name."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class RecordingMonitor(mocks.MockMonitor):  # type: ignore[misc]
+    """The SDK's mock resource monitor, keeping a copy of every RegisterResource request."""
+
+    def __init__(self) -> None:
+        super().__init__(_EchoMocks())
+        self.recorded: list[RecordedResource] = []
+
+    def RegisterResource(self, request: resource_pb2.RegisterResourceRequest) -> Any:  # noqa: N802
+        response = super().RegisterResource(request)
+        self.recorded.append(
+            RecordedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                properties=request.object,
+                dependencies=list(request.dependencies),
+                provider=request.provider,
+                protect=bool(request.protect),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                property_dependencies={
+                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
+            )
+        )
+        return response
+
+
+@dataclass
+class ProgramRun:
+    resources: list[RecordedResource]
+    error: BaseException | None
+
+
+def run_program(
+    program: Path | Callable[[], None],
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: Set[str] = frozenset(),
+    preview: bool = True,
+) -> ProgramRun:
+    """Run ``program`` (a ``__main__.py`` path or a callable) under mocks; never raises for it.
+
+    Each run happens in a fresh context, so runs in one process do not share a root stack,
+    config or settings.
+    """
+    return contextvars.Context().run(
+        _run, program, project, stack, dict(config), set(secret_keys), preview
+    )
+
+
+def _run(
+    program: Path | Callable[[], None],
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: set[str],
+    preview: bool,
+) -> ProgramRun:
+    monitor = RecordingMonitor()
+    runtime_config.set_all_config(config, sorted(secret_keys))
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor
+    )
+    body: Callable[[], None]
+    if callable(program):
+        body = program
+    else:
+        path = program
+
+        def body() -> None:
+            runpy.run_path(str(path), run_name="__main__")
+
+    error: BaseException | None = None
+    try:
+        _sync_await(run_pulumi_func(body))
+    except Exception as exc:  # noqa: BLE001 reported to the caller with what was recorded
+        error = exc
+    return ProgramRun(resources=monitor.recorded, error=error)
+
+
+def public_view(value: Any) -> Any:
+    """Inputs for people and JSON: secrets become ``[secret]``, unknowns ``[unknown]``."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG_KEY) == SECRET_SIG:
+            return "[secret]"
+        return {key: public_view(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [public_view(item) for item in value]
+    if value == UNKNOWN:
+        return "[unknown]"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf numbers are doubles; ids and sizes read better as ints
+    return value

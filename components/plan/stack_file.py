@@ -1,0 +1,76 @@
+"""Read ``Pulumi.<stack>.yaml`` the way the Pulumi CLI hands config to a program."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.spec import SECRET_PLACEHOLDER
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    values: dict[str, str]
+    secret_keys: frozenset[str]
+
+
+class StackFileError(Exception):
+    """The stack file is missing or not a Pulumi stack settings file."""
+
+
+def read_project_name(project_dir: Path) -> str:
+    document = _load(project_dir / "Pulumi.yaml")
+    name = document.get("name")
+    if not isinstance(name, str) or not name:
+        raise StackFileError(f"{project_dir / 'Pulumi.yaml'}: `name` is required")
+    return name
+
+
+def read_stack_config(path: Path) -> StackConfig:
+    """Config values as strings (objects as JSON); ``secure:`` values become secret placeholders.
+
+    Encrypted values cannot be decrypted offline, and the plan never needs their content.
+    """
+    document = _load(path)
+    config = document.get("config") or {}
+    if not isinstance(config, dict):
+        raise StackFileError(f"{path}: `config` must be a mapping of key to value")
+    values: dict[str, str] = {}
+    secrets: set[str] = set()
+    for key, raw in config.items():
+        full_key = str(key)
+        value, secret = _unwrap(raw)
+        if secret:
+            secrets.add(full_key)
+        values[full_key] = value if isinstance(value, str) else json.dumps(value)
+    return StackConfig(values=values, secret_keys=frozenset(secrets))
+
+
+def _unwrap(raw: Any) -> tuple[Any, bool]:
+    if isinstance(raw, dict) and set(raw) == {"secure"}:
+        return SECRET_PLACEHOLDER, True
+    if isinstance(raw, dict):
+        items = {k: _unwrap(v) for k, v in raw.items()}
+        return {k: v for k, (v, _) in items.items()}, any(s for _, s in items.values())
+    if isinstance(raw, list):
+        pairs = [_unwrap(v) for v in raw]
+        return [v for v, _ in pairs], any(s for _, s in pairs)
+    return raw, False
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise StackFileError(f"{path}: no such stack file") from None
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path}: not valid YAML: {error}") from None
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise StackFileError(f"{path}: expected a mapping at the top level")
+    return document

@@ -1,0 +1,16 @@
+"""The selfhosted-platform CrossGuard policy pack: `pulumi preview --policy-pack policies`."""
+
+from pulumi_policy import PolicyPack
+
+from docker_container_no_public_database_port import docker_container_no_public_database_port
+from nat_forward_no_database_port import nat_forward_no_database_port
+from uplink_single_mac import uplink_single_mac
+
+PolicyPack(
+    name="selfhosted-platform",
+    policies=[
+        docker_container_no_public_database_port,
+        nat_forward_no_database_port,
+        uplink_single_mac,
+    ],
+)

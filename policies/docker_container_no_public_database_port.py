@@ -1,0 +1,68 @@
+"""docker-container-no-public-database-port: no database port published on a public address.
+
+A port counts as public when its ``ip`` is missing, ``0.0.0.0``, ``::`` or a public address:
+Docker then binds every interface and, through its own iptables rules, bypasses host
+firewalls. Bindings to loopback or private addresses are allowed. Both the container port
+(``internal``) and the host port (``external``) are checked. Unknown values are deferred: the
+SDK reports the policy as not run (advisory) during preview; ``pulumi up`` checks the resolved
+values before the container is created.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from catalog import DATABASE_PORTS
+
+CONTAINER_TYPE = "docker:index/container:Container"
+
+
+def is_public_bind(ip: Any) -> bool:
+    if ip in (None, "", "0.0.0.0", "::"):
+        return True
+    try:
+        address = ipaddress.ip_address(str(ip))
+    except ValueError:
+        return True  # not an address we can prove private
+    return not (address.is_loopback or address.is_private or address.is_link_local)
+
+
+def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != CONTAINER_TYPE:
+        return
+    for port in args.props.get("ports") or []:
+        internal, external = port.get("internal"), port.get("external")
+        ip = port.get("ip")
+        if not is_public_bind(ip):
+            continue
+        for candidate in (internal, external):
+            if candidate in DATABASE_PORTS:
+                bind = ip or "all addresses"
+                report_violation(
+                    f"Port {internal} ({DATABASE_PORTS[candidate]}) is published as "
+                    f"{external or internal} on {bind}.",
+                    None,
+                )
+                break
+
+
+docker_container_no_public_database_port = ResourceValidationPolicy(
+    name="docker-container-no-public-database-port",
+    description="Docker containers never publish a database port on a public address.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Drop the published port and reach the database over a Docker network, or bind it "
+        "to 127.0.0.1 or a private address with `ip`."
+    ),
+    validate=_validate,
+)

@@ -1,0 +1,112 @@
+"""uplink-single-mac: the uplink shows one MAC address, the host's own.
+
+Providers such as Hetzner lock a server whose uplink port shows more than one MAC. A guest
+interface on a bridge with physical ports puts its own MAC on the wire; guests belong on a
+bridge without ports, routed and masqueraded by the host.
+
+Checked across the whole stack: a bridge is an uplink when it has physical ``ports`` or is
+named in the policy config ``uplinkBridges`` (default ``["vmbr0"]``, the Proxmox install's
+uplink, which programs rarely declare). A guest interface on an uplink is a violation unless
+its MAC is in ``allowedMacs`` (for example a MAC the provider assigned to an additional IP).
+A bridge with a private address (a NAT bridge) must have no physical ports. Unknown bridge
+names or MACs are deferred: the SDK reports the policy as not run (advisory) during preview;
+``pulumi up`` checks the resolved values.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+BRIDGE_TYPES = (
+    "proxmoxve:network/linux/bridge:Bridge",
+    "proxmoxve:network/linux/bridgeLegacy:BridgeLegacy",
+)
+# Guest types and the property listing their network interfaces.
+GUEST_INTERFACES = {
+    "proxmoxve:index/containerLegacy:ContainerLegacy": "networkInterfaces",
+    "proxmoxve:index/vmLegacy:VmLegacy": "networkDevices",
+    "proxmoxve:index/vm:Vm": "networkDevices",
+}
+DEFAULT_UPLINK_BRIDGES = ["vmbr0"]
+
+
+def _is_private_interface(address: Any) -> bool:
+    try:
+        return ipaddress.ip_interface(str(address)).network.is_private
+    except ValueError:
+        return False
+
+
+def _interfaces(props: Mapping[str, Any], key: str) -> Iterator[Mapping[str, Any]]:
+    value = props.get(key) or []
+    if isinstance(value, Mapping):  # the newer Vm resource keys devices by name
+        value = list(value.values())
+    yield from value
+
+
+def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    config = args.get_config() or {}
+    uplinks = set(config.get("uplinkBridges", DEFAULT_UPLINK_BRIDGES))
+    allowed = {str(mac).lower() for mac in config.get("allowedMacs", [])}
+    for resource in args.resources:
+        if resource.resource_type not in BRIDGE_TYPES:
+            continue
+        name, ports = resource.props.get("name"), resource.props.get("ports") or []
+        if ports:
+            uplinks.add(name)
+            if _is_private_interface(resource.props.get("address")):
+                report_violation(
+                    f"Bridge {name} routes the private network {resource.props.get('address')} "
+                    f"but has physical ports {', '.join(ports)}; a NAT bridge has none.",
+                    resource.urn,
+                )
+    for resource in args.resources:
+        key = GUEST_INTERFACES.get(resource.resource_type)
+        if key is None:
+            continue
+        for interface in _interfaces(resource.props, key):
+            bridge = interface.get("bridge")
+            if bridge not in uplinks:
+                continue
+            mac = interface.get("macAddress")
+            if mac is not None and str(mac).lower() in allowed:
+                continue
+            shown = mac or "a generated MAC"
+            report_violation(
+                f"{resource.name} puts {shown} on the uplink bridge {bridge}; attach it to "
+                "a NAT bridge without physical ports.",
+                resource.urn,
+            )
+
+
+uplink_single_mac = StackValidationPolicy(
+    name="uplink-single-mac",
+    description=(
+        "Each uplink shows a single MAC address: no guest interface on a bridge with physical "
+        "ports unless its MAC is allowed."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Attach guests to a bridge without physical ports (for example vmbr1, 10.0.0.1/24) "
+        "and give them internet access with masquerade and port forwards on the host."
+    ),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "uplinkBridges": {"type": "array", "items": {"type": "string"}},
+            "allowedMacs": {"type": "array", "items": {"type": "string"}},
+        }
+    ),
+    validate=_validate,
+)
