@@ -10,8 +10,10 @@ import json
 import sys
 from pathlib import Path
 
+from components.derive import nat_plan
 from components.plan import StackFileError, plan_stack, read_stack_config
 from components.plan.report import render_report
+from components.render import host_files
 from components.spec import SpecError, parse_platform
 from components.spec.errors import CONFIG_NAMESPACE
 
@@ -56,10 +58,6 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    # Imported here: `plan` needs none of the renderers, `render` none of Pulumi.
-    from components.derive import nat_plan
-    from components.render import host_files
-
     config = read_stack_config(args.config or args.project / f"Pulumi.{args.stack}.yaml")
     prefix = f"{CONFIG_NAMESPACE}:"
     spec = parse_platform(

@@ -36,23 +36,36 @@ def is_public_bind(ip: Any) -> bool:
     return not (address.is_loopback or address.is_private or address.is_link_local)
 
 
+def _port(value: Any) -> Any:
+    """A port number as sent on the wire (protobuf numbers are floats) shown as an int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != CONTAINER_TYPE:
         return
     for port in args.props.get("ports") or []:
-        internal, external = port.get("internal"), port.get("external")
+        internal, external = _port(port.get("internal")), _port(port.get("external"))
+        if internal not in DATABASE_PORTS and external not in DATABASE_PORTS:
+            continue  # read `ip` only when it matters: an unknown ip on port 80 defers nothing
         ip = port.get("ip")
         if not is_public_bind(ip):
             continue
-        for candidate in (internal, external):
-            if candidate in DATABASE_PORTS:
-                bind = ip or "all addresses"
-                report_violation(
-                    f"Port {internal} ({DATABASE_PORTS[candidate]}) is published as "
-                    f"{external or internal} on {bind}.",
-                    None,
-                )
-                break
+        bind = ip or "all addresses"
+        if internal in DATABASE_PORTS:
+            report_violation(
+                f"Port {internal} ({DATABASE_PORTS[internal]}) is published as "
+                f"{external or internal} on {bind}.",
+                None,
+            )
+        else:
+            report_violation(
+                f"Host port {external} ({DATABASE_PORTS[external]}) is published on {bind} "
+                f"for container port {internal}.",
+                None,
+            )
 
 
 docker_container_no_public_database_port = ResourceValidationPolicy(

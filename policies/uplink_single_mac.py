@@ -6,8 +6,9 @@ bridge without ports, routed and masqueraded by the host.
 
 Checked across the whole stack: a bridge is an uplink when it has physical ``ports`` or is
 named in the policy config ``uplinkBridges`` (default ``["vmbr0"]``, the Proxmox install's
-uplink, which programs rarely declare). A guest interface on an uplink is a violation unless
-its MAC is in ``allowedMacs`` (for example a MAC the provider assigned to an additional IP).
+uplink, which programs rarely declare). An interface that names no bridge is on the provider's
+default, ``vmbr0``. A guest interface on an uplink is a violation unless its MAC is in
+``allowedMacs`` (for example a MAC the provider assigned to an additional IP).
 A bridge with a private address (a NAT bridge) must have no physical ports. Unknown bridge
 names or MACs are deferred: the SDK reports the policy as not run (advisory) during preview;
 ``pulumi up`` checks the resolved values.
@@ -39,6 +40,8 @@ GUEST_INTERFACES = {
     "proxmoxve:index/vm:Vm": "networkDevices",
 }
 DEFAULT_UPLINK_BRIDGES = ["vmbr0"]
+# The bridge the provider attaches an interface to when it names none.
+PROVIDER_DEFAULT_BRIDGE = "vmbr0"
 
 
 def _is_private_interface(address: Any) -> bool:
@@ -76,7 +79,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
         if key is None:
             continue
         for interface in _interfaces(resource.props, key):
-            bridge = interface.get("bridge")
+            bridge = interface.get("bridge") or PROVIDER_DEFAULT_BRIDGE
             if bridge not in uplinks:
                 continue
             mac = interface.get("macAddress")

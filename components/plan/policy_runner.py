@@ -25,7 +25,8 @@ from .recording import RecordedResource
 _LEVELS = {
     analyzer_pb2.ADVISORY: "advisory",
     analyzer_pb2.MANDATORY: "mandatory",
-    analyzer_pb2.REMEDIATE: "mandatory",  # a violation left after remediation blocks, as in the engine
+    # A violation left after remediation blocks the update, as in the engine.
+    analyzer_pb2.REMEDIATE: "mandatory",
     analyzer_pb2.DISABLED: "disabled",
 }
 _LEVEL_VALUES = {
@@ -50,7 +51,12 @@ class Violation:
     message: str
 
     def as_json(self) -> dict[str, str]:
-        return {"policy": self.policy, "level": self.level, "urn": self.urn, "message": self.message}
+        return {
+            "policy": self.policy,
+            "level": self.level,
+            "urn": self.urn,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,8 @@ class PolicyPackProcess:
         return self._process.stderr.read().decode(errors="replace")[-2000:]
 
     def info(self) -> analyzer_pb2.AnalyzerInfo:
-        return self._stub.GetAnalyzerInfo(empty_pb2.Empty())
+        info: analyzer_pb2.AnalyzerInfo = self._stub.GetAnalyzerInfo(empty_pb2.Empty())
+        return info
 
     def policies(self) -> list[PolicyDescription]:
         return [
@@ -125,7 +132,7 @@ class PolicyPackProcess:
                 description=p.description,
                 level=_LEVELS.get(p.enforcementLevel, "advisory"),
                 severity=_SEVERITIES.get(p.severity, "unspecified"),
-                remediation=p.remediationSteps,
+                remediation=p.remediation_steps,
             )
             for p in self.info().policies
         ]

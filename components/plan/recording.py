@@ -57,14 +57,18 @@ class RecordedResource:
 class _EchoMocks(pulumi.runtime.Mocks):
     """Every resource's outputs are its inputs; its id is derived from its name."""
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         return f"{args.name}-id", dict(args.inputs)
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         return {}, None
 
 
-class RecordingMonitor(mocks.MockMonitor):  # type: ignore[misc]
+class RecordingMonitor(mocks.MockMonitor):
     """The SDK's mock resource monitor, keeping a copy of every RegisterResource request."""
 
     def __init__(self) -> None:
@@ -72,7 +76,8 @@ class RecordingMonitor(mocks.MockMonitor):  # type: ignore[misc]
         self.recorded: list[RecordedResource] = []
 
     def RegisterResource(self, request: resource_pb2.RegisterResourceRequest) -> Any:  # noqa: N802
-        response = super().RegisterResource(request)
+        # The SDK's mock monitor is untyped; its response carries the URN it allocated.
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         self.recorded.append(
             RecordedResource(
                 urn=response.urn,
@@ -118,7 +123,7 @@ def run_program(
     )
 
 
-def _run(
+def _run(  # noqa: PLR0917 - positional so Context.run can pass them
     program: Path | Callable[[], None],
     project: str,
     stack: str,
@@ -144,7 +149,7 @@ def _run(
     error: BaseException | None = None
     try:
         _sync_await(run_pulumi_func(body))
-    except Exception as exc:  # noqa: BLE001 reported to the caller with what was recorded
+    except Exception as exc:  # reported to the caller along with what was recorded
         error = exc
     return ProgramRun(resources=monitor.recorded, error=error)
 

@@ -40,7 +40,7 @@ def render_report(result: PlanResult) -> str:
     if not result.violations:
         lines.append("Policies: no violations")
     else:
-        counts = defaultdict(int)
+        counts: dict[str, int] = defaultdict(int)
         for violation in result.violations:
             counts[violation.level] += 1
         summary = ", ".join(f"{n} {level}" for level, n in sorted(counts.items()))

@@ -45,7 +45,7 @@ def parse_platform(values: Mapping[str, str], secret_keys: Set[str] = frozenset(
 
 
 def _secret_problems(values: Mapping[str, str], secret_keys: Set[str]) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     for key, what in SECRET_KEYS.items():
         if key not in values:
             problems.append(
@@ -74,7 +74,7 @@ def _decode(text: str) -> Any:
 
 
 def _problems_from(error: ValidationError, secret_keys: Set[str]) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     for detail in error.errors():
         cause = detail.get("ctx", {}).get("error")
         if isinstance(cause, SpecProblem):
@@ -108,7 +108,7 @@ def _describe(detail: ErrorDetails, shown: str) -> str:
         allowed = ", ".join(_allowed_keys(loc[:-1]))
         return f"is not a known key; allowed keys: {allowed}"
     if kind in ("ip_v4_address", "ip_any_address"):
-        return f"{shown} is not a valid IPv4 address"
+        return f"{shown} is not a valid IPv4 address; write one without a prefix, such as 10.0.0.2"
     if kind in ("ip_v4_interface", "ip_any_interface"):
         return f"{shown} is not a valid IPv4 address with prefix, such as 10.0.0.1/24"
     if kind in ("ip_v4_network", "ip_any_network"):

@@ -12,7 +12,16 @@ from collections import defaultdict
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from .errors import Problem, SpecProblem
 from .ports import PortRange
@@ -51,8 +60,16 @@ def _interface_name(value: str) -> str:
     return value
 
 
+def _with_prefix(value: object) -> object:
+    # IPv4Interface reads a bare address as a /32, which leaves the guests no subnet at all.
+    if isinstance(value, IPv4Interface) or (isinstance(value, str) and "/" in value):
+        return value
+    raise PydanticCustomError("ip_v4_interface", "needs a prefix length")
+
+
 Hostname = Annotated[str, AfterValidator(_hostname)]
 InterfaceName = Annotated[str, AfterValidator(_interface_name)]
+PrefixedInterface = Annotated[IPv4Interface, BeforeValidator(_with_prefix)]
 
 
 class _Strict(BaseModel):
@@ -127,7 +144,7 @@ class NatBridgeSpec(_Strict):
     name: InterfaceName = Field(
         default="vmbr1", description="Name of the private Linux bridge (no physical ports)."
     )
-    address: IPv4Interface = Field(
+    address: PrefixedInterface = Field(
         description="Bridge address with prefix, e.g. 10.0.0.1/24: the guests' gateway and subnet."
     )
 
@@ -207,7 +224,7 @@ def _check_service_names(spec: PlatformSpec) -> list[Problem]:
     return [
         Problem(
             ("services", name),
-            f"{name!r} is not a valid service name: lower-case letter first, then lower-case "
+            f"{name} is not a valid service name: lower-case letter first, then lower-case "
             "letters, digits or hyphens, at most 31 characters",
         )
         for name in spec.services
@@ -218,18 +235,18 @@ def _check_service_names(spec: PlatformSpec) -> list[Problem]:
 def _check_nat_bridge(spec: PlatformSpec) -> list[Problem]:
     bridge = spec.natBridge
     problems: list[Problem] = []
-    if bridge.gateway in (bridge.subnet.network_address, bridge.subnet.broadcast_address):
-        problems.append(
-            Problem(
-                ("natBridge", "address"),
-                f"{bridge.address} uses the network or broadcast address of {bridge.subnet}; "
-                "use a host address such as "
-                f"{bridge.subnet.network_address + 1}/{bridge.subnet.prefixlen}",
-            )
-        )
     if bridge.subnet.prefixlen > 30:
         problems.append(
             Problem(("natBridge", "address"), f"{bridge.address} leaves no room for guests; use /30 or wider")
+        )
+    elif (kind := _reserved_kind(bridge.gateway, bridge.subnet)) is not None:
+        problems.append(
+            Problem(
+                ("natBridge", "address"),
+                f"{bridge.address} uses the {kind} address of {bridge.subnet}; "
+                "use a host address such as "
+                f"{bridge.subnet.network_address + 1}/{bridge.subnet.prefixlen}",
+            )
         )
     if not bridge.subnet.is_private:
         problems.append(
@@ -249,10 +266,20 @@ def _check_nat_bridge(spec: PlatformSpec) -> list[Problem]:
         problems.append(
             Problem(
                 ("host", "publicAddress"),
-                f"{spec.host.publicAddress} is inside the NAT bridge subnet {bridge.subnet}",
+                f"{spec.host.publicAddress} is inside the NAT bridge subnet {bridge.subnet}; "
+                "the public address must lie outside it: move platform:natBridge.address to "
+                "another private range",
             )
         )
     return problems
+
+
+def _reserved_kind(address: IPv4Address, subnet: IPv4Network) -> str | None:
+    if address == subnet.network_address:
+        return "network"
+    if address == subnet.broadcast_address:
+        return "broadcast"
+    return None
 
 
 def _check_service_uniqueness(spec: PlatformSpec) -> list[Problem]:
@@ -275,11 +302,13 @@ def _check_service_uniqueness(spec: PlatformSpec) -> list[Problem]:
                     f"{address} is the NAT bridge gateway; pick another address in {subnet}",
                 )
             )
-        elif address in (subnet.network_address, subnet.broadcast_address):
+        elif (kind := _reserved_kind(address, subnet)) is not None:
             problems.append(
                 Problem(
                     ("services", name, "address"),
-                    f"{address} is the network or broadcast address of {subnet}",
+                    f"{address} is the {kind} address of {subnet}; pick a host address between "
+                    f"{subnet.network_address + 1} and {subnet.broadcast_address - 1}, other than "
+                    f"the gateway {spec.natBridge.gateway}",
                 )
             )
         for key, value in (
@@ -289,11 +318,15 @@ def _check_service_uniqueness(spec: PlatformSpec) -> list[Problem]:
         ):
             owner = seen.setdefault((key, value), name)
             if owner != name:
-                field = key if key != "hostname" or service.hostname else "hostname (the service name)"
+                implicit = key == "hostname" and not service.hostname
+                owner_implicit = key == "hostname" and not spec.services[owner].hostname
+                allowed = f"{key} in {subnet}" if key == "address" else key
                 problems.append(
                     Problem(
                         ("services", name, key),
-                        f"{value} is already used by platform:services.{owner}; {field} must be unique",
+                        f"{value}{' (the service name)' if implicit else ''} is already the {key} "
+                        f"of platform:services.{owner}{' (its service name)' if owner_implicit else ''}"
+                        f"; each service needs its own {allowed}",
                     )
                 )
     return problems
@@ -313,14 +346,19 @@ def _check_forwards(spec: PlatformSpec) -> list[Problem]:
             )
         if forward.protocol == "tcp":
             for port, use in HOST_RESERVED_TCP_PORTS.items():
-                if port in forward.ports:
-                    problems.append(
-                        Problem(
-                            ("forwards", index, "ports"),
-                            f"{forward.ports} includes tcp {port}, which the host needs for {use}; "
-                            "forward other ports",
-                        )
+                if port not in forward.ports:
+                    continue
+                if forward.ports.start == forward.ports.end:
+                    message = (
+                        f"{forward.ports} is reserved: the host needs tcp {port} for {use}; "
+                        "forward another port"
                     )
+                else:
+                    message = (
+                        f"{forward.ports} includes tcp {port}, which the host needs for {use}; "
+                        f"forward a range without {port}"
+                    )
+                problems.append(Problem(("forwards", index, "ports"), message))
         for other_index, other in claimed[forward.protocol]:
             if other.overlaps(forward.ports):
                 problems.append(

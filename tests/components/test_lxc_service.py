@@ -1,0 +1,112 @@
+"""LxcService under mocks: one unprivileged container on the NAT bridge, as the engine sees it."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv4Network
+
+import pulumi
+import pulumi_proxmoxve as proxmoxve
+import pytest
+
+from components.lxc_service import LxcService, LxcServiceArgs
+from components.spec import ServiceSpec
+from tests.stacks import by_name, record
+
+
+def _declare(service: ServiceSpec) -> None:
+    provider = proxmoxve.Provider("pve", endpoint="https://192.0.2.1:8006/")
+    bridge = proxmoxve.network.linux.Bridge("br", node_name="pve", name="vmbr1")
+    LxcService(
+        "livekit",
+        LxcServiceArgs(
+            service=service,
+            hostname="livekit",
+            node_name="pve",
+            provider=provider,
+            template_file_id="local:vztmpl/debian.tar.zst",
+            os_type="debian",
+            datastore="local",
+            bridge="vmbr1",
+            subnet=IPv4Network("10.0.0.0/24"),
+            gateway=IPv4Address("10.0.0.1"),
+            dns_servers=[IPv4Address("192.0.2.53")],
+            ssh_keys=["ssh-ed25519 AAAA ops"],
+            after=(bridge,),
+        ),
+    )
+
+
+SERVICE = ServiceSpec(
+    vmId=110, address=IPv4Address("10.0.0.10"), cores=8, memoryMb=16384, diskGb=32, startOrder=2
+)
+
+
+def test_container_inputs_match_the_service() -> None:
+    resources = by_name(record(lambda: _declare(SERVICE)))
+    container = resources["livekit-container"]
+    assert container.type == "proxmoxve:index/containerLegacy:ContainerLegacy"
+    inputs = container.inputs
+    assert inputs["vmId"] == 110
+    assert inputs["unprivileged"] is True
+    assert inputs["features"] == {"nesting": True, "keyctl": True}
+    assert inputs["cpu"] == {"cores": 8}
+    assert inputs["memory"] == {"dedicated": 16384, "swap": 0}
+    assert inputs["disk"] == {"datastoreId": "local", "size": 32}
+    assert inputs["networkInterfaces"] == [{"name": "eth0", "bridge": "vmbr1"}]
+    assert inputs["initialization"]["ipConfigs"] == [
+        {"ipv4": {"address": "10.0.0.10/24", "gateway": "10.0.0.1"}}
+    ]
+    assert inputs["initialization"]["hostname"] == "livekit"
+    assert inputs["initialization"]["userAccount"] == {"keys": ["ssh-ed25519 AAAA ops"]}
+    assert inputs["initialization"]["dns"] == {"servers": ["192.0.2.53"]}
+    assert inputs["startOnBoot"] is True
+    assert inputs["startup"] == {"order": 2}
+    assert inputs["operatingSystem"] == {
+        "templateFileId": "local:vztmpl/debian.tar.zst",
+        "type": "debian",
+    }
+
+
+def test_container_is_a_child_with_the_provider_and_ordering() -> None:
+    resources = by_name(record(lambda: _declare(SERVICE)))
+    component, container = resources["livekit"], resources["livekit-container"]
+    assert component.type == "selfhosted:proxmox:LxcService"
+    assert container.parent == component.urn
+    assert container.provider_urn == resources["pve"].urn
+    assert resources["br"].urn in container.dependencies
+
+
+@pytest.mark.parametrize("stateful", [True, False])
+def test_stateful_services_are_protected_twice(stateful: bool) -> None:
+    service = SERVICE.model_copy(update={"stateful": stateful})
+    container = by_name(record(lambda: _declare(service)))["livekit-container"]
+    assert container.protect is stateful
+    assert container.inputs["protection"] is stateful
+    assert ("stateful" if stateful else "stateless") in container.inputs["tags"]
+
+
+def test_caller_options_are_not_merged_into_children() -> None:
+    def program() -> None:
+        provider = proxmoxve.Provider("pve", endpoint="https://192.0.2.1:8006/")
+        LxcService(
+            "svc",
+            LxcServiceArgs(
+                service=SERVICE,
+                hostname="svc",
+                node_name="pve",
+                provider=provider,
+                template_file_id="t",
+                os_type="debian",
+                datastore="local",
+                bridge="vmbr1",
+                subnet=IPv4Network("10.0.0.0/24"),
+                gateway=IPv4Address("10.0.0.1"),
+                dns_servers=[],
+                ssh_keys=[],
+            ),
+            pulumi.ResourceOptions(protect=True),
+        )
+
+    resources = by_name(record(program))
+    assert resources["svc"].protect is True
+    assert resources["svc-container"].protect is False
