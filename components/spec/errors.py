@@ -30,7 +30,7 @@ class Problem:
         return f"{config_path(self.loc)}: {self.message}"
 
 
-class SpecProblem(ValueError):
+class SpecProblem(ValueError):  # noqa: N818 pydantic wraps ValueErrors from validators
     """Raised inside validators; carries a location relative to the whole platform spec."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:

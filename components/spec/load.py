@@ -31,9 +31,7 @@ SECRET_PLACEHOLDER = "[secret]"
 def parse_platform(values: Mapping[str, str], secret_keys: Set[str] = frozenset()) -> PlatformSpec:
     """Validate the ``platform`` namespace: ``values`` maps a key (no namespace) to its raw text."""
     problems = _secret_problems(values, secret_keys)
-    document = {
-        key: _decode(text) for key, text in values.items() if key not in SECRET_KEYS
-    }
+    document = {key: _decode(text) for key, text in values.items() if key not in SECRET_KEYS}
     try:
         spec = PlatformSpec.model_validate(document)
     except ValidationError as error:
@@ -108,7 +106,10 @@ def _describe(detail: ErrorDetails, shown: str) -> str:
         allowed = ", ".join(_allowed_keys(loc[:-1]))
         return f"is not a known key; allowed keys: {allowed}"
     if kind in ("ip_v4_address", "ip_any_address"):
-        return f"{shown} is not a valid IPv4 address; write one without a prefix, such as 10.0.0.2"
+        return (
+            f"{shown} is not a valid IPv4 address; use dotted-decimal form without a prefix, "
+            "such as 10.0.0.2"
+        )
     if kind in ("ip_v4_interface", "ip_any_interface"):
         return f"{shown} is not a valid IPv4 address with prefix, such as 10.0.0.1/24"
     if kind in ("ip_v4_network", "ip_any_network"):

@@ -5,6 +5,8 @@ Field names are the camelCase keys written in ``Pulumi.<stack>.yaml``. Cross-fie
 report the exact config path of the offending value.
 """
 
+# ruff: noqa: N815 -- field names are the camelCase config keys of Pulumi.<stack>.yaml
+
 from __future__ import annotations
 
 import re
@@ -100,9 +102,15 @@ class TemplateSpec(_Strict):
 
 
 class ProxmoxHostSpec(_Strict):
-    name: Hostname = Field(description="Short name of the host; names rendered files and resources.")
-    nodeName: Hostname = Field(description="Proxmox node name as shown by `pvecm nodes`/the web UI.")
-    apiEndpoint: HttpUrl = Field(description="Proxmox API endpoint, e.g. https://203.0.113.10:8006/.")
+    name: Hostname = Field(
+        description="Short name of the host; names rendered files and resources."
+    )
+    nodeName: Hostname = Field(
+        description="Proxmox node name as shown by `pvecm nodes`/the web UI."
+    )
+    apiEndpoint: HttpUrl = Field(
+        description="Proxmox API endpoint, e.g. https://203.0.113.10:8006/."
+    )
     insecureTls: bool = Field(
         default=False,
         description="Accept the node's self-signed certificate. Off by default; prefer a real one.",
@@ -171,7 +179,10 @@ class ServiceSpec(_Strict):
     swapMb: int = Field(default=0, ge=0, description="Swap in MiB.")
     diskGb: int = Field(default=8, ge=1, description="Root disk size in GiB.")
     startOrder: int = Field(
-        default=10, ge=0, le=999, description="Boot order; lower starts first (proxy and media first)."
+        default=10,
+        ge=0,
+        le=999,
+        description="Boot order; lower starts first (proxy and media first).",
     )
     stateful: bool = Field(
         default=False,
@@ -237,7 +248,10 @@ def _check_nat_bridge(spec: PlatformSpec) -> list[Problem]:
     problems: list[Problem] = []
     if bridge.subnet.prefixlen > 30:
         problems.append(
-            Problem(("natBridge", "address"), f"{bridge.address} leaves no room for guests; use /30 or wider")
+            Problem(
+                ("natBridge", "address"),
+                f"{bridge.address} leaves no room for guests; use /30 or wider",
+            )
         )
     elif (kind := _reserved_kind(bridge.gateway, bridge.subnet)) is not None:
         problems.append(
@@ -252,7 +266,8 @@ def _check_nat_bridge(spec: PlatformSpec) -> list[Problem]:
         problems.append(
             Problem(
                 ("natBridge", "address"),
-                f"{bridge.subnet} is not a private network; use an RFC 1918 range such as 10.0.0.0/24",
+                f"{bridge.subnet} is not a private network; use an RFC 1918 range such as "
+                "10.0.0.0/24",
             )
         )
     if bridge.name == spec.host.uplinkBridge:
@@ -318,15 +333,19 @@ def _check_service_uniqueness(spec: PlatformSpec) -> list[Problem]:
         ):
             owner = seen.setdefault((key, value), name)
             if owner != name:
-                implicit = key == "hostname" and not service.hostname
-                owner_implicit = key == "hostname" and not spec.services[owner].hostname
+                # A hostname left out defaults to the service name: say so on either side.
+                mine = " (the service name)" if key == "hostname" and not service.hostname else ""
+                theirs = (
+                    " (its service name)"
+                    if key == "hostname" and not spec.services[owner].hostname
+                    else ""
+                )
                 allowed = f"{key} in {subnet}" if key == "address" else key
                 problems.append(
                     Problem(
                         ("services", name, key),
-                        f"{value}{' (the service name)' if implicit else ''} is already the {key} "
-                        f"of platform:services.{owner}{' (its service name)' if owner_implicit else ''}"
-                        f"; each service needs its own {allowed}",
+                        f"{value}{mine} is already the {key} of platform:services.{owner}{theirs}; "
+                        f"each service needs its own {allowed}",
                     )
                 )
     return problems
@@ -365,7 +384,8 @@ def _check_forwards(spec: PlatformSpec) -> list[Problem]:
                     Problem(
                         ("forwards", index, "ports"),
                         f"{forward.protocol} {forward.ports} overlaps {forward.protocol} {other} "
-                        f"of platform:forwards[{other_index}]; each public port goes to one service",
+                        f"of platform:forwards[{other_index}]; "
+                        "each public port goes to one service",
                     )
                 )
         claimed[forward.protocol].append((index, forward.ports))

@@ -1,0 +1,216 @@
+"""Benchmark: our offline plan next to the bare Pulumi SDK registering the same resources.
+
+Run: `.venv/bin/python benchmarks/plan_overhead.py [--rounds N]`. Not a test: it prints
+wall times and ratios measured in the same run, interleaved round by round, because these
+machines are noisy. Targets: program overhead <= 1.2x the bare SDK; a Proxmox-only stack never
+imports the DigitalOcean or Hetzner Cloud SDKs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pulumi  # noqa: E402
+from pulumi.runtime.rpc import _RESOURCE_MODULES  # noqa: E402
+
+from components.plan import RecordedResource, plan_stack, read_stack_config, run_program  # noqa: E402
+from components.plan.recording import SECRET_SIG, SECRET_SIG_KEY  # noqa: E402
+
+PROJECT = "selfhosted-platform"
+MAIN = ROOT / "__main__.py"
+
+
+def synthetic_config(services: int) -> tuple[dict[str, str], set[str]]:
+    """Prod's config with ``services`` LXC services on a /16 NAT bridge."""
+    prod = read_stack_config(ROOT / "Pulumi.prod.yaml")
+    values = dict(prod.values)
+    values["platform:natBridge"] = json.dumps({"name": "vmbr1", "address": "10.0.0.1/16"})
+    values["platform:services"] = json.dumps(
+        {
+            f"svc{i}": {"vmId": 1000 + i, "address": f"10.0.{i // 250}.{i % 250 + 2}"}
+            for i in range(services)
+        }
+    )
+    values["platform:forwards"] = json.dumps(
+        [{"protocol": "udp", "ports": "50000-60000", "to": "svc0"}]
+    )
+    return values, set(prod.secret_keys)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _kwargs(value: Any, rename: bool = True) -> Any:
+    """Engine-form inputs back to SDK keyword form: snake_case keys, secrets as secret Outputs.
+
+    Inside a secret the SDK no longer translates names, so the wire names are kept there.
+    """
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG_KEY) == SECRET_SIG:
+            return pulumi.Output.secret(_kwargs(value["value"], rename=False))
+        return {(_snake(k) if rename else k): _kwargs(v, rename) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_kwargs(v, rename) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _json_decoded(value: Any) -> Any:
+    """Provider inputs travel JSON-encoded on the wire; undo that before replaying them."""
+    if isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG:
+        return {**value, "value": _json_decoded(value["value"])}
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _sdk_class(type_token: str) -> Any:
+    """The provider SDK class that registers ``type_token``, from the SDKs' own registry."""
+    if type_token.startswith("pulumi:providers:"):
+        package = type_token.removeprefix("pulumi:providers:")
+        return importlib.import_module(f"pulumi_{package}").Provider
+    package, module, _ = type_token.split(":")
+    for candidate in _RESOURCE_MODULES.get(f"{package}:{module}", []):
+        info = getattr(candidate, "mod_info", {})
+        if type_token in info.get("classes", {}):
+            return getattr(importlib.import_module(info["fqn"]), info["classes"][type_token])
+    raise LookupError(type_token)
+
+
+def bare_program(recorded: list[RecordedResource]) -> Callable[[], None]:
+    """The same registrations declared flat through the provider SDK classes.
+
+    This is what a team would write without this library: the same resources, types, names,
+    parents, providers, options and inputs, but no spec, derivation or component code.
+    """
+    plan = []
+    for r in recorded:
+        if r.type == "pulumi:pulumi:Stack":
+            continue
+        cls = _sdk_class(r.type) if r.custom else None
+        inputs = r.inputs
+        if r.type.startswith("pulumi:providers:"):
+            inputs = {k: _json_decoded(v) for k, v in inputs.items()}
+        plan.append((r, cls, inputs))
+
+    def program() -> None:
+        created: dict[str, pulumi.Resource] = {}
+        for r, cls, inputs in plan:
+            opts = pulumi.ResourceOptions(
+                parent=created.get(r.parent),
+                provider=created.get(r.provider_urn),  # type: ignore[arg-type]
+                protect=r.protect,
+                depends_on=[created[urn] for urn in r.dependencies if urn in created],
+            )
+            if cls is None:
+                created[r.urn] = pulumi.ComponentResource(r.type, r.name, None, opts)
+            else:
+                created[r.urn] = cls(r.name, opts, **_kwargs(inputs))
+
+    return program
+
+
+def _signature(resources: list[RecordedResource]) -> list[tuple[str, str, str]]:
+    return sorted((r.urn, r.parent, json.dumps(r.inputs, sort_keys=True)) for r in resources)
+
+
+def _time(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def compare(label: str, config: dict[str, str], secrets: set[str], rounds: int) -> None:
+    def ours() -> list[RecordedResource]:
+        run = run_program(MAIN, project=PROJECT, stack="bench", config=config, secret_keys=secrets)
+        if run.error is not None:
+            raise run.error
+        return run.resources
+
+    recorded = ours()
+    expected = _signature(recorded)
+    bare = bare_program(recorded)
+
+    def run_bare() -> None:
+        run = run_program(bare, project=PROJECT, stack="bench", config=config, secret_keys=secrets)
+        if run.error is not None:
+            raise run.error
+        if _signature(run.resources) != expected:
+            raise AssertionError("the bare program registered different resources")
+
+    ours_times, bare_times = [], []
+    for _ in range(rounds):  # interleaved, so drift on the machine hits both alike
+        ours_times.append(_time(ours))
+        bare_times.append(_time(run_bare))
+    ours_median, bare_median = statistics.median(ours_times), statistics.median(bare_times)
+    print(
+        f"{label:<22} {len(recorded):>5} resources  ours {ours_median * 1000:8.1f} ms  "
+        f"bare SDK {bare_median * 1000:8.1f} ms  ratio {ours_median / bare_median:5.2f}x"
+    )
+
+
+def import_times(rounds: int) -> None:
+    def python(code: str) -> float:
+        return _time(lambda: subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True))
+
+    ours, bare = [], []
+    for _ in range(rounds):
+        ours.append(python("import components.program"))
+        bare.append(python("import pulumi, pulumi_proxmoxve, pulumi_command"))
+    o, b = statistics.median(ours), statistics.median(bare)
+    print(
+        f"{'import':<22} {'':>5}            ours {o * 1000:8.1f} ms  "
+        f"SDKs alone {b * 1000:6.1f} ms  ratio {o / b:5.2f}x"
+    )
+    check = (
+        "import sys, runpy\n"
+        "from components.plan import read_stack_config, run_program\n"
+        "c = read_stack_config(__import__('pathlib').Path('Pulumi.prod.yaml'))\n"
+        "run_program(__import__('pathlib').Path('__main__.py'), project='p', stack='prod',"
+        " config=c.values, secret_keys=c.secret_keys)\n"
+        "print(sorted(m for m in ('pulumi_digitalocean', 'pulumi_hcloud', 'pulumi_docker')"
+        " if m in sys.modules))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", check], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    print(f"SDKs imported by the prod (Proxmox-only) plan besides Proxmox/command: {loaded}")
+
+
+def full_plan(rounds: int) -> None:
+    times = [_time(lambda: plan_stack(ROOT, "prod")) for _ in range(rounds)]
+    print(f"{'full plan prod':<22} (program + policy pack process) {statistics.median(times):.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=7)
+    rounds = parser.parse_args().rounds
+    prod = read_stack_config(ROOT / "Pulumi.prod.yaml")
+    print(f"median of {rounds} interleaved rounds; ratio = ours / bare SDK, same run")
+    compare("prod", dict(prod.values), set(prod.secret_keys), rounds)
+    compare("synthetic 200 LXC", *synthetic_config(200), rounds)
+    import_times(max(3, rounds // 2))
+    full_plan(max(3, rounds // 2))
+
+
+if __name__ == "__main__":
+    main()
