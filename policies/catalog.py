@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 DATABASE_PORTS: dict[int, str] = {
     3306: "MySQL/MariaDB",
     5432: "PostgreSQL",
@@ -23,3 +25,26 @@ DATABASE_PORTS: dict[int, str] = {
 def database_ports_in(start: int, end: int) -> list[tuple[int, str]]:
     """Database ports inside the inclusive range ``start``-``end``."""
     return [(port, name) for port, name in sorted(DATABASE_PORTS.items()) if start <= port <= end]
+
+
+# Addresses that never face the internet. Python's `is_private` also counts the documentation
+# ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) and other reserved blocks, which are
+# routable in lab setups and in examples copied to production; these lists are explicit.
+NON_PUBLIC_NETWORKS = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",  # carrier-grade NAT
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
+
+
+def is_non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(address in network for network in NON_PUBLIC_NETWORKS)

@@ -21,7 +21,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from catalog import DATABASE_PORTS
+from catalog import DATABASE_PORTS, is_non_public
 
 CONTAINER_TYPE = "docker:index/container:Container"
 
@@ -33,7 +33,7 @@ def is_public_bind(ip: Any) -> bool:
         address = ipaddress.ip_address(str(ip))
     except ValueError:
         return True  # not an address we can prove private
-    return not (address.is_loopback or address.is_private or address.is_link_local)
+    return not is_non_public(address)
 
 
 def _port(value: Any) -> Any:

@@ -42,8 +42,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
 nat_forward_no_database_port = ResourceValidationPolicy(
     name="nat-forward-no-database-port",
     description=(
-        "Port forwards (DNAT rules) never send a database port from the public address to a "
-        "guest."
+        "Port forwards (DNAT rules) never send a database port from the public address to a guest."
     ),
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,

@@ -17,7 +17,6 @@ names or MACs are deferred: the SDK reports the policy as not run (advisory) dur
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -29,6 +28,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from catalog import is_non_public
+
 BRIDGE_TYPES = (
     "proxmoxve:network/linux/bridge:Bridge",
     "proxmoxve:network/linux/bridgeLegacy:BridgeLegacy",
@@ -37,7 +38,6 @@ BRIDGE_TYPES = (
 GUEST_INTERFACES = {
     "proxmoxve:index/containerLegacy:ContainerLegacy": "networkInterfaces",
     "proxmoxve:index/vmLegacy:VmLegacy": "networkDevices",
-    "proxmoxve:index/vm:Vm": "networkDevices",
 }
 DEFAULT_UPLINK_BRIDGES = ["vmbr0"]
 # The bridge the provider attaches an interface to when it names none.
@@ -46,16 +46,9 @@ PROVIDER_DEFAULT_BRIDGE = "vmbr0"
 
 def _is_private_interface(address: Any) -> bool:
     try:
-        return ipaddress.ip_interface(str(address)).network.is_private
+        return is_non_public(ipaddress.ip_interface(str(address)).ip)
     except ValueError:
         return False
-
-
-def _interfaces(props: Mapping[str, Any], key: str) -> Iterator[Mapping[str, Any]]:
-    value = props.get(key) or []
-    if isinstance(value, Mapping):  # the newer Vm resource keys devices by name
-        value = list(value.values())
-    yield from value
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -78,7 +71,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
         key = GUEST_INTERFACES.get(resource.resource_type)
         if key is None:
             continue
-        for interface in _interfaces(resource.props, key):
+        for interface in resource.props.get(key) or []:
             bridge = interface.get("bridge") or PROVIDER_DEFAULT_BRIDGE
             if bridge not in uplinks:
                 continue

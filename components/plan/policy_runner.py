@@ -76,7 +76,7 @@ class PolicyPackProcess:
     """A running policy pack; use as a context manager so the process always stops."""
 
     def __init__(self, pack_dir: Path, python: str = sys.executable) -> None:
-        self.pack_dir = pack_dir
+        self.pack_dir = pack_dir = pack_dir.resolve()
         self._process = subprocess.Popen(
             [python, "-u", str(pack_dir)],
             cwd=pack_dir,
@@ -87,9 +87,10 @@ class PolicyPackProcess:
         assert self._process.stdout is not None
         line = self._process.stdout.readline().decode().strip()
         if not line.isdigit():
+            detail = self._stderr()
             self.close()
             raise PolicyPackError(
-                f"policy pack {pack_dir} did not print its port: {line!r} {self._stderr()}"
+                f"policy pack {pack_dir} did not print its port: {line!r}\n{detail}"
             )
         self._channel = grpc.insecure_channel(f"127.0.0.1:{line}")
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
@@ -138,14 +139,26 @@ class PolicyPackProcess:
         ]
 
     def configure(self, config: Mapping[str, Mapping[str, Any]]) -> None:
-        """Send policy config as the engine does: ``{policy: {enforcementLevel?, ...props}}``."""
+        """Send policy config as the engine does: ``{policy: {enforcementLevel?, ...props}}``.
+
+        Like the engine, a policy configured without an ``enforcementLevel`` keeps the level
+        the pack gives it (the wire default would silently turn it into advisory).
+        """
+        own_levels = {p.name: p.enforcementLevel for p in self.info().policies}
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for policy, values in config.items():
-            entry = request.policyConfig[policy]
+            if policy not in own_levels:
+                known = ", ".join(sorted(own_levels))
+                raise PolicyPackError(f"policy config names {policy!r}; the pack has: {known}")
             props = dict(values)
             level = props.pop("enforcementLevel", None)
-            if level is not None:
-                entry.enforcementLevel = _LEVEL_VALUES[level]
+            if level is not None and level not in _LEVEL_VALUES:
+                allowed = ", ".join(_LEVEL_VALUES)
+                raise PolicyPackError(
+                    f"policy config {policy}.enforcementLevel: {level!r}; allowed: {allowed}"
+                )
+            entry = request.policyConfig[policy]
+            entry.enforcementLevel = own_levels[policy] if level is None else _LEVEL_VALUES[level]
             entry.properties.update(json.loads(json.dumps(props)))
         self._stub.Configure(request)
 

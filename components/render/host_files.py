@@ -91,7 +91,7 @@ echo "host prepared for routed NAT"
 
 
 def host_files(spec: PlatformSpec, plan: NatPlan) -> list[HostFile]:
-    """Files for ``render --out DIR``: ``DIR/<host>/<path>``; nftables.conf loads on a fresh host."""
+    """Files for ``render --out DIR/<host>/``; nftables.conf loads on a fresh host."""
     files = [
         HostFile("nftables.conf", nat_ruleset(plan)),
         HostFile("sysctl.d/99-platform-forwarding.conf", SYSCTL_CONF),

@@ -18,7 +18,7 @@ def nat_ruleset(plan: NatPlan) -> str:
     uplink, bridge, subnet = f'"{plan.uplink}"', f'"{plan.bridge}"', plan.subnet
     dnat = [
         f"        ip daddr {plan.public_address} {r.protocol} dport {_ports(r)} "
-        f"dnat to {r.target} comment \"{r.service}\""
+        f'dnat to {r.target} comment "{r.service}"'
         for r in plan.rules
     ]
     lines = [

@@ -48,7 +48,9 @@ def require_root_and_tools() -> None:
         )
 
 
-def run(argv: Sequence[str], *, timeout: float = 10.0, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+def run(
+    argv: Sequence[str], *, timeout: float = 10.0, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
     """Run a command, failing loudly (with its output) when it does not exit 0."""
     proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout, **kwargs)
     if proc.returncode != 0:

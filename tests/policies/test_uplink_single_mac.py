@@ -22,7 +22,6 @@ BRIDGE = "proxmoxve:network/linux/bridge:Bridge"
 BRIDGE_LEGACY = "proxmoxve:network/linux/bridgeLegacy:BridgeLegacy"
 CONTAINER = "proxmoxve:index/containerLegacy:ContainerLegacy"
 VM_LEGACY = "proxmoxve:index/vmLegacy:VmLegacy"
-VM = "proxmoxve:index/vm:Vm"
 MAC = "BC:24:11:AA:BB:01"
 
 
@@ -159,11 +158,6 @@ def test_compliant_stack_with_declared_uplink(
             id="vm-legacy-default-bridge",
         ),
         pytest.param(
-            [resource(VM, "vm", {"networkDevices": {"net0": {"bridge": "vmbr0"}}})],
-            [guest_violation("vm", "a generated MAC", "vmbr0")],
-            id="vm-devices-keyed-by-name",
-        ),
-        pytest.param(
             [bridge("nat2", "vmbr4", ["eno1"], address="10.0.1.1/24")],
             [bridge_violation("vmbr4", "10.0.1.1/24", "eno1")],
             id="private-bridge-with-ports",
@@ -243,11 +237,6 @@ def test_shipped_policy_config_keeps_violations_mandatory(clean_pack: PolicyPack
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PolicyPackProcess.configure sends enforcementLevel 0 (ADVISORY) when the config "
-    "names none; the engine sends the policy's own level (ReconcilePolicyPackConfig)",
-)
 def test_runner_config_without_level_keeps_policy_level(
     clean_pack: PolicyPackProcess,
 ) -> None:

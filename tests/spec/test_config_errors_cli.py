@@ -1,8 +1,10 @@
 """A bad stack file stops ``python -m components plan`` before anything is declared.
 
-Each case writes a copy of Pulumi.prod.yaml with one mistake, then checks both the CLI (exit
-status 2, the problem on stderr, nothing on stdout) and ``plan_stack`` (``config_error`` set,
-only the root stack registered). The CLI processes start together so the module stays quick.
+Each case writes a copy of Pulumi.prod.yaml with one mistake, then checks the CLI (exit status
+2, the problem on stderr, nothing on stdout) and ``plan_stack`` (``config_error`` set, only the
+root stack registered). Every case goes through the CLI's ``main`` in-process; a few also run
+as real ``python -m components`` processes, started together because each costs ~2 s of CPU
+(importing Pulumi and the providers).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.__main__ import main
 from components.plan import plan_stack
 from components.spec import SpecError
 
@@ -76,8 +79,7 @@ def _secure_placeholders(config: Config) -> None:
 CASES: dict[str, tuple[Callable[[Config], None], str]] = {
     "address-outside-subnet": (
         _outside_subnet,
-        "platform:services.livekit.address: 10.0.1.10 is outside the NAT bridge subnet "
-        "10.0.0.0/24",
+        "platform:services.livekit.address: 10.0.1.10 is outside the NAT bridge subnet 10.0.0.0/24",
     ),
     "forward-tcp-22": (
         _forward_ssh,
@@ -122,6 +124,16 @@ CASES: dict[str, tuple[Callable[[Config], None], str]] = {
 }
 
 
+# The cases that also run as a subprocess: the canonical example, a key only the Pulumi layer
+# lists (a typo), a plaintext secret, and `secure:` placeholders as `pulumi config` writes them.
+SUBPROCESS_CASES = [
+    "address-outside-subnet",
+    "unknown-key",
+    "plaintext-secret",
+    "duplicate-vmid-with-secure-secrets",
+]
+
+
 @dataclass(frozen=True)
 class CliRun:
     stack_file: Path
@@ -134,17 +146,24 @@ def _plan_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "components", "plan", "prod", *args]
 
 
+def write_stack_file(directory: Path, case: str) -> Path:
+    mutate, _ = CASES[case]
+    config = prod_config()
+    mutate(config)
+    stack_file = directory / f"Pulumi.{case}.yaml"
+    # sort_keys=False: service order is config order, and messages name the later duplicate.
+    stack_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+    return stack_file
+
+
 @pytest.fixture(scope="module")
 def cli_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, CliRun]]:
-    """Write every bad stack file and run the CLI on all of them at once."""
+    """Write the subprocess cases' stack files and run the CLI on all of them at once."""
     directory = tmp_path_factory.mktemp("stacks")
     started: dict[str, tuple[Path, subprocess.Popen[str]]] = {}
     try:
-        for name, (mutate, _) in CASES.items():
-            config = prod_config()
-            mutate(config)
-            stack_file = directory / f"Pulumi.{name}.yaml"
-            stack_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+        for name in SUBPROCESS_CASES:
+            stack_file = write_stack_file(directory, name)
             started[name] = (
                 stack_file,
                 subprocess.Popen(
@@ -167,8 +186,8 @@ def cli_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Cli
                 process.wait()
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_cli_exits_2_with_the_problem(cli_runs: dict[str, CliRun], case: str) -> None:
+@pytest.mark.parametrize("case", SUBPROCESS_CASES)
+def test_cli_process_exits_2_with_the_problem(cli_runs: dict[str, CliRun], case: str) -> None:
     run = cli_runs[case]
     _, expected = CASES[case]
     assert run.returncode == 2, run.stderr
@@ -178,9 +197,23 @@ def test_cli_exits_2_with_the_problem(cli_runs: dict[str, CliRun], case: str) ->
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_plan_stack_declares_nothing(cli_runs: dict[str, CliRun], case: str) -> None:
+def test_cli_main_exits_2_with_the_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    stack_file = write_stack_file(tmp_path, case)
     _, expected = CASES[case]
-    result = plan_stack(ROOT, "prod", config_file=cli_runs[case].stack_file)
+    status = main(["plan", "prod", "--config", str(stack_file), "--project", str(ROOT)])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert err == f"error: invalid stack config:\n{expected}\n"
+    assert out == ""
+    assert PLAINTEXT_KEY not in err
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_plan_stack_declares_nothing(tmp_path: Path, case: str) -> None:
+    _, expected = CASES[case]
+    result = plan_stack(ROOT, "prod", config_file=write_stack_file(tmp_path, case))
     assert isinstance(result.config_error, SpecError)
     assert str(result.config_error) == expected
     assert [resource.type for resource in result.resources] == [STACK_TYPE]
@@ -203,7 +236,7 @@ def test_prod_plans_cleanly_as_json() -> None:
     ciphertexts = list(_ciphertexts(prod_config()))
     assert len(ciphertexts) == 2
     run = subprocess.run(
-        _plan_command("--json"), cwd=ROOT, capture_output=True, text=True, timeout=120
+        _plan_command("--json"), check=False, cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 0, run.stderr
     plan = json.loads(run.stdout)

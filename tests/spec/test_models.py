@@ -228,7 +228,9 @@ def move_subnet(old_prefix: str, new_prefix: str) -> Mutation:
 
 
 PORT_SYNTAX = "is not a port 1-65535 such as 443, or a range low-high such as 50000-60000"
-SERVICE_KEYS = "address, cores, description, diskGb, hostname, memoryMb, startOrder, stateful, swapMb, vmId"
+SERVICE_KEYS = (
+    "address, cores, description, diskGb, hostname, memoryMb, startOrder, stateful, swapMb, vmId"
+)
 HOST_KEYS = (
     "apiEndpoint, containerDatastore, dnsServers, insecureTls, mergeDataIntoRoot, name, "
     "nodeName, publicAddress, sshAddress, sshUser, template, uplinkBridge"
@@ -318,8 +320,7 @@ RULES = [
     _case(
         "address-outside-subnet",
         put("services", "livekit", "address", value="10.0.1.10"),
-        "platform:services.livekit.address: 10.0.1.10 is outside the NAT bridge subnet "
-        "10.0.0.0/24",
+        "platform:services.livekit.address: 10.0.1.10 is outside the NAT bridge subnet 10.0.0.0/24",
     ),
     _case(
         "address-is-gateway",
@@ -395,8 +396,7 @@ RULES = [
     _case(
         "ports-object-out-of-range",
         put("forwards", 0, "ports", value={"start": 0, "end": 99999}),
-        'platform:forwards[0].ports: {"start": 0, "end": 99999} is out of range: '
-        "ports are 1-65535",
+        'platform:forwards[0].ports: {"start": 0, "end": 99999} is out of range: ports are 1-65535',
     ),
     # Forwards.
     _case(
@@ -721,7 +721,12 @@ def test_secret_object_field_shows_placeholder() -> None:
 RNG = random.Random(20240601)
 SAMPLE_PORTS = sorted({1, 2, 22, 80, 443, 8006, 65534, 65535, *RNG.sample(range(1, 65536), 40)})
 SAMPLE_RANGES = sorted(
-    {(1, 65535), (50000, 60000), (80, 80), *(tuple(sorted(RNG.sample(range(1, 65536), 2))) for _ in range(40))}
+    {
+        (1, 65535),
+        (50000, 60000),
+        (80, 80),
+        *(tuple(sorted(RNG.sample(range(1, 65536), 2))) for _ in range(40)),
+    }
 )
 
 
