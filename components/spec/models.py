@@ -35,6 +35,14 @@ HOST_RESERVED_TCP_PORTS: dict[int, str] = {
     3128: "the Proxmox SPICE proxy",
 }
 
+# Private ranges a NAT bridge may use. Python's `is_private` would also accept loopback,
+# link-local and the documentation ranges, none of which belongs on a guest bridge.
+RFC1918_NETWORKS = (
+    IPv4Network("10.0.0.0/8"),
+    IPv4Network("172.16.0.0/12"),
+    IPv4Network("192.168.0.0/16"),
+)
+
 # Proxmox guest ids: 100-999999999 (lower ids are reserved by Proxmox).
 VM_ID_MIN = 100
 VM_ID_MAX = 999_999_999
@@ -262,7 +270,7 @@ def _check_nat_bridge(spec: PlatformSpec) -> list[Problem]:
                 f"{bridge.subnet.network_address + 1}/{bridge.subnet.prefixlen}",
             )
         )
-    if not bridge.subnet.is_private:
+    if not any(bridge.subnet.subnet_of(net) for net in RFC1918_NETWORKS):
         problems.append(
             Problem(
                 ("natBridge", "address"),

@@ -49,11 +49,13 @@ def require_root_and_tools() -> None:
 
 
 def run(
-    argv: Sequence[str], *, timeout: float = 10.0, **kwargs: Any
+    argv: Sequence[str], *, check: bool = True, timeout: float = 10.0, **kwargs: Any
 ) -> subprocess.CompletedProcess[str]:
-    """Run a command, failing loudly (with its output) when it does not exit 0."""
-    proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout, **kwargs)
-    if proc.returncode != 0:
+    """Run a command (bounded); with ``check``, fail loudly with its output unless it exits 0."""
+    proc = subprocess.run(
+        list(argv), check=False, capture_output=True, text=True, timeout=timeout, **kwargs
+    )
+    if check and proc.returncode != 0:
         raise RuntimeError(
             f"{' '.join(argv)!r} exited {proc.returncode}\n"
             f"stdout: {proc.stdout}\nstderr: {proc.stderr}"
@@ -73,11 +75,7 @@ class Netns:
     def exec(
         self, *args: str, check: bool = True, timeout: float = 10.0, **kwargs: Any
     ) -> subprocess.CompletedProcess[str]:
-        if check:
-            return run(self.argv(*args), timeout=timeout, **kwargs)
-        return subprocess.run(
-            self.argv(*args), capture_output=True, text=True, timeout=timeout, **kwargs
-        )
+        return run(self.argv(*args), check=check, timeout=timeout, **kwargs)
 
     def ip(self, *args: str) -> None:
         run(["ip", "-n", self.name, *args])
@@ -135,7 +133,7 @@ class Cleanup:
             step = self.steps.pop()
             try:
                 step()
-            except Exception as exc:  # noqa: BLE001 - keep tearing down
+            except Exception as exc:  # keep tearing down
                 errors.append(repr(exc))
         if errors:
             raise RuntimeError("teardown failed: " + "; ".join(errors))

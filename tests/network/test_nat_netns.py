@@ -26,7 +26,7 @@ import pytest
 from components.derive import nat_plan
 from components.plan import read_stack_config
 from components.render import NAT_APPLY_SCRIPT, nat_ruleset
-from components.render.host_files import SYSCTL_CONF
+from components.render.host_files import SYSCTL_CONF, host_files
 from components.spec import PlatformSpec, parse_platform
 
 from .netns import (
@@ -74,8 +74,11 @@ def prod_spec() -> PlatformSpec:
     return parse_platform(values, secrets)
 
 
-def prod_ruleset() -> str:
-    return nat_ruleset(nat_plan(prod_spec()))
+def rendered_ruleset(spec: PlatformSpec) -> str:
+    """``nftables.conf`` exactly as ``python -m components render`` writes it for the host."""
+    (text,) = [f.text for f in host_files(spec, nat_plan(spec)) if f.path == "nftables.conf"]
+    assert text == nat_ruleset(nat_plan(spec))
+    return text
 
 
 @dataclass
@@ -153,7 +156,7 @@ def _build(tmp: Path, cleanup: Cleanup) -> Topology:
         )
     servers["inet"] = start_server(inet, "inet", logs, cleanup, tcp_ports=(INET_TCP_PORT,))
 
-    topo = Topology(host, inet, guests, servers, nat_ruleset(plan))
+    topo = Topology(host, inet, guests, servers, rendered_ruleset(spec))
     result = topo.apply(topo.ruleset, tmp / "etc-platform")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "nat ruleset applied"
@@ -325,23 +328,17 @@ def test_ruleset_loads_on_a_fresh_host_with_the_udp_range_as_one_rule(
 ) -> None:
     # A fresh host: no bridges, no table yet. Interface names are matched as strings.
     ruleset = tmp_path / "nftables.conf"
-    ruleset.write_text(prod_ruleset(), encoding="utf-8")
+    ruleset.write_text(rendered_ruleset(prod_spec()), encoding="utf-8")
     fresh_host.exec("nft", "-f", str(ruleset))
     fresh_host.exec("nft", "-f", str(ruleset))  # and again, over the existing table
 
-    listing = fresh_host.exec("nft", "list", "table", "ip", "platform_nat").stdout
-    rules = [line.strip() for line in listing.splitlines()]
-    udp_rules = [line for line in rules if "udp dport" in line]
     expected = f'ip daddr {PUBLIC} udp dport 50000-60000 dnat to {LIVEKIT} comment "livekit"'
-    assert udp_rules == [expected, expected]  # one rule in prerouting, one in output
-    chains = fresh_host.exec("nft", "list", "chains", "ip").stdout
-    assert [
-        line.split()[1] for line in chains.splitlines() if line.strip().startswith("chain")
-    ] == [
-        "prerouting",
-        "output",
-        "postrouting",
-        "forward",
-    ]
+    for chain in ("prerouting", "output"):
+        listing = fresh_host.exec("nft", "list", "chain", "ip", "platform_nat", chain).stdout
+        udp_rules = [line.strip() for line in listing.splitlines() if "udp" in line]
+        assert udp_rules == [expected], listing  # the whole range, one rule, no expansion
+    chains = fresh_host.exec("nft", "list", "chains", "ip").stdout.splitlines()
+    names = [line.split()[1] for line in chains if line.strip().startswith("chain ")]
+    assert names == ["prerouting", "output", "postrouting", "forward"]
     tables = fresh_host.exec("nft", "list", "tables").stdout.split("\n")
     assert [t for t in tables if t] == ["table ip platform_nat"]

@@ -808,3 +808,13 @@ def test_invalid_port_ranges(value: Any, message: str) -> None:
     [error] = caught.value.errors()
     assert error["type"] == "port_range"
     assert error["msg"] == message
+
+
+@pytest.mark.parametrize("address", ["203.0.113.1/24", "127.0.0.1/24", "169.254.0.1/24"])
+def test_nat_subnet_must_be_rfc1918_not_merely_reserved(address: str) -> None:
+    lines = error_text(mutated(put("natBridge", "address", value=address))).splitlines()
+    subnet = address.rsplit(".", 1)[0] + ".0/24"
+    assert (
+        f"platform:natBridge.address: {subnet} is not a private network; use an RFC 1918 "
+        "range such as 10.0.0.0/24"
+    ) in lines
