@@ -48,8 +48,13 @@ def main() -> None:
     log = open(args.log, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
 
     def record(proto: str, port: int, peer: tuple[str, int]) -> bytes:
-        event = {"name": args.name, "proto": proto, "port": port, "peer": peer[0]}
-        event["peer_port"] = peer[1]
+        event = {
+            "name": args.name,
+            "proto": proto,
+            "port": port,
+            "peer": peer[0],
+            "peer_port": peer[1],
+        }
         log.write(json.dumps(event) + "\n")
         log.flush()
         return (json.dumps(event) + "\n").encode()

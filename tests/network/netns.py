@@ -34,7 +34,7 @@ INET_TCP_PORT = 9000
 
 def require_root_and_tools() -> None:
     """These tests never skip: without root, ``ip`` or ``nft`` they fail and say what to do."""
-    missing = [tool for tool in ("ip", "nft") if shutil.which(tool) is None]
+    missing = [tool for tool in ("ip", "nft", "sysctl") if shutil.which(tool) is None]
     problems = []
     if os.geteuid() != 0:
         problems.append("not running as root")
