@@ -13,7 +13,7 @@ from components.spec import ServiceSpec
 from tests.stacks import by_name, record
 
 
-def _declare(service: ServiceSpec) -> None:
+def _declare(service: ServiceSpec, opts: pulumi.ResourceOptions | None = None) -> None:
     provider = proxmoxve.Provider("pve", endpoint="https://192.0.2.1:8006/")
     bridge = proxmoxve.network.linux.Bridge("br", node_name="pve", name="vmbr1")
     LxcService(
@@ -33,6 +33,7 @@ def _declare(service: ServiceSpec) -> None:
             ssh_keys=["ssh-ed25519 AAAA ops"],
             after=(bridge,),
         ),
+        opts,
     )
 
 
@@ -86,27 +87,6 @@ def test_stateful_services_are_protected_twice(stateful: bool) -> None:
 
 
 def test_caller_options_are_not_merged_into_children() -> None:
-    def program() -> None:
-        provider = proxmoxve.Provider("pve", endpoint="https://192.0.2.1:8006/")
-        LxcService(
-            "svc",
-            LxcServiceArgs(
-                service=SERVICE,
-                hostname="svc",
-                node_name="pve",
-                provider=provider,
-                template_file_id="t",
-                os_type="debian",
-                datastore="local",
-                bridge="vmbr1",
-                subnet=IPv4Network("10.0.0.0/24"),
-                gateway=IPv4Address("10.0.0.1"),
-                dns_servers=[],
-                ssh_keys=[],
-            ),
-            pulumi.ResourceOptions(protect=True),
-        )
-
-    resources = by_name(record(program))
-    assert resources["svc"].protect is True
-    assert resources["svc-container"].protect is False
+    resources = by_name(record(lambda: _declare(SERVICE, pulumi.ResourceOptions(protect=True))))
+    assert resources["livekit"].protect is True
+    assert resources["livekit-container"].protect is False
