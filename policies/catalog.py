@@ -22,9 +22,34 @@ DATABASE_PORTS: dict[int, str] = {
 }
 
 
+# Management and admin interfaces: reachable through the authenticating proxy or a VPN only.
+ADMIN_PORTS: dict[int, str] = {
+    15672: "RabbitMQ management UI",
+    1883: "MQTT without TLS (Mosquitto)",
+    2375: "Docker API without TLS",
+    2376: "Docker API",
+    9000: "Portainer",
+    9443: "Portainer (HTTPS)",
+    8080: "Jenkins (and other admin web UIs)",
+    3000: "Grafana / DbGate",
+    9090: "Prometheus",
+    9093: "Alertmanager",
+    3100: "Loki",
+    81: "NGINX Proxy Manager admin UI",
+    8006: "Proxmox VE web UI and API",
+    8081: "mongo-express / admin UIs",
+    5050: "pgAdmin",
+}
+
+
 def database_ports_in(start: int, end: int) -> list[tuple[int, str]]:
     """Database ports inside the inclusive range ``start``-``end``."""
     return [(port, name) for port, name in sorted(DATABASE_PORTS.items()) if start <= port <= end]
+
+
+def admin_ports_in(start: int, end: int) -> list[tuple[int, str]]:
+    """Admin and management ports inside the inclusive range ``start``-``end``."""
+    return [(port, name) for port, name in sorted(ADMIN_PORTS.items()) if start <= port <= end]
 
 
 # Addresses that never face the internet. Python's `is_private` also counts the documentation

@@ -1,0 +1,57 @@
+"""Keep Pulumi's secret marker visible to policies.
+
+The engine sends resource properties to analyzers with secrets still wrapped (it marshals with
+``KeepSecrets: true``), but pulumi_policy's Analyze/AnalyzeStack unwrap them before a policy
+sees them, so a policy cannot tell ``Output.secret("hunter2")`` from ``"hunter2"``. The
+plaintext-secret rules need exactly that distinction. ``install()`` wraps the SDK's
+deserializer so that text that arrived inside a secret is a ``SecretText`` (a ``str``
+subclass): every other policy keeps reading plain strings, and ``is_secret`` can ask.
+
+The pack pins pulumi-policy (requirements.txt), and tests drive the real pack process, so a
+change in the SDK's internals fails the suite rather than silently disabling the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi_policy.policy as sdk_policy
+
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+class SecretText(str):
+    """Text that reached the pack as a Pulumi secret."""
+
+    __slots__ = ()
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, SecretText)
+
+
+def _mark(value: Any, secret: bool = False) -> Any:
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return _mark(value.get("value"), secret=True)
+        return {key: _mark(item, secret) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mark(item, secret) for item in value]
+    if secret and isinstance(value, str):
+        return SecretText(value)
+    return value
+
+
+def install() -> None:
+    """Make the SDK keep secret text marked; idempotent."""
+    original: Callable[..., dict[str, Any]] = getattr(sdk_policy, "deserialize_properties")  # noqa: B009
+    if getattr(original, "_keeps_secret_marker", False):
+        return
+
+    def deserialize_keeping_secrets(props: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        return original(_mark(props), *args, **kwargs)
+
+    deserialize_keeping_secrets._keeps_secret_marker = True  # type: ignore[attr-defined]
+    setattr(sdk_policy, "deserialize_properties", deserialize_keeping_secrets)  # noqa: B010
