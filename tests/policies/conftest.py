@@ -74,3 +74,39 @@ def unconfigured_pack(pack: PolicyPackProcess) -> Iterator[PolicyPackProcess]:
     pack.configure({})
     yield pack
     pack.configure({})
+
+
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+CONTAINER = "docker:index/container:Container"
+
+
+def secret(value: Any) -> dict[str, Any]:
+    """A value as the engine sends a Pulumi secret (``KeepSecrets: true``)."""
+    return {SECRET_SIG_KEY: SECRET_SIG, "value": value}
+
+
+# A Docker container that every policy of the pack accepts. Each docker.Container test starts
+# from it and changes one thing, then asserts the exact diagnostics of the WHOLE pack, so a
+# mutation proves it trips exactly one rule and the baseline proves it trips none.
+COMPLIANT_CONTAINER: dict[str, Any] = {
+    "name": "db",
+    "image": "postgres:16.4",
+    "restart": "unless-stopped",
+    "memory": 512,
+    "ulimits": [{"name": "nproc", "soft": 512, "hard": 512}],
+    "healthcheck": {"tests": ["CMD-SHELL", "pg_isready -U app"], "interval": "10s"},
+    "securityOpts": ["no-new-privileges:true"],
+    "capabilities": {"drops": ["ALL"]},
+    "envs": ["POSTGRES_USER=app", "TZ=UTC", secret("POSTGRES_PASSWORD=s3cr3t-from-config")],
+    "ports": [{"internal": 5432, "external": 5432, "ip": "127.0.0.1", "protocol": "tcp"}],
+    "volumes": [{"volumeName": "pgdata", "containerPath": "/var/lib/postgresql/data"}],
+    "networksAdvanced": [{"name": "db-internal"}],
+}
+
+
+def container(name: str, **changes: Any) -> RecordedResource:
+    """COMPLIANT_CONTAINER with top-level ``changes`` (a value of None removes the key)."""
+    properties = {**COMPLIANT_CONTAINER, **changes}
+    return resource(CONTAINER, name, {k: v for k, v in properties.items() if v is not None})
