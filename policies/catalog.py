@@ -1,8 +1,12 @@
-"""Ports that must never face the internet, by service. Shared by the port policies."""
+"""Ports that must never face the internet, by service, and which Docker port bindings face it.
+
+Shared by the port policies.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 DATABASE_PORTS: dict[int, str] = {
     3306: "MySQL/MariaDB",
@@ -73,3 +77,26 @@ NON_PUBLIC_NETWORKS = tuple(
 
 def is_non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return any(address in network for network in NON_PUBLIC_NETWORKS)
+
+
+def is_public_bind(ip: Any) -> bool:
+    """Whether a Docker port binding's ``ip`` faces the internet.
+
+    Missing, empty, ``0.0.0.0`` and ``::`` bind every interface (and Docker's own iptables
+    rules bypass host firewalls); anything that is not an address we can prove non-public
+    counts as public too.
+    """
+    if ip in (None, "", "0.0.0.0", "::"):
+        return True
+    try:
+        address = ipaddress.ip_address(str(ip))
+    except ValueError:
+        return True  # not an address we can prove private
+    return not is_non_public(address)
+
+
+def port_number(value: Any) -> Any:
+    """A port number as sent on the wire (protobuf numbers are floats) shown as an int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -10,9 +10,6 @@ values before the container is created.
 
 from __future__ import annotations
 
-import ipaddress
-from typing import Any
-
 from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
@@ -21,33 +18,17 @@ from pulumi_policy import (
     Severity,
 )
 
-from catalog import DATABASE_PORTS, is_non_public
+from catalog import DATABASE_PORTS, is_public_bind, port_number
 
 CONTAINER_TYPE = "docker:index/container:Container"
-
-
-def is_public_bind(ip: Any) -> bool:
-    if ip in (None, "", "0.0.0.0", "::"):
-        return True
-    try:
-        address = ipaddress.ip_address(str(ip))
-    except ValueError:
-        return True  # not an address we can prove private
-    return not is_non_public(address)
-
-
-def _port(value: Any) -> Any:
-    """A port number as sent on the wire (protobuf numbers are floats) shown as an int."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+RESOURCE_TYPES = (CONTAINER_TYPE,)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != CONTAINER_TYPE:
         return
     for port in args.props.get("ports") or []:
-        internal, external = _port(port.get("internal")), _port(port.get("external"))
+        internal, external = port_number(port.get("internal")), port_number(port.get("external"))
         if internal not in DATABASE_PORTS and external not in DATABASE_PORTS:
             continue  # read `ip` only when it matters: an unknown ip on port 80 defers nothing
         ip = port.get("ip")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pulumi_policy.deserialize as sdk_deserialize
 import pulumi_policy.policy as sdk_policy
 
 SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -44,14 +45,54 @@ def _mark(value: Any, secret: bool = False) -> Any:
     return value
 
 
+def _deserialize(value: Any, secret: bool) -> Any:
+    """The SDK's ``_deserialize_property`` (without secret proxies), keeping the marker.
+
+    One pass instead of marking and then deserializing: the SDK calls this once per policy for
+    every resource, so a second walk over the properties is most of what the pack costs on
+    top of the protocol. Assets and archives (rare) are left to the SDK.
+    """
+    if type(value) is dict:
+        sig = value.get(SIG_KEY)
+        if sig is None:
+            return {
+                key: _deserialize(item, secret)
+                if type(item) is dict or type(item) is list
+                else (SecretText(item) if secret and type(item) is str else item)
+                for key, item in value.items()
+            }
+        if sig == SECRET_SIG:
+            if "value" not in value:
+                raise AssertionError(
+                    "Invalid secret encountered when unmarshaling resource property"
+                )
+            return _deserialize(value["value"], True)
+        return sdk_deserialize._deserialize_property(value)
+    if type(value) is list:
+        return [
+            _deserialize(item, secret)
+            if type(item) is dict or type(item) is list
+            else (SecretText(item) if secret and type(item) is str else item)
+            for item in value
+        ]
+    if secret and type(value) is str:
+        return SecretText(value)
+    return value
+
+
 def install() -> None:
     """Make the SDK keep secret text marked; idempotent."""
     original: Callable[..., dict[str, Any]] = getattr(sdk_policy, "deserialize_properties")  # noqa: B009
     if getattr(original, "_keeps_secret_marker", False):
         return
 
-    def deserialize_keeping_secrets(props: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        return original(_mark(props), *args, **kwargs)
+    def deserialize_keeping_secrets(
+        props: dict[str, Any], proxy_secrets: bool = False
+    ) -> dict[str, Any]:
+        if proxy_secrets:  # Remediate: the SDK's own secret proxies, over marked text
+            return original(_mark(props), True)
+        result: dict[str, Any] = _deserialize(props, False)
+        return result
 
     deserialize_keeping_secrets._keeps_secret_marker = True  # type: ignore[attr-defined]
     setattr(sdk_policy, "deserialize_properties", deserialize_keeping_secrets)  # noqa: B010

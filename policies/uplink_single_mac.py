@@ -39,6 +39,7 @@ GUEST_INTERFACES = {
     "proxmoxve:index/containerLegacy:ContainerLegacy": "networkInterfaces",
     "proxmoxve:index/vmLegacy:VmLegacy": "networkDevices",
 }
+RESOURCE_TYPES = (*BRIDGE_TYPES, *GUEST_INTERFACES)
 DEFAULT_UPLINK_BRIDGES = ["vmbr0"]
 # The bridge the provider attaches an interface to when it names none.
 PROVIDER_DEFAULT_BRIDGE = "vmbr0"

@@ -1,0 +1,67 @@
+"""docker-container-no-public-admin-port: no admin or management port on a public address.
+
+Admin interfaces (``catalog.ADMIN_PORTS``: broker management UIs, MQTT without TLS, the Docker
+API, Portainer, Jenkins, Grafana/DbGate, Prometheus, Alertmanager, Loki, the NGINX Proxy
+Manager admin UI, ...) are reached through the authenticating reverse proxy or a VPN only.
+A port is public as in docker-container-no-public-database-port (``catalog.is_public_bind``):
+its ``ip`` is missing, empty, ``0.0.0.0``, ``::``, a public address or not an address at all;
+loopback and private bindings are allowed. Both the container port (``internal``) and the host
+port (``external``) are checked, one violation per published port.
+
+Unknown values are deferred: the SDK reports the policy as not run (advisory) during preview
+and ``pulumi up`` checks the resolved values. ``ip`` is read only for an admin port, so an
+unknown address on any other port defers nothing.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from catalog import ADMIN_PORTS, is_public_bind, port_number
+
+CONTAINER_TYPE = "docker:index/container:Container"
+RESOURCE_TYPES = (CONTAINER_TYPE,)
+
+
+def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != CONTAINER_TYPE:
+        return
+    for port in args.props.get("ports") or []:
+        internal, external = port_number(port.get("internal")), port_number(port.get("external"))
+        if internal not in ADMIN_PORTS and external not in ADMIN_PORTS:
+            continue
+        ip = port.get("ip")
+        if not is_public_bind(ip):
+            continue
+        bind = ip or "all addresses"
+        if internal in ADMIN_PORTS:
+            host = external or "a random host port"
+            report_violation(
+                f"Port {internal} ({ADMIN_PORTS[internal]}) is published as {host} on {bind}.",
+                None,
+            )
+        else:
+            report_violation(
+                f"Host port {external} ({ADMIN_PORTS[external]}) is published on {bind} "
+                f"for container port {internal}.",
+                None,
+            )
+
+
+docker_container_no_public_admin_port = ResourceValidationPolicy(
+    name="docker-container-no-public-admin-port",
+    description="Docker containers never publish an admin or management port on a public address.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    remediation_steps=(
+        "Reach the admin interface through the authenticating reverse proxy or a VPN: drop the "
+        "published port, or bind it to 127.0.0.1 or a private address with `ip`."
+    ),
+    validate=_validate,
+)

@@ -1,0 +1,91 @@
+"""docker-container-resource-limits: every Docker container has a memory and a process limit.
+
+Without limits one runaway or compromised container (a memory leak, a fork bomb) takes the
+whole host down with it. Two limits are required, and each missing one is its own violation:
+
+* memory: ``memory`` (MB) set to a number above 0 (Docker treats 0 as "no limit");
+* processes: pulumi-docker 5.2 has no pids-limit property (``--pids-limit``), so the stand-in
+  is a ``ulimits`` entry named ``nproc`` with ``hard`` above 0; every ``nproc`` entry must
+  have one (the provider keeps ulimits as a set, so their order, and which duplicate the
+  runtime applies last, is not known). ``-1`` (unlimited) does not count.
+
+The nproc ulimit is weaker than a pids cgroup limit: the kernel counts the processes of the
+container's user ID across the whole host, and does not enforce it for root (UID 0 outside a
+user namespace) or for processes with CAP_SYS_RESOURCE or CAP_SYS_ADMIN. It still caps a
+non-root service, which is what the rule can ask for through this provider.
+
+Unknown values are deferred: the SDK reports the policy as not run (advisory) during preview
+and ``pulumi up`` checks the resolved values. ``memory`` is read first, so a missing memory
+limit is still reported when a ulimit is unknown. An unknown ``hard`` is read only on an
+``nproc`` entry: an unknown value on another ulimit defers nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+CONTAINER_TYPE = "docker:index/container:Container"
+RESOURCE_TYPES = (CONTAINER_TYPE,)
+PIDS_ULIMIT = "nproc"
+
+
+def _number(value: Any) -> Any:
+    """A number as sent on the wire (protobuf numbers are floats) shown as an int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _is_positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != CONTAINER_TYPE:
+        return
+    memory = args.props.get("memory")
+    if memory is None:
+        report_violation("No memory limit: `memory` is not set.", None)
+    elif not _is_positive(memory):
+        report_violation(f"No memory limit: `memory` is {_number(memory)}.", None)
+
+    found = False
+    for ulimit in args.props.get("ulimits") or []:
+        if ulimit.get("name") != PIDS_ULIMIT:
+            continue
+        found = True
+        hard = ulimit.get("hard")
+        if not _is_positive(hard):
+            shown = "not set" if hard is None else _number(hard)
+            report_violation(f"No process limit: the nproc ulimit's `hard` is {shown}.", None)
+            return
+    if not found:
+        report_violation("No process limit: `ulimits` has no nproc entry.", None)
+
+
+docker_container_resource_limits = ResourceValidationPolicy(
+    name="docker-container-resource-limits",
+    description=(
+        "Docker containers set a memory limit (`memory` above 0) and a process limit (a "
+        "`ulimits` entry named nproc with `hard` above 0, as this provider has no pids-limit "
+        "property)."
+    ),
+    enforcement_level=EnforcementLevel.ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation_steps=(
+        "Set `memory` to the container's limit in MB, and add "
+        '`ulimits=[{"name": "nproc", "soft": N, "hard": N}]` with N above the process count '
+        "the service needs: pulumi-docker has no pids-limit property, so the nproc ulimit "
+        "stands in for `--pids-limit` (it counts the container user's processes and is not "
+        "enforced for root, so run the service as a non-root `user`)."
+    ),
+    validate=_validate,
+)

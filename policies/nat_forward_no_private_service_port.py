@@ -1,0 +1,65 @@
+"""nat-forward-no-private-service-port: no DNAT forward sends a database or admin port to a guest.
+
+Private services are the databases of ``catalog.DATABASE_PORTS`` and the management and admin
+interfaces of ``catalog.ADMIN_PORTS`` (Proxmox, Portainer, the Docker API, Grafana, ...): they
+are reached from application guests, through the authenticating proxy, or over SSH or a VPN,
+never through a public port forward.
+
+Reads pulumi-command resources (remote and local): the text of ``create``, ``update`` and
+``stdin``, where a program loads an nftables ruleset or runs iptables. A rule that rewrites the
+port counts for both its public and its target port. Unknown values (text computed from
+outputs not known at preview) are deferred: the SDK reports the policy as not run (advisory)
+during preview, and ``pulumi up`` checks the resolved text before running it.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from catalog import admin_ports_in, database_ports_in
+from nat_rules import dnat_forwards
+
+COMMAND_TYPES = ("command:remote:Command", "command:local:Command")
+RESOURCE_TYPES = COMMAND_TYPES
+SCANNED_PROPERTIES = ("create", "update", "stdin")
+
+
+def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in COMMAND_TYPES:
+        return
+    for prop in SCANNED_PROPERTIES:
+        text = args.props.get(prop)
+        if not isinstance(text, str):
+            continue
+        for forward in dnat_forwards(text):
+            services = database_ports_in(forward.start, forward.end)
+            services += admin_ports_in(forward.start, forward.end)
+            for port, service in sorted(services):
+                report_violation(
+                    f"`{prop}` forwards {forward} which includes {forward.protocol} {port} "
+                    f"({service}).",
+                    None,
+                )
+
+
+nat_forward_no_private_service_port = ResourceValidationPolicy(
+    name="nat-forward-no-private-service-port",
+    description=(
+        "Port forwards (DNAT rules) never send a database or admin port from the public "
+        "address to a guest."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation_steps=(
+        "Remove the forward and keep the service on the private network: reach databases from "
+        "application guests, and admin interfaces through the authenticating proxy, over SSH "
+        "or over a VPN."
+    ),
+    validate=_validate,
+)
