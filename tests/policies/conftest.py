@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,7 @@ SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 CONTAINER = "docker:index/container:Container"
+DOCKER_VOLUME = "docker:index/volume:Volume"
 
 
 def secret(value: Any) -> dict[str, Any]:
@@ -87,9 +89,10 @@ def secret(value: Any) -> dict[str, Any]:
     return {SECRET_SIG_KEY: SECRET_SIG, "value": value}
 
 
-# A Docker container that every policy of the pack accepts. Each docker.Container test starts
-# from it and changes one thing, then asserts the exact diagnostics of the WHOLE pack, so a
-# mutation proves it trips exactly one rule and the baseline proves it trips none.
+# A Docker container that every policy of the pack accepts, in a stack with PGDATA_VOLUME (see
+# compliant_stack). Each docker.Container test starts from it and changes one thing, then
+# asserts the exact diagnostics of the WHOLE pack, so a mutation proves it trips exactly one
+# rule and the baseline proves it trips none.
 COMPLIANT_CONTAINER: dict[str, Any] = {
     "name": "db",
     "image": "postgres:16.4",
@@ -110,3 +113,23 @@ def container(name: str, **changes: Any) -> RecordedResource:
     """COMPLIANT_CONTAINER with top-level ``changes`` (a value of None removes the key)."""
     properties = {**COMPLIANT_CONTAINER, **changes}
     return resource(CONTAINER, name, {k: v for k, v in properties.items() if v is not None})
+
+
+# COMPLIANT_CONTAINER is a postgres container keeping its data in the named volume pgdata, and
+# the stack policy docker-container-database-volume-protected accepts that only when the stack
+# also declares a docker.Volume of that name with the protect resource option. So the container
+# is compliant only together with this volume: analyze it with compliant_stack (or check).
+PGDATA = str(COMPLIANT_CONTAINER["volumes"][0]["volumeName"])
+PGDATA_VOLUME = replace(
+    resource(DOCKER_VOLUME, PGDATA, {"name": PGDATA, "driver": "local"}), protect=True
+)
+
+
+def compliant_stack(*resources: RecordedResource) -> list[RecordedResource]:
+    """``resources`` followed by PGDATA_VOLUME, the stack COMPLIANT_CONTAINER is compliant in."""
+    return [*resources, PGDATA_VOLUME]
+
+
+def check(pack: PolicyPackProcess, *resources: RecordedResource) -> list[Violation]:
+    """The whole pack's diagnostics for ``resources`` analyzed in ``compliant_stack``."""
+    return pack.check(compliant_stack(*resources))

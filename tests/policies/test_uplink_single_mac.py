@@ -12,6 +12,7 @@ from components.plan.policy_runner import PolicyPackProcess, load_policy_config
 from components.plan.recording import UNKNOWN, RecordedResource
 
 from .conftest import PACK_DIR, diagnostics, is_not_run, not_run_prefix, resource
+from .conftest import container as docker_container
 
 POLICY = "uplink-single-mac"
 DESCRIPTION = (
@@ -285,10 +286,13 @@ STACKS: dict[str, list[RecordedResource]] = {
     "pass_public_bridge_with_ports": [bridge("wan", "vmbr0", ["eno1"], address="95.216.10.20/26")],
     "pass_private_bridge_without_ports": [bridge("nat2", "vmbr5", address="172.16.0.1/24")],
     "pass_bridge_with_ports_no_guests": [bridge("wan", "vmbr2", ["eno1"])],
-    "pass_guest_no_interfaces": [resource(CONTAINER, "g", {"nodeName": "ax102"})],
+    "pass_guest_no_interfaces": [
+        resource(CONTAINER, "g", {"nodeName": "ax102", "unprivileged": True})
+    ],
     "pass_other_types_ignored": [
-        resource(
-            "docker:index/container:Container", "g", {"networkInterfaces": [{"bridge": "vmbr0"}]}
+        # A Docker container every Docker policy accepts, with a Proxmox-looking property.
+        docker_container(
+            "g", image="nginx:1.27.2", volumes=None, networkInterfaces=[{"bridge": "vmbr0"}]
         ),
         resource(
             "proxmoxve:network/linux/vlan:Vlan", "g2", {"name": "vmbr0.10", "interface": "vmbr0"}
@@ -303,7 +307,9 @@ STACKS: dict[str, list[RecordedResource]] = {
     "fail_private_bridge_with_ports": [bridge("nat2", "vmbr5", ["eno1"], address="10.9.0.1/24")],
     "unknown_guest_bridge": [container("g", {"bridge": UNKNOWN})],
     "unknown_mac_on_uplink": [container("g", {"bridge": "vmbr0", "macAddress": UNKNOWN})],
-    "unknown_interfaces": [resource(CONTAINER, "g", {"networkInterfaces": UNKNOWN})],
+    "unknown_interfaces": [
+        resource(CONTAINER, "g", {"unprivileged": True, "networkInterfaces": UNKNOWN})
+    ],
     "unknown_bridge_ports": [resource(BRIDGE, "wan", {"name": "vmbr2", "ports": UNKNOWN})],
     "unknown_bridge_address": [
         resource(BRIDGE, "nat2", {"name": "vmbr5", "ports": ["eno1"], "address": UNKNOWN})

@@ -1,4 +1,4 @@
-"""nat-forward-no-database-port, through the pack process and the analyzer protocol."""
+"""nat-forward-no-private-service-port, through the pack process and the analyzer protocol."""
 
 from __future__ import annotations
 
@@ -9,11 +9,20 @@ import pytest
 from components.plan.policy_runner import PolicyPackProcess
 from components.plan.recording import SECRET_SIG, SECRET_SIG_KEY, UNKNOWN
 
-from .conftest import diagnostics, not_run_names, not_run_prefix, resource, violating_names
+from .conftest import (
+    container,
+    diagnostics,
+    is_not_run,
+    not_run_names,
+    not_run_prefix,
+    resource,
+    violating_names,
+)
 
-POLICY = "nat-forward-no-database-port"
+POLICY = "nat-forward-no-private-service-port"
 DESCRIPTION = (
-    "Port forwards (DNAT rules) never send a database port from the public address to a guest."
+    "Port forwards (DNAT rules) never send a database or admin port from the public "
+    "address to a guest."
 )
 REMOTE = "command:remote:Command"
 LOCAL = "command:local:Command"
@@ -108,8 +117,8 @@ def test_prod_ruleset_has_no_diagnostics(pack: PolicyPackProcess) -> None:
             id="nft-set",
         ),
         pytest.param(
-            {"stdin": ruleset(*PROD_FORWARDS, "tcp dport 3000-3400 dnat to 10.0.0.6")},
-            ["`stdin` forwards tcp 3000-3400 -> 10.0.0.6 which includes tcp 3306 (MySQL/MariaDB)."],
+            {"stdin": ruleset(*PROD_FORWARDS, "tcp dport 3200-3400 dnat to 10.0.0.6")},
+            ["`stdin` forwards tcp 3200-3400 -> 10.0.0.6 which includes tcp 3306 (MySQL/MariaDB)."],
             id="nft-range",
         ),
         pytest.param(
@@ -155,12 +164,13 @@ def test_prod_ruleset_has_no_diagnostics(pack: PolicyPackProcess) -> None:
         ),
         pytest.param(
             {
-                "stdin": "iptables -t nat -A PREROUTING -p tcp --dport 9000:9100 -j DNAT "
+                "stdin": "iptables -t nat -A PREROUTING -p tcp --dport 9001:9092 -j DNAT "
                 "--to-destination 10.0.0.9\n"
             },
             [
-                "`stdin` forwards tcp 9000-9100 -> 10.0.0.9 which includes tcp 9042 (Cassandra).",
-                "`stdin` forwards tcp 9000-9100 -> 10.0.0.9 which includes tcp 9092 (Kafka).",
+                "`stdin` forwards tcp 9001-9092 -> 10.0.0.9 which includes tcp 9042 (Cassandra).",
+                "`stdin` forwards tcp 9001-9092 -> 10.0.0.9 which includes tcp 9090 (Prometheus).",
+                "`stdin` forwards tcp 9001-9092 -> 10.0.0.9 which includes tcp 9092 (Kafka).",
             ],
             id="iptables-range",
         ),
@@ -172,9 +182,53 @@ def test_prod_ruleset_has_no_diagnostics(pack: PolicyPackProcess) -> None:
             ["`stdin` forwards tcp 3306 -> 10.0.0.9 which includes tcp 3306 (MySQL/MariaDB)."],
             id="iptables-port-rewrite",
         ),
+        pytest.param(
+            {"stdin": ruleset(*PROD_FORWARDS, "tcp dport 8006 dnat to 10.0.0.1")},
+            [
+                "`stdin` forwards tcp 8006 -> 10.0.0.1 which includes tcp 8006 "
+                "(Proxmox VE web UI and API)."
+            ],
+            id="admin-nft-single-port",
+        ),
+        pytest.param(
+            {"stdin": ruleset("tcp dport { 443, 9443 } dnat to 10.0.0.3", *PROD_FORWARDS)},
+            ["`stdin` forwards tcp 9443 -> 10.0.0.3 which includes tcp 9443 (Portainer (HTTPS))."],
+            id="admin-nft-set",
+        ),
+        pytest.param(
+            {"stdin": ruleset(*PROD_FORWARDS, "tcp dport 12375 dnat to 10.0.0.4:2375")},
+            [
+                "`stdin` forwards tcp 2375 -> 10.0.0.4 which includes tcp 2375 "
+                "(Docker API without TLS)."
+            ],
+            id="admin-nft-port-rewrite",
+        ),
+        pytest.param(
+            {
+                "stdin": PROD_RULESET,
+                "create": "iptables -t nat -A PREROUTING -p tcp --dport 15672 -j DNAT "
+                "--to-destination 10.0.0.8",
+            },
+            [
+                "`create` forwards tcp 15672 -> 10.0.0.8 which includes tcp 15672 "
+                "(RabbitMQ management UI)."
+            ],
+            id="admin-iptables",
+        ),
+        pytest.param(
+            {"stdin": ruleset("tcp dport 3000-3400 dnat to 10.0.0.6")},
+            [
+                "`stdin` forwards tcp 3000-3400 -> 10.0.0.6 which includes tcp 3000 "
+                "(Grafana / DbGate).",
+                "`stdin` forwards tcp 3000-3400 -> 10.0.0.6 which includes tcp 3100 (Loki).",
+                "`stdin` forwards tcp 3000-3400 -> 10.0.0.6 which includes tcp 3306 "
+                "(MySQL/MariaDB).",
+            ],
+            id="range-with-admin-and-database-ports-in-port-order",
+        ),
     ],
 )
-def test_each_database_forward_is_a_violation(
+def test_each_private_service_forward_is_a_violation(
     pack: PolicyPackProcess, props: dict[str, Any], messages: list[str]
 ) -> None:
     baseline = {"create": APPLY, "update": APPLY, "stdin": PROD_RULESET}
@@ -224,9 +278,10 @@ FIXTURES = [
     nat_command(
         "pass_filter_rule_only", "tcp dport 5432 accept\niifname vmbr1 tcp dport 3306 accept"
     ),
-    nat_command("pass_rewrite_to_web", ruleset("tcp dport 8080 dnat to 10.0.0.2:80")),
+    nat_command("pass_rewrite_to_web", ruleset("tcp dport 8443 dnat to 10.0.0.2:443")),
     nat_command(
-        "pass_ranges_around", ruleset("tcp dport { 3307-5431, 5433-5671 } dnat to 10.0.0.2")
+        "pass_ranges_around",
+        ruleset("tcp dport { 3307-5049, 5051-5431, 5433-5671, 8007-8079 } dnat to 10.0.0.2"),
     ),
     nat_command(
         "pass_iptables_web",
@@ -234,12 +289,18 @@ FIXTURES = [
     ),
     command("pass_delete_only_mentions_db", delete="nft ... tcp dport 5432 dnat to 10.0.0.5"),
     command("pass_no_text"),
-    resource("docker:index/container:Container", "pass_not_a_command", {"stdin": DATABASE_FORWARD}),
+    container(
+        "pass_not_a_command",
+        image="nginx:1.27.2",
+        volumes=None,
+        command=["sh", "-c", f"nft add rule {DATABASE_FORWARD}"],
+    ),
     resource(
         "proxmoxve:index/containerLegacy:ContainerLegacy",
         "pass_guest_description",
         {
             "description": DATABASE_FORWARD,
+            "unprivileged": True,
             "networkInterfaces": [{"bridge": "vmbr1", "name": "eth0"}],
         },
     ),
@@ -253,6 +314,13 @@ FIXTURES = [
         "--to-destination 10.0.0.7",
     ),
     command("fail_local", LOCAL, update=f"nft add rule ip nat prerouting {DATABASE_FORWARD}"),
+    nat_command("fail_proxmox_ui", ruleset("tcp dport 8006 dnat to 10.0.0.1")),
+    nat_command("fail_admin_range", ruleset("tcp dport 2000-2400 dnat to 10.0.0.4")),
+    command(
+        "fail_iptables_admin",
+        create="iptables -t nat -A PREROUTING -p tcp --dport 19000 -j DNAT "
+        "--to-destination 10.0.0.7:9000",
+    ),
     nat_command("unknown_stdin", UNKNOWN),
     command("unknown_create", create=UNKNOWN, stdin=PROD_RULESET),
     command("unknown_update", LOCAL, update=UNKNOWN),
@@ -264,4 +332,10 @@ def test_fixture_set(pack: PolicyPackProcess) -> None:
     names = {r.name for r in FIXTURES}
     assert violating_names(violations, POLICY) == {n for n in names if n.startswith("fail_")}
     assert not_run_names(violations, POLICY) == {n for n in names if n.startswith("unknown_")}
-    assert {v.policy for v in violations} == {POLICY}
+    # command-no-plaintext-secret also reads create/update (not stdin) and defers on them.
+    others = [v for v in violations if v.policy != POLICY]
+    assert all(is_not_run(v) for v in others)
+    assert not_run_names(others, "command-no-plaintext-secret") == {
+        "unknown_create",
+        "unknown_update",
+    }
