@@ -50,6 +50,7 @@ class ProxmoxNode(pulumi.ComponentResource):
             host=str(host.ssh_host),
             user=host.sshUser,
             private_key=pulumi.Output.secret(args.ssh_private_key),
+            host_key=host.sshHostKey,
         )
         steps: list[pulumi.Resource] = []
         if host.mergeDataIntoRoot:

@@ -130,6 +130,13 @@ class ProxmoxHostSpec(_Strict):
         default=None, description="Address for SSH host commands; defaults to publicAddress."
     )
     sshUser: str = Field(default="root", description="SSH user for host preparation commands.")
+    sshHostKey: str | None = Field(
+        default=None,
+        description=(
+            "The host's SSH public host key (`ssh-ed25519 AAAA...`, from "
+            "/etc/ssh/ssh_host_ed25519_key.pub); when set, host commands refuse any other key."
+        ),
+    )
     uplinkBridge: InterfaceName = Field(
         default="vmbr0",
         description="The bridge holding the physical uplink; no guest interface may join it.",

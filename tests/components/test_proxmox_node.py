@@ -42,3 +42,17 @@ def test_data_merge_is_opt_in_and_runs_before_preparation() -> None:
     assert merge.inputs["create"] == MERGE_DATA_SCRIPT
     assert "update" not in merge.inputs  # runs once; never re-run by a config change
     assert merge.urn in resources["ax102-prepare"].dependencies
+
+
+def test_a_pinned_host_key_reaches_every_host_command() -> None:
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTests root@ax102"
+
+    def program() -> None:
+        host = HOST.model_copy(update={"sshHostKey": key, "mergeDataIntoRoot": True})
+        ProxmoxNode("ax102", ProxmoxNodeArgs(host, "token-value", "key-value"))
+
+    resources = by_name(record(program))
+    for name in ("ax102-prepare", "ax102-merge-data"):
+        connection = resources[name].inputs["connection"]
+        assert is_secret(connection)  # the private key makes the whole connection secret
+        assert connection["value"]["hostKey"] == key

@@ -233,7 +233,7 @@ SERVICE_KEYS = (
 )
 HOST_KEYS = (
     "apiEndpoint, containerDatastore, dnsServers, insecureTls, mergeDataIntoRoot, name, "
-    "nodeName, publicAddress, sshAddress, sshUser, template, uplinkBridge"
+    "nodeName, publicAddress, sshAddress, sshHostKey, sshUser, template, uplinkBridge"
 )
 KNOWN_SERVICES = "agents, backend, egress, frontend, livekit, monitoring, proxy"
 
