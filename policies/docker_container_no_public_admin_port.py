@@ -23,7 +23,8 @@ from pulumi_policy import (
     Severity,
 )
 
-from catalog import ADMIN_PORTS, is_public_bind, port_number
+from catalog import ADMIN_PORTS
+from published_ports import public_publications
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -32,26 +33,8 @@ RESOURCE_TYPES = (CONTAINER_TYPE,)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != CONTAINER_TYPE:
         return
-    for port in args.props.get("ports") or []:
-        internal, external = port_number(port.get("internal")), port_number(port.get("external"))
-        if internal not in ADMIN_PORTS and external not in ADMIN_PORTS:
-            continue
-        ip = port.get("ip")
-        if not is_public_bind(ip):
-            continue
-        bind = ip or "all addresses"
-        if internal in ADMIN_PORTS:
-            host = external or "a random host port"
-            report_violation(
-                f"Port {internal} ({ADMIN_PORTS[internal]}) is published as {host} on {bind}.",
-                None,
-            )
-        else:
-            report_violation(
-                f"Host port {external} ({ADMIN_PORTS[external]}) is published on {bind} "
-                f"for container port {internal}.",
-                None,
-            )
+    for detail in public_publications(args.props.get("ports"), ADMIN_PORTS):
+        report_violation(detail, None)
 
 
 docker_container_no_public_admin_port = ResourceValidationPolicy(

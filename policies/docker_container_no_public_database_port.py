@@ -18,7 +18,8 @@ from pulumi_policy import (
     Severity,
 )
 
-from catalog import DATABASE_PORTS, is_public_bind, port_number
+from catalog import DATABASE_PORTS
+from published_ports import public_publications
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -27,26 +28,8 @@ RESOURCE_TYPES = (CONTAINER_TYPE,)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != CONTAINER_TYPE:
         return
-    for port in args.props.get("ports") or []:
-        internal, external = port_number(port.get("internal")), port_number(port.get("external"))
-        if internal not in DATABASE_PORTS and external not in DATABASE_PORTS:
-            continue  # read `ip` only when it matters: an unknown ip on port 80 defers nothing
-        ip = port.get("ip")
-        if not is_public_bind(ip):
-            continue
-        bind = ip or "all addresses"
-        if internal in DATABASE_PORTS:
-            report_violation(
-                f"Port {internal} ({DATABASE_PORTS[internal]}) is published as "
-                f"{external or internal} on {bind}.",
-                None,
-            )
-        else:
-            report_violation(
-                f"Host port {external} ({DATABASE_PORTS[external]}) is published on {bind} "
-                f"for container port {internal}.",
-                None,
-            )
+    for detail in public_publications(args.props.get("ports"), DATABASE_PORTS):
+        report_violation(detail, None)
 
 
 docker_container_no_public_database_port = ResourceValidationPolicy(

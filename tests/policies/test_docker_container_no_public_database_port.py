@@ -90,7 +90,9 @@ def test_compliant_container_has_no_diagnostics(pack: PolicyPackProcess) -> None
         pytest.param(
             {"internal": 5432},
             [
-                violation("Port 5432 (PostgreSQL) is published as 5432 on all addresses."),
+                violation(
+                    "Port 5432 (PostgreSQL) is published as a random host port on all addresses."
+                ),
                 no_address(
                     "Container port 5432/tcp is published on a random host port without an `ip`."
                 ),
