@@ -55,12 +55,6 @@ def with_volume(name: str, *volumes: Any, **changes: Any) -> Any:
     return container(name, volumes=[*VOLUMES, *volumes], **changes)
 
 
-@pytest.fixture
-def clean_pack(unconfigured_pack: PolicyPackProcess) -> PolicyPackProcess:
-    """The shared pack: the config tests start from (and leave) it without policy config."""
-    return unconfigured_pack
-
-
 def test_compliant_container_has_no_diagnostics(pack: PolicyPackProcess) -> None:
     assert check(pack, container("db")) == []
 
@@ -183,32 +177,32 @@ def test_container_without_image_is_not_allowed_the_socket(pack: PolicyPackProce
     ]
 
 
-def test_configured_socket_images_replace_the_default(clean_pack: PolicyPackProcess) -> None:
+def test_configured_socket_images_replace_the_default(unconfigured_pack: PolicyPackProcess) -> None:
     proxy = with_volume(
         "proxy", socket_volume(readOnly=True), image="tecnativa/docker-socket-proxy:0.3.0"
     )
     portainer = with_volume("portainer", socket_volume(readOnly=True), image=PORTAINER)
-    assert [v.urn for v in check(clean_pack, proxy, portainer)] == [proxy.urn]
-    clean_pack.configure({POLICY: {"socketImages": ["tecnativa/docker-socket-proxy"]}})
-    assert diagnostics(check(clean_pack, proxy, portainer)) == [
+    assert [v.urn for v in check(unconfigured_pack, proxy, portainer)] == [proxy.urn]
+    unconfigured_pack.configure({POLICY: {"socketImages": ["tecnativa/docker-socket-proxy"]}})
+    assert diagnostics(check(unconfigured_pack, proxy, portainer)) == [
         violation(
             "volumes[1] mounts the Docker socket /var/run/docker.sock; image "
             "portainer/portainer-ce:2.21.4 is not in `socketImages`."
         )
     ]
-    clean_pack.configure({POLICY: {"socketImages": []}})
-    assert [v.urn for v in check(clean_pack, proxy, portainer)] == [proxy.urn, portainer.urn]
+    unconfigured_pack.configure({POLICY: {"socketImages": []}})
+    assert [v.urn for v in check(unconfigured_pack, proxy, portainer)] == [proxy.urn, portainer.urn]
 
 
-def test_shipped_config_is_the_default(clean_pack: PolicyPackProcess) -> None:
+def test_shipped_config_is_the_default(unconfigured_pack: PolicyPackProcess) -> None:
     shipped = json.loads((PACK_DIR / "policy-config.json").read_text())
     assert shipped[POLICY] == {"socketImages": ["portainer/portainer-ce", "portainer/agent"]}
-    clean_pack.configure({POLICY: shipped[POLICY]})
+    unconfigured_pack.configure({POLICY: shipped[POLICY]})
     checked = [
         with_volume("portainer", socket_volume(readOnly=True), image=PORTAINER),
         with_volume("app", socket_volume(readOnly=True)),
     ]
-    assert [v.urn for v in check(clean_pack, *checked)] == [checked[1].urn]
+    assert [v.urn for v in check(unconfigured_pack, *checked)] == [checked[1].urn]
 
 
 FIXTURES = [

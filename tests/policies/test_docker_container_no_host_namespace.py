@@ -41,12 +41,6 @@ def not_run(path: str) -> tuple[str, str, str]:
     )
 
 
-@pytest.fixture
-def clean_pack(unconfigured_pack: PolicyPackProcess) -> PolicyPackProcess:
-    """The shared pack: the config tests start from (and leave) it without policy config."""
-    return unconfigured_pack
-
-
 def test_compliant_container_has_no_diagnostics(pack: PolicyPackProcess) -> None:
     assert check(pack, container("db")) == []
 
@@ -137,30 +131,30 @@ def test_unknown_image_with_a_host_mode_is_a_not_run_advisory(pack: PolicyPackPr
     assert mine == [not_run(".image")]
 
 
-def test_configured_images_replace_the_default(clean_pack: PolicyPackProcess) -> None:
+def test_configured_images_replace_the_default(unconfigured_pack: PolicyPackProcess) -> None:
     livekit = container("livekit", image=LIVEKIT, networkMode="host")
     coturn = container("coturn", image="coturn/coturn:4.6.2", networkMode="host")
-    assert [v.urn for v in check(clean_pack, livekit, coturn)] == [coturn.urn]
-    clean_pack.configure({POLICY: {"hostNamespaceImages": ["coturn/coturn"]}})
-    assert diagnostics(check(clean_pack, livekit, coturn)) == [
+    assert [v.urn for v in check(unconfigured_pack, livekit, coturn)] == [coturn.urn]
+    unconfigured_pack.configure({POLICY: {"hostNamespaceImages": ["coturn/coturn"]}})
+    assert diagnostics(check(unconfigured_pack, livekit, coturn)) == [
         violation(
             "`networkMode` is host; image livekit/livekit-server:v1.8.0 is not in "
             "`hostNamespaceImages`."
         )
     ]
-    clean_pack.configure({POLICY: {"hostNamespaceImages": []}})
-    assert [v.urn for v in check(clean_pack, livekit, coturn)] == [livekit.urn, coturn.urn]
+    unconfigured_pack.configure({POLICY: {"hostNamespaceImages": []}})
+    assert [v.urn for v in check(unconfigured_pack, livekit, coturn)] == [livekit.urn, coturn.urn]
 
 
-def test_shipped_config_is_the_default(clean_pack: PolicyPackProcess) -> None:
+def test_shipped_config_is_the_default(unconfigured_pack: PolicyPackProcess) -> None:
     shipped = json.loads((PACK_DIR / "policy-config.json").read_text())
     assert shipped[POLICY] == {"hostNamespaceImages": ["livekit/livekit-server"]}
-    clean_pack.configure({POLICY: shipped[POLICY]})
+    unconfigured_pack.configure({POLICY: shipped[POLICY]})
     checked = [
         container("livekit", image=LIVEKIT, networkMode="host"),
         container("app", networkMode="host"),
     ]
-    assert [v.urn for v in check(clean_pack, *checked)] == [checked[1].urn]
+    assert [v.urn for v in check(unconfigured_pack, *checked)] == [checked[1].urn]
 
 
 FIXTURES = [

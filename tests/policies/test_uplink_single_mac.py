@@ -26,12 +26,6 @@ VM_LEGACY = "proxmoxve:index/vmLegacy:VmLegacy"
 MAC = "BC:24:11:AA:BB:01"
 
 
-@pytest.fixture
-def clean_pack(unconfigured_pack: PolicyPackProcess) -> PolicyPackProcess:
-    """The shared pack: every test here starts from (and leaves) it without policy config."""
-    return unconfigured_pack
-
-
 def configure(pack: PolicyPackProcess, **config: Any) -> None:
     """Policy config as the engine sends it: always with the policy's enforcement level."""
     pack.configure({POLICY: {"enforcementLevel": "mandatory", **config}})
@@ -98,15 +92,15 @@ BASELINE = [
 ]
 
 
-def test_compliant_stack_has_no_diagnostics(clean_pack: PolicyPackProcess) -> None:
-    assert clean_pack.check(BASELINE) == []
+def test_compliant_stack_has_no_diagnostics(unconfigured_pack: PolicyPackProcess) -> None:
+    assert unconfigured_pack.check(BASELINE) == []
 
 
 def test_compliant_stack_with_declared_uplink(
-    clean_pack: PolicyPackProcess,
+    unconfigured_pack: PolicyPackProcess,
 ) -> None:
     uplink = bridge("uplink", "vmbr0", ["enp0s31f6"], address="95.216.10.20/26")
-    assert clean_pack.check([uplink, *BASELINE]) == []
+    assert unconfigured_pack.check([uplink, *BASELINE]) == []
 
 
 @pytest.mark.parametrize(
@@ -177,80 +171,88 @@ def test_compliant_stack_with_declared_uplink(
     ],
 )
 def test_each_violation_kind(
-    clean_pack: PolicyPackProcess,
+    unconfigured_pack: PolicyPackProcess,
     extra: list[RecordedResource],
     expected: list[tuple[str, str, str]],
 ) -> None:
-    assert diagnostics(clean_pack.check([*BASELINE, *extra])) == expected
+    assert diagnostics(unconfigured_pack.check([*BASELINE, *extra])) == expected
 
 
-def test_violations_carry_the_offending_resource_urn(clean_pack: PolicyPackProcess) -> None:
+def test_violations_carry_the_offending_resource_urn(unconfigured_pack: PolicyPackProcess) -> None:
     nat2 = bridge("nat2", "vmbr4", ["eno1"], address="10.0.1.1/24")
     web = container("web", {"bridge": "vmbr0"})
-    assert [v.urn for v in clean_pack.check([*BASELINE, nat2, web])] == [nat2.urn, web.urn]
+    assert [v.urn for v in unconfigured_pack.check([*BASELINE, nat2, web])] == [nat2.urn, web.urn]
 
 
-def test_allowed_mac_passes_case_insensitively(clean_pack: PolicyPackProcess) -> None:
+def test_allowed_mac_passes_case_insensitively(unconfigured_pack: PolicyPackProcess) -> None:
     guests = [
         container("upper", {"bridge": "vmbr0", "macAddress": "00:50:56:00:AB:CD"}),
         container("lower", {"bridge": "vmbr0", "macAddress": "00:50:56:00:ab:cd"}),
         container("other", {"bridge": "vmbr0", "macAddress": "00:50:56:00:AB:CE"}),
         container("generated", {"bridge": "vmbr0"}),
     ]
-    configure(clean_pack, allowedMacs=["00:50:56:00:Ab:Cd"])
-    assert diagnostics(clean_pack.check([*BASELINE, *guests])) == [
+    configure(unconfigured_pack, allowedMacs=["00:50:56:00:Ab:Cd"])
+    assert diagnostics(unconfigured_pack.check([*BASELINE, *guests])) == [
         guest_violation("other", "00:50:56:00:AB:CE", "vmbr0"),
         guest_violation("generated", "a generated MAC", "vmbr0"),
     ]
 
 
-def test_configured_uplink_bridges_replace_the_default(clean_pack: PolicyPackProcess) -> None:
+def test_configured_uplink_bridges_replace_the_default(
+    unconfigured_pack: PolicyPackProcess,
+) -> None:
     guests = [
         container("on_vmbr0", {"bridge": "vmbr0"}),
         container("on_wan", {"bridge": "br-wan"}),
     ]
-    assert [v.urn for v in clean_pack.check([*BASELINE, *guests])] == [guests[0].urn]
-    configure(clean_pack, uplinkBridges=["br-wan"])
-    assert diagnostics(clean_pack.check([*BASELINE, *guests])) == [
+    assert [v.urn for v in unconfigured_pack.check([*BASELINE, *guests])] == [guests[0].urn]
+    configure(unconfigured_pack, uplinkBridges=["br-wan"])
+    assert diagnostics(unconfigured_pack.check([*BASELINE, *guests])) == [
         guest_violation("on_wan", "a generated MAC", "br-wan"),
     ]
 
 
-def test_bridge_with_ports_is_an_uplink_whatever_the_config(clean_pack: PolicyPackProcess) -> None:
-    configure(clean_pack, uplinkBridges=[])
+def test_bridge_with_ports_is_an_uplink_whatever_the_config(
+    unconfigured_pack: PolicyPackProcess,
+) -> None:
+    configure(unconfigured_pack, uplinkBridges=[])
     wan = bridge("wan", "vmbr0", ["eno1"], address="95.216.10.20/26")
     web = container("web", {"bridge": "vmbr0"})
-    assert diagnostics(clean_pack.check([*BASELINE, web])) == []
-    assert diagnostics(clean_pack.check([*BASELINE, wan, web])) == [
+    assert diagnostics(unconfigured_pack.check([*BASELINE, web])) == []
+    assert diagnostics(unconfigured_pack.check([*BASELINE, wan, web])) == [
         guest_violation("web", "a generated MAC", "vmbr0")
     ]
 
 
-def test_shipped_policy_config_keeps_violations_mandatory(clean_pack: PolicyPackProcess) -> None:
+def test_shipped_policy_config_keeps_violations_mandatory(
+    unconfigured_pack: PolicyPackProcess,
+) -> None:
     # The engine sends every policy's own enforcement level along with its config.
     shipped = json.loads((PACK_DIR / "policy-config.json").read_text())
-    clean_pack.configure(
+    unconfigured_pack.configure(
         {name: {"enforcementLevel": "mandatory", **v} for name, v in shipped.items()}
     )
     web = container("web", {"bridge": "vmbr0"})
-    assert diagnostics(clean_pack.check([*BASELINE, web])) == [
+    assert diagnostics(unconfigured_pack.check([*BASELINE, web])) == [
         guest_violation("web", "a generated MAC", "vmbr0")
     ]
 
 
 def test_runner_config_without_level_keeps_policy_level(
-    clean_pack: PolicyPackProcess,
+    unconfigured_pack: PolicyPackProcess,
 ) -> None:
-    clean_pack.configure(load_policy_config(PACK_DIR / "policy-config.json"))
+    unconfigured_pack.configure(load_policy_config(PACK_DIR / "policy-config.json"))
     web = container("web", {"bridge": "vmbr0"})
-    assert diagnostics(clean_pack.check([*BASELINE, web])) == [
+    assert diagnostics(unconfigured_pack.check([*BASELINE, web])) == [
         guest_violation("web", "a generated MAC", "vmbr0")
     ]
 
 
-def test_unknown_value_is_a_stack_wide_not_run_advisory(clean_pack: PolicyPackProcess) -> None:
+def test_unknown_value_is_a_stack_wide_not_run_advisory(
+    unconfigured_pack: PolicyPackProcess,
+) -> None:
     stack = [*BASELINE, container("web", {"bridge": UNKNOWN})]
-    assert diagnostics(clean_pack.check(stack)) == [
+    assert diagnostics(unconfigured_pack.check(stack)) == [
         (
             POLICY,
             "advisory",
@@ -260,7 +262,9 @@ def test_unknown_value_is_a_stack_wide_not_run_advisory(clean_pack: PolicyPackPr
     ]
 
 
-def test_unknown_value_stops_the_stack_check_where_it_is_met(clean_pack: PolicyPackProcess) -> None:
+def test_unknown_value_stops_the_stack_check_where_it_is_met(
+    unconfigured_pack: PolicyPackProcess,
+) -> None:
     # The SDK keeps what was reported before the unknown value; later resources go unchecked.
     stack = [
         *BASELINE,
@@ -268,7 +272,7 @@ def test_unknown_value_stops_the_stack_check_where_it_is_met(clean_pack: PolicyP
         container("unknown", {"bridge": UNKNOWN}),
         container("after", {"bridge": "vmbr0"}),
     ]
-    found = clean_pack.check(stack)
+    found = unconfigured_pack.check(stack)
     assert [(v.urn.rpartition("::")[2], v.level) for v in found] == [
         ("before", "mandatory"),
         ("", "advisory"),
@@ -317,10 +321,10 @@ STACKS: dict[str, list[RecordedResource]] = {
 }
 
 
-def test_fixture_stacks(clean_pack: PolicyPackProcess) -> None:
+def test_fixture_stacks(unconfigured_pack: PolicyPackProcess) -> None:
     failing, not_run = set(), set()
     for name, extra in STACKS.items():
-        found = clean_pack.check([*BASELINE, *extra])
+        found = unconfigured_pack.check([*BASELINE, *extra])
         if any(v.policy == POLICY and not is_not_run(v) for v in found):
             failing.add(name)
         if any(v.policy == POLICY and is_not_run(v) for v in found):
@@ -330,7 +334,7 @@ def test_fixture_stacks(clean_pack: PolicyPackProcess) -> None:
     assert not_run == {n for n in STACKS if n.startswith("unknown_")}
 
 
-def test_fixture_resources_analyzed_together(clean_pack: PolicyPackProcess) -> None:
+def test_fixture_resources_analyzed_together(unconfigured_pack: PolicyPackProcess) -> None:
     """The known pass_/fail_ fixtures in one stack: exactly the fail_ resources violate."""
     stack = [
         *BASELINE,
@@ -345,8 +349,8 @@ def test_fixture_resources_analyzed_together(clean_pack: PolicyPackProcess) -> N
         vm_legacy("fail_vm", {"bridge": "vmbr2"}),
         bridge("fail_nat_with_port", "vmbr6", ["eno3"], address="10.6.0.1/24"),
     ]
-    configure(clean_pack, uplinkBridges=["vmbr0"], allowedMacs=["00:50:56:00:ab:cd"])
-    found = clean_pack.check(stack)
+    configure(unconfigured_pack, uplinkBridges=["vmbr0"], allowedMacs=["00:50:56:00:ab:cd"])
+    found = unconfigured_pack.check(stack)
     assert {v.urn.rpartition("::")[2] for v in found} == {
         r.name for r in stack if r.name.startswith("fail_")
     }
