@@ -1,5 +1,36 @@
-"""Pure, deterministic functions from the spec to the plan the components declare."""
+"""Pure, deterministic functions from the spec to what the components declare."""
 
+from .exposure import (
+    EdgeOpening,
+    ProxyRoute,
+    PublishedPort,
+    edge_openings,
+    listen_ports,
+    machine_address,
+    proxy_routes,
+    published_ports,
+    stack_policy_config,
+)
+from .matrix import Matrix, connectivity
 from .nat import DnatRule, NatPlan, nat_plan
+from .topology import Engine, Topology, topology
 
-__all__ = ["DnatRule", "NatPlan", "nat_plan"]
+__all__ = [
+    "DnatRule",
+    "EdgeOpening",
+    "Engine",
+    "Matrix",
+    "NatPlan",
+    "ProxyRoute",
+    "PublishedPort",
+    "Topology",
+    "connectivity",
+    "edge_openings",
+    "listen_ports",
+    "machine_address",
+    "nat_plan",
+    "proxy_routes",
+    "published_ports",
+    "stack_policy_config",
+    "topology",
+]

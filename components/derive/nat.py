@@ -6,7 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
-from components.spec import PlatformSpec, PortRange
+from components.spec import PlatformSpec, PortRange, ProxmoxHostSpec
+
+from .exposure import edge_openings
 
 # nftables names: one table owned by this library, so applying it never touches other tables
 # (pve-firewall, Docker, the distribution's own ruleset).
@@ -34,16 +36,21 @@ class NatPlan:
     rules: tuple[DnatRule, ...]
 
 
-def nat_plan(spec: PlatformSpec) -> NatPlan:
-    """Group the spec's forwards per (protocol, service), in a stable order."""
+def nat_plan(spec: PlatformSpec, host: str) -> NatPlan:
+    """The forwards of ``host``'s services grouped per (protocol, service), in a stable order."""
+    proxmox = spec.hosts[host]
+    assert isinstance(proxmox, ProxmoxHostSpec), f"{host} is not a Proxmox host"
     grouped: dict[tuple[str, str], list[PortRange]] = defaultdict(list)
-    for forward in spec.forwards:
-        grouped[(forward.protocol, forward.to)].append(forward.ports)
+    targets: dict[str, IPv4Address] = {}
+    for opening in edge_openings(spec, host):
+        grouped[(opening.protocol, opening.service)].append(opening.ports)
+        assert opening.target is not None  # services on a Proxmox host run in its guests
+        targets[opening.service] = opening.target
     rules = tuple(
         DnatRule(
             protocol=protocol,
             ports=tuple(sorted(ports, key=lambda r: r.start)),
-            target=spec.services[service].address,
+            target=targets[service],
             service=service,
         )
         for (protocol, service), ports in sorted(
@@ -52,10 +59,10 @@ def nat_plan(spec: PlatformSpec) -> NatPlan:
     )
     return NatPlan(
         table=NAT_TABLE,
-        uplink=spec.host.uplinkBridge,
-        public_address=spec.host.publicAddress,
-        bridge=spec.natBridge.name,
-        subnet=spec.natBridge.subnet,
-        gateway=spec.natBridge.gateway,
+        uplink=proxmox.uplinkBridge,
+        public_address=proxmox.publicAddress,
+        bridge=proxmox.natBridge.name,
+        subnet=proxmox.natBridge.subnet,
+        gateway=proxmox.natBridge.gateway,
         rules=rules,
     )

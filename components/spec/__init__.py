@@ -1,21 +1,63 @@
 """The stack spec: pydantic models of the ``platform`` config namespace and their loader."""
 
-from .errors import Problem, SpecError, config_path
-from .load import SECRET_KEYS, SECRET_PLACEHOLDER, parse_platform
-from .models import ForwardSpec, NatBridgeSpec, PlatformSpec, ProxmoxHostSpec, ServiceSpec
+from .errors import CONFIG_NAMESPACE, Problem, SpecError, config_path
+from .hosts import CloudServerSpec, DockerHostSpec, DropletHostSpec, HcloudHostSpec, SshHostSpec
+from .images import ImageRef, parse_image
+from .load import (
+    KNOWN_NAMESPACES,
+    SECRET_PLACEHOLDER,
+    SECRETS_KEY,
+    check_namespaces,
+    parse_platform,
+)
+from .models import GuestSpec, NatBridgeSpec, ProxmoxHostSpec, TemplateSpec
+from .platform import DockerHost, HostSpec, PlatformSpec, Publication
 from .ports import PortRange
+from .services import (
+    ForwardExpose,
+    HealthcheckSpec,
+    LiveKitSpec,
+    NetworkSpec,
+    PrivateExpose,
+    ProxySpec,
+    RouteExpose,
+    SecretRef,
+    ServiceSpec,
+)
 
 __all__ = [
-    "SECRET_KEYS",
+    "CONFIG_NAMESPACE",
+    "KNOWN_NAMESPACES",
+    "SECRETS_KEY",
     "SECRET_PLACEHOLDER",
-    "ForwardSpec",
+    "CloudServerSpec",
+    "DockerHost",
+    "DockerHostSpec",
+    "DropletHostSpec",
+    "ForwardExpose",
+    "GuestSpec",
+    "HcloudHostSpec",
+    "HealthcheckSpec",
+    "HostSpec",
+    "ImageRef",
+    "LiveKitSpec",
     "NatBridgeSpec",
+    "NetworkSpec",
     "PlatformSpec",
     "PortRange",
+    "PrivateExpose",
     "Problem",
     "ProxmoxHostSpec",
+    "ProxySpec",
+    "Publication",
+    "RouteExpose",
+    "SecretRef",
     "ServiceSpec",
     "SpecError",
+    "SshHostSpec",
+    "TemplateSpec",
+    "check_namespaces",
     "config_path",
+    "parse_image",
     "parse_platform",
 ]

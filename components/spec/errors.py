@@ -8,15 +8,15 @@ from dataclasses import dataclass
 CONFIG_NAMESPACE = "platform"
 
 
-def config_path(loc: Sequence[str | int]) -> str:
-    """Format a location such as ("forwards", 2, "ports") as ``platform:forwards[2].ports``."""
+def config_path(loc: Sequence[str | int], namespace: str = CONFIG_NAMESPACE) -> str:
+    """Format a location such as ("guests", "proxy", "vmId") as ``platform:guests.proxy.vmId``."""
     text = ""
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
             text += f".{part}" if text else part
-    return f"{CONFIG_NAMESPACE}:{text}"
+    return f"{namespace}:{text}"
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,10 @@ class Problem:
 
     loc: tuple[str | int, ...]
     message: str
+    namespace: str = CONFIG_NAMESPACE
 
     def __str__(self) -> str:
-        return f"{config_path(self.loc)}: {self.message}"
+        return f"{config_path(self.loc, self.namespace)}: {self.message}"
 
 
 class SpecProblem(ValueError):  # noqa: N818 pydantic wraps ValueErrors from validators

@@ -8,60 +8,182 @@ every offending path, value and what is allowed, before a single resource is dec
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Set
-from typing import Any, get_args
+from collections.abc import Iterable, Mapping, Set
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from .errors import Problem, SpecError, SpecProblem, config_path
-from .models import PlatformSpec
+from .errors import CONFIG_NAMESPACE, Problem, SpecError, SpecProblem
+from .platform import PlatformSpec, cross_field_problems
+from .services import SecretRef
 
-# Credentials the program needs, read by the Pulumi layer with `Config.require_secret`. They
-# must be stored encrypted (`pulumi config set --secret`); a plaintext value is an error.
-SECRET_KEYS: dict[str, str] = {
-    "proxmoxApiToken": "Proxmox API token, USER@REALM!TOKENID=UUID",
-    "sshPrivateKey": "private key (OpenSSH PEM) for SSH to the Proxmox host",
-}
-
+# Namespaces a stack file may use besides `platform`: the providers' own settings. Anything else
+# is most likely a misspelt `platform` (`platfrom:hosts`) whose keys would be silently ignored.
+KNOWN_NAMESPACES = frozenset(
+    {CONFIG_NAMESPACE, "pulumi", "digitalocean", "hcloud", "proxmoxve", "docker", "command", "tls"}
+)
+SECRETS_KEY = "secrets"
 SECRET_PLACEHOLDER = "[secret]"
+_SECTIONS = ("hosts", "guests", "networks", "services")
 
 
-def parse_platform(values: Mapping[str, str], secret_keys: Set[str] = frozenset()) -> PlatformSpec:
-    """Validate the ``platform`` namespace: ``values`` maps a key (no namespace) to its raw text."""
-    problems = _secret_problems(values, secret_keys)
-    document = {key: _decode(text) for key, text in values.items() if key not in SECRET_KEYS}
-    try:
-        spec = PlatformSpec.model_validate(document)
-    except ValidationError as error:
-        problems.extend(_problems_from(error, secret_keys))
-        raise SpecError(problems) from None
+def check_namespaces(keys: Iterable[str]) -> list[Problem]:
+    """One problem per config key whose namespace no part of the program reads."""
+    problems = []
+    for key in sorted(keys):
+        namespace, _, name = key.partition(":")
+        if namespace not in KNOWN_NAMESPACES:
+            known = ", ".join(sorted(KNOWN_NAMESPACES))
+            problems.append(
+                Problem(
+                    (name,),
+                    f"is in the namespace {namespace}, which nothing reads; did you mean "
+                    f"{CONFIG_NAMESPACE}:{name}? Known namespaces: {known}",
+                    namespace=namespace,
+                )
+            )
+    return problems
+
+
+def parse_platform(
+    values: Mapping[str, str],
+    secret_keys: Set[str] = frozenset(),
+    secret_leaves: Set[str] | None = None,
+) -> PlatformSpec:
+    """Validate the ``platform`` namespace: ``values`` maps a key (no namespace) to its raw text.
+
+    ``secret_keys`` are the keys Pulumi marks secret (a key holding any ``secure:`` value).
+    ``secret_leaves``, when the caller read the stack file itself, are the dotted paths under
+    ``secrets`` that were stored encrypted; the Pulumi runtime only knows whole keys.
+    """
+    problems: list[Problem] = []
+    document = {key: _decode(text) for key, text in values.items() if key != SECRETS_KEY}
+    secrets = _decode(values[SECRETS_KEY]) if SECRETS_KEY in values else {}
+    leaves = _secret_leaf_paths(secrets, problems)
+    if SECRETS_KEY in values and SECRETS_KEY not in secret_keys:
+        problems.append(Problem((SECRETS_KEY,), _plaintext_message(SECRETS_KEY)))
+    elif secret_leaves is not None:
+        for path in sorted(leaves - set(secret_leaves)):
+            problems.append(
+                Problem(
+                    (SECRETS_KEY, *path.split(".")), _plaintext_message(f"{SECRETS_KEY}.{path}")
+                )
+            )
+    spec, validation_problems = _validate(document, secret_keys)
+    problems.extend(validation_problems)
+    problems.extend(_secret_reference_problems(spec, leaves))
     if problems:
         raise SpecError(problems)
     return spec
 
 
-def _secret_problems(values: Mapping[str, str], secret_keys: Set[str]) -> list[Problem]:
-    problems: list[Problem] = []
-    for key, what in SECRET_KEYS.items():
-        if key not in values:
+def _plaintext_message(path: str) -> str:
+    return (
+        "is stored in plaintext; store secrets encrypted with "
+        f"`pulumi config set --secret --path '{CONFIG_NAMESPACE}:{path}' <value>`"
+    )
+
+
+def _secret_leaf_paths(secrets: Any, problems: list[Problem]) -> set[str]:
+    leaves: set[str] = set()
+
+    def walk(value: Any, path: tuple[str, ...]) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*path, str(key)))
+        elif isinstance(value, str) and path:
+            leaves.add(".".join(path))
+        else:
             problems.append(
                 Problem(
-                    (key,),
-                    f"is required ({what}); set it with "
-                    f"`pulumi config set --secret {config_path((key,))} <value>`",
+                    (SECRETS_KEY, *path),
+                    "is not a secret value: platform:secrets holds nested objects whose leaves "
+                    "are encrypted strings",
                 )
             )
-        elif key not in secret_keys:
-            problems.append(
-                Problem(
-                    (key,),
-                    f"is stored in plaintext ({what}); store it encrypted with "
-                    f"`pulumi config set --secret {config_path((key,))} <value>`",
+
+    walk(secrets, ())
+    return leaves
+
+
+def _validate(
+    document: dict[str, Any], secret_keys: Set[str]
+) -> tuple[PlatformSpec, list[Problem]]:
+    """The spec, or a partial one with every field and cross-field problem of the document."""
+    try:
+        return PlatformSpec.model_validate(document), []
+    except ValidationError as error:
+        problems = _problems_from(error, secret_keys)
+    # Field errors stop pydantic before the cross-field rules; check those on the entries that
+    # are valid on their own, so one run reports everything.
+    valid: dict[str, Any] = {}
+    unvalidated: set[str] = set()
+    for key, field in PlatformSpec.model_fields.items():
+        if key not in document:
+            continue
+        if key in _SECTIONS and isinstance(document[key], dict):
+            adapter: TypeAdapter[Any] = TypeAdapter(get_args(field.annotation)[1])
+            entries = {}
+            for name, raw in document[key].items():
+                try:
+                    entries[name] = adapter.validate_python(raw)
+                except ValidationError:
+                    unvalidated.add(f"{key}.{name}")
+            valid[key] = entries
+            continue
+        try:
+            valid[key] = TypeAdapter[Any](field.rebuild_annotation()).validate_python(document[key])
+        except ValidationError:
+            continue
+    partial = PlatformSpec.model_construct(**valid)
+    object.__setattr__(partial, "__pydantic_private__", {"_unvalidated": frozenset(unvalidated)})
+    problems.extend(cross_field_problems(partial))
+    return partial, problems
+
+
+def _secret_reference_problems(spec: PlatformSpec, leaves: Set[str]) -> list[Problem]:
+    problems = []
+    for host_name, host in spec.hosts.items():
+        for key, what in type(host).SECRETS.items():
+            path = f"{host_name}.{key}"
+            if path not in leaves:
+                problems.append(
+                    Problem(
+                        (SECRETS_KEY, host_name, key),
+                        f"is required ({what}) by the {host.kind} host {host_name}; set it with "
+                        f"`pulumi config set --secret --path '{CONFIG_NAMESPACE}:{SECRETS_KEY}."
+                        f"{path}' <value>`",
+                    )
                 )
-            )
+    for name, service in spec.services.items():
+        for loc, ref in _service_secret_refs(name, service):
+            if ref.secret not in leaves:
+                problems.append(
+                    Problem(
+                        loc,
+                        f"{ref.secret} is not under platform:secrets; set it with "
+                        f"`pulumi config set --secret --path '{CONFIG_NAMESPACE}:{SECRETS_KEY}."
+                        f"{ref.secret}' <value>`",
+                    )
+                )
     return problems
+
+
+def _service_secret_refs(name: str, service: Any) -> list[tuple[tuple[str | int, ...], SecretRef]]:
+    refs: list[tuple[tuple[str | int, ...], SecretRef]] = [
+        (("services", name, "env", key, "secret"), value)
+        for key, value in service.env.items()
+        if isinstance(value, SecretRef)
+    ]
+    if service.livekit is not None:
+        for key in ("apiSecret", "redisPassword"):
+            refs.append(
+                (("services", name, "livekit", key, "secret"), getattr(service.livekit, key))
+            )
+    return refs
 
 
 def _decode(text: str) -> Any:
@@ -72,21 +194,20 @@ def _decode(text: str) -> Any:
 
 
 def _problems_from(error: ValidationError, secret_keys: Set[str]) -> list[Problem]:
-    problems: list[Problem] = []
+    problems: dict[tuple[str | int, ...], Problem] = {}
     for detail in error.errors():
         cause = detail.get("ctx", {}).get("error")
         if isinstance(cause, SpecProblem):
-            problems.extend(cause.problems)
+            for problem in cause.problems:
+                problems.setdefault(problem.loc, problem)
             continue
-        loc = _config_loc(detail["loc"])
+        loc, _, _ = _walk(detail["loc"])
+        if detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc = (*loc, "kind")
         shown = SECRET_PLACEHOLDER if loc and loc[0] in secret_keys else _show(detail["input"])
-        problems.append(Problem(loc, _describe(detail, shown)))
-    return problems
-
-
-def _config_loc(loc: tuple[int | str, ...]) -> tuple[str | int, ...]:
-    # Pydantic appends the validator's name for union/function errors; keep the config keys only.
-    return tuple(part for part in loc if isinstance(part, int) or not part.startswith("function-"))
+        # A value no member of a union accepts fails once per member: report the first.
+        problems.setdefault(loc, Problem(loc, _describe(detail, shown)))
+    return list(problems.values())
 
 
 def _show(value: Any) -> str:
@@ -100,6 +221,11 @@ def _show(value: Any) -> str:
 def _describe(detail: ErrorDetails, shown: str) -> str:
     kind = detail["type"]
     loc = detail["loc"]
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        expected = detail.get("ctx", {}).get("expected_tags", "")
+        tag = detail.get("ctx", {}).get("tag")
+        found = f"{tag} is not a known kind" if tag is not None else "kind is required"
+        return f"{found}; allowed kinds: {expected}"
     if kind == "missing":
         return f"is required: {_field_description(loc)}"
     if kind == "extra_forbidden":
@@ -120,22 +246,61 @@ def _describe(detail: ErrorDetails, shown: str) -> str:
     return f"{shown} is invalid: {message} ({_field_description(loc)})"
 
 
-def _walk(loc: tuple[int | str, ...]) -> tuple[Any, FieldInfo | None]:
-    """Follow ``loc`` through the model tree: the annotation reached and the last field passed."""
+def _walk(
+    loc: tuple[int | str, ...],
+) -> tuple[tuple[str | int, ...], Any, FieldInfo | None]:
+    """Follow pydantic's ``loc`` through the model tree.
+
+    Returns the config path (union member tags and validator names removed), the annotation
+    reached and the last field passed.
+    """
     annotation: Any = PlatformSpec
     field: FieldInfo | None = None
+    path: list[str | int] = []
     for part in loc:
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        members = _union_members(annotation)
+        if members:
+            # Pydantic names the union member it tried: a discriminator tag or a type name.
+            annotation = _member_named(members, part)
+            continue
         model = _model_in(annotation)
         if model is not None and isinstance(part, str) and part in model.model_fields:
             field = model.model_fields[part]
             annotation = field.annotation
+            path.append(part)
             continue
         # A dict key (a service name) or a list index: step into the container's value type.
-        args = [arg for arg in get_args(annotation) if arg is not type(None)]
-        if not args:
-            return None, None
-        annotation = args[-1]
-    return annotation, field
+        args = [arg for arg in get_args(_unannotated(annotation)) if arg is not type(None)]
+        annotation = args[-1] if args else None
+        path.append(part)
+    return tuple(path), annotation, field
+
+
+def _unannotated(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _union_members(annotation: Any) -> list[Any]:
+    annotation = _unannotated(annotation)
+    if get_origin(annotation) not in (Union, UnionType):
+        return []
+    members = [arg for arg in get_args(annotation) if arg is not type(None)]
+    return members if len(members) > 1 else []
+
+
+def _member_named(members: list[Any], tag: str | int) -> Any:
+    for member in members:
+        model = _model_in(member)
+        if model is None:
+            continue
+        kind = model.model_fields.get("kind")
+        if model.__name__ == tag or (kind is not None and tag in get_args(kind.annotation)):
+            return model
+    return None
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
@@ -148,14 +313,14 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 
 def _field_description(loc: tuple[int | str, ...]) -> str:
-    _, field = _walk(loc)
+    _, _, field = _walk(loc)
     if field is None or not field.description:
         return "see the README's config reference"
     return field.description
 
 
 def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
-    annotation, _ = _walk(loc)
+    _, annotation, _ = _walk(loc)
     model = _model_in(annotation)
-    extra = list(SECRET_KEYS) if not loc else []
+    extra = [SECRETS_KEY] if not loc else []
     return sorted([*(model.model_fields if model else ()), *extra])

@@ -1,32 +1,21 @@
 """Pydantic models of a stack's ``platform`` config namespace: the single source of truth.
 
 Field names are the camelCase keys written in ``Pulumi.<stack>.yaml``. Cross-field rules
-(uniqueness, subnet membership, forward overlaps) live in the ``PlatformSpec`` validator and
-report the exact config path of the offending value.
+(uniqueness, subnet membership, forward overlaps) live in ``platform.PlatformSpec``'s
+validator and report the exact config path of the offending value.
 """
 
 # ruff: noqa: N815 -- field names are the camelCase config keys of Pulumi.<stack>.yaml
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    HttpUrl,
-    model_validator,
-)
+from pydantic import BeforeValidator, Field, HttpUrl
 from pydantic_core import PydanticCustomError
 
-from .errors import Problem, SpecProblem
-from .ports import PortRange
+from .common import Hostname, InterfaceName, ShellSafe, SshPublicKey, Strict
 
 # Ports the Proxmox host serves itself; forwarding them would cut the operator off the host.
 HOST_RESERVED_TCP_PORTS: dict[int, str] = {
@@ -47,28 +36,6 @@ RFC1918_NETWORKS = (
 VM_ID_MIN = 100
 VM_ID_MAX = 999_999_999
 
-_HOSTNAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
-_INTERFACE_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$")
-
-
-def _hostname(value: str) -> str:
-    if not _HOSTNAME_RE.fullmatch(value):
-        raise ValueError(
-            "is not a valid hostname: 1-63 lower-case letters, digits and hyphens, "
-            "not starting or ending with a hyphen"
-        )
-    return value
-
-
-def _interface_name(value: str) -> str:
-    if not _INTERFACE_RE.fullmatch(value):
-        raise ValueError(
-            "is not a valid Linux interface name: 1-15 letters, digits, '_', '.', '-', "
-            "starting with a letter"
-        )
-    return value
-
 
 def _with_prefix(value: object) -> object:
     # IPv4Interface reads a bare address as a /32, which leaves the guests no subnet at all.
@@ -77,15 +44,8 @@ def _with_prefix(value: object) -> object:
     raise PydanticCustomError("ip_v4_interface", "needs a prefix length")
 
 
-Hostname = Annotated[str, AfterValidator(_hostname)]
-InterfaceName = Annotated[str, AfterValidator(_interface_name)]
 PrefixedInterface = Annotated[IPv4Interface, BeforeValidator(_with_prefix)]
-
-
-class _Strict(BaseModel):
-    """Unknown keys are errors: a typo must never silently fall back to a default."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+_Strict = Strict
 
 
 class TemplateSpec(_Strict):
@@ -101,66 +61,12 @@ class TemplateSpec(_Strict):
     checksumAlgorithm: Literal["md5", "sha1", "sha224", "sha256", "sha384", "sha512"] = Field(
         default="sha512", description="Algorithm of `checksum`."
     )
-    datastore: str = Field(
+    datastore: ShellSafe = Field(
         default="local", description="Proxmox storage that holds templates (content vztmpl)."
     )
     osType: Literal["debian", "ubuntu", "alpine", "centos", "fedora", "archlinux", "unmanaged"] = (
         Field(default="debian", description="Operating system of the template.")
     )
-
-
-class ProxmoxHostSpec(_Strict):
-    name: Hostname = Field(
-        description="Short name of the host; names rendered files and resources."
-    )
-    nodeName: Hostname = Field(
-        description="Proxmox node name as shown by `pvecm nodes`/the web UI."
-    )
-    apiEndpoint: HttpUrl = Field(
-        description="Proxmox API endpoint, e.g. https://203.0.113.10:8006/."
-    )
-    insecureTls: bool = Field(
-        default=False,
-        description="Accept the node's self-signed certificate. Off by default; prefer a real one.",
-    )
-    publicAddress: IPv4Address = Field(
-        description="The single public IPv4 address of the uplink; NAT hides every guest behind it."
-    )
-    sshAddress: IPv4Address | None = Field(
-        default=None, description="Address for SSH host commands; defaults to publicAddress."
-    )
-    sshUser: str = Field(default="root", description="SSH user for host preparation commands.")
-    sshHostKey: str | None = Field(
-        default=None,
-        description=(
-            "The host's SSH public host key (`ssh-ed25519 AAAA...`, from "
-            "/etc/ssh/ssh_host_ed25519_key.pub); when set, host commands refuse any other key."
-        ),
-    )
-    uplinkBridge: InterfaceName = Field(
-        default="vmbr0",
-        description="The bridge holding the physical uplink; no guest interface may join it.",
-    )
-    mergeDataIntoRoot: bool = Field(
-        default=False,
-        description=(
-            "Opt-in: fold the default `data` thin pool into the root LV (seed 000). Refuses to "
-            "run while any guest still uses `local-lvm`."
-        ),
-    )
-    containerDatastore: str = Field(
-        default="local-lvm",
-        description="Proxmox storage for container root disks (`local` after a data merge).",
-    )
-    template: TemplateSpec = Field(default_factory=TemplateSpec, description="The LXC template.")
-    dnsServers: list[IPv4Address] = Field(
-        default_factory=lambda: [IPv4Address("1.1.1.1"), IPv4Address("9.9.9.9")],
-        description="DNS servers given to the containers.",
-    )
-
-    @property
-    def ssh_host(self) -> IPv4Address:
-        return self.sshAddress or self.publicAddress
 
 
 class NatBridgeSpec(_Strict):
@@ -180,7 +86,72 @@ class NatBridgeSpec(_Strict):
         return self.address.network
 
 
-class ServiceSpec(_Strict):
+class ProxmoxHostSpec(_Strict):
+    """A Proxmox VE node: its guests sit on the NAT bridge behind its one public address."""
+
+    # The secrets this kind needs, under platform:secrets.<host name>.<key>.
+    SECRETS: ClassVar[dict[str, str]] = {
+        "apiToken": "Proxmox API token, USER@REALM!TOKENID=UUID",
+        "sshPrivateKey": "private key (OpenSSH) for SSH to the Proxmox host",
+    }
+
+    kind: Literal["proxmox"]
+    nodeName: Hostname = Field(
+        description="Proxmox node name as shown by `pvecm nodes`/the web UI."
+    )
+    apiEndpoint: HttpUrl = Field(
+        description="Proxmox API endpoint, e.g. https://203.0.113.10:8006/."
+    )
+    insecureTls: bool = Field(
+        default=False,
+        description="Accept the node's self-signed certificate. Off by default; prefer a real one.",
+    )
+    publicAddress: IPv4Address = Field(
+        description="The single public IPv4 address of the uplink; NAT hides every guest behind it."
+    )
+    sshAddress: IPv4Address | None = Field(
+        default=None, description="Address for SSH host commands; defaults to publicAddress."
+    )
+    sshUser: Hostname = Field(default="root", description="SSH user for host preparation commands.")
+    sshHostKey: SshPublicKey | None = Field(
+        default=None,
+        description=(
+            "The host's SSH public host key (`ssh-ed25519 AAAA...`, from "
+            "/etc/ssh/ssh_host_ed25519_key.pub); when set, host commands refuse any other key."
+        ),
+    )
+    uplinkBridge: InterfaceName = Field(
+        default="vmbr0",
+        description="The bridge holding the physical uplink; no guest interface may join it.",
+    )
+    mergeDataIntoRoot: bool = Field(
+        default=False,
+        description=(
+            "Opt-in: fold the default `data` thin pool into the root LV (seed 000). Refuses to "
+            "run while any guest still uses `local-lvm`."
+        ),
+    )
+    containerDatastore: ShellSafe = Field(
+        default="local-lvm",
+        description="Proxmox storage for container root disks (`local` after a data merge).",
+    )
+    template: TemplateSpec = Field(default_factory=TemplateSpec, description="The LXC template.")
+    dnsServers: list[IPv4Address] = Field(
+        default_factory=lambda: [IPv4Address("1.1.1.1"), IPv4Address("9.9.9.9")],
+        description="DNS servers given to the containers.",
+    )
+
+    natBridge: NatBridgeSpec = Field(description="The private routed-NAT bridge of the guests.")
+
+    @property
+    def ssh_host(self) -> IPv4Address:
+        return self.sshAddress or self.publicAddress
+
+
+class GuestSpec(_Strict):
+    """An unprivileged LXC guest on a Proxmox host's NAT bridge; services run in its Docker."""
+
+    host: str = Field(description="The Proxmox host (under platform:hosts) that runs the guest.")
     vmId: int = Field(
         ge=VM_ID_MIN, le=VM_ID_MAX, description="Proxmox guest id, 100-999999999, unique."
     )
@@ -203,205 +174,3 @@ class ServiceSpec(_Strict):
         default=False,
         description="Holds data that must survive: protected from deletion in Pulumi and Proxmox.",
     )
-
-
-class ForwardSpec(_Strict):
-    protocol: Literal["tcp", "udp"] = Field(description="Transport protocol: tcp or udp.")
-    ports: PortRange = Field(
-        description="Public port or inclusive range low-high (e.g. 443 or 50000-60000)."
-    )
-    to: str = Field(description="Name of the service (under platform:services) that receives it.")
-    description: str = Field(default="", description="Why this port is public.")
-
-
-class PlatformSpec(_Strict):
-    """Everything under the ``platform`` config namespace of one stack."""
-
-    host: ProxmoxHostSpec = Field(description="The Proxmox VE node.")
-    natBridge: NatBridgeSpec = Field(description="The private routed-NAT bridge.")
-    services: dict[str, ServiceSpec] = Field(
-        description="LXC services by name (lower-case, e.g. livekit).", min_length=1
-    )
-    forwards: list[ForwardSpec] = Field(
-        default_factory=list,
-        description="Public ports DNAT-forwarded to a service; everything else stays private.",
-    )
-    containerSshKeys: list[str] = Field(
-        default_factory=list, description="SSH public keys installed for root in every container."
-    )
-
-    @model_validator(mode="after")
-    def _cross_field_rules(self) -> PlatformSpec:
-        problems = [
-            *_check_service_names(self),
-            *_check_nat_bridge(self),
-            *_check_service_uniqueness(self),
-            *_check_forwards(self),
-        ]
-        if problems:
-            raise SpecProblem(problems)
-        return self
-
-    def hostname_of(self, service: str) -> str:
-        return self.services[service].hostname or service
-
-
-def _check_service_names(spec: PlatformSpec) -> list[Problem]:
-    return [
-        Problem(
-            ("services", name),
-            f"{name} is not a valid service name: lower-case letter first, then lower-case "
-            "letters, digits or hyphens, at most 31 characters",
-        )
-        for name in spec.services
-        if not _NAME_RE.fullmatch(name)
-    ]
-
-
-def _check_nat_bridge(spec: PlatformSpec) -> list[Problem]:
-    bridge = spec.natBridge
-    problems: list[Problem] = []
-    if bridge.subnet.prefixlen > 30:
-        problems.append(
-            Problem(
-                ("natBridge", "address"),
-                f"{bridge.address} leaves no room for guests; use /30 or wider",
-            )
-        )
-    elif (kind := _reserved_kind(bridge.gateway, bridge.subnet)) is not None:
-        problems.append(
-            Problem(
-                ("natBridge", "address"),
-                f"{bridge.address} uses the {kind} address of {bridge.subnet}; "
-                "use a host address such as "
-                f"{bridge.subnet.network_address + 1}/{bridge.subnet.prefixlen}",
-            )
-        )
-    if not any(bridge.subnet.subnet_of(net) for net in RFC1918_NETWORKS):
-        problems.append(
-            Problem(
-                ("natBridge", "address"),
-                f"{bridge.subnet} is not a private network; use an RFC 1918 range such as "
-                "10.0.0.0/24",
-            )
-        )
-    if bridge.name == spec.host.uplinkBridge:
-        problems.append(
-            Problem(
-                ("natBridge", "name"),
-                f"{bridge.name} is the uplink bridge; the NAT bridge must be a separate bridge",
-            )
-        )
-    if spec.host.publicAddress in bridge.subnet:
-        problems.append(
-            Problem(
-                ("host", "publicAddress"),
-                f"{spec.host.publicAddress} is inside the NAT bridge subnet {bridge.subnet}; "
-                "the public address must lie outside it: move platform:natBridge.address to "
-                "another private range",
-            )
-        )
-    return problems
-
-
-def _reserved_kind(address: IPv4Address, subnet: IPv4Network) -> str | None:
-    if address == subnet.network_address:
-        return "network"
-    if address == subnet.broadcast_address:
-        return "broadcast"
-    return None
-
-
-def _check_service_uniqueness(spec: PlatformSpec) -> list[Problem]:
-    subnet = spec.natBridge.subnet
-    problems: list[Problem] = []
-    seen: dict[tuple[str, object], str] = {}
-    for name, service in spec.services.items():
-        address = service.address
-        if address not in subnet:
-            problems.append(
-                Problem(
-                    ("services", name, "address"),
-                    f"{address} is outside the NAT bridge subnet {subnet}",
-                )
-            )
-        elif address == spec.natBridge.gateway:
-            problems.append(
-                Problem(
-                    ("services", name, "address"),
-                    f"{address} is the NAT bridge gateway; pick another address in {subnet}",
-                )
-            )
-        elif (kind := _reserved_kind(address, subnet)) is not None:
-            problems.append(
-                Problem(
-                    ("services", name, "address"),
-                    f"{address} is the {kind} address of {subnet}; pick a host address between "
-                    f"{subnet.network_address + 1} and {subnet.broadcast_address - 1}, other than "
-                    f"the gateway {spec.natBridge.gateway}",
-                )
-            )
-        for key, value in (
-            ("address", address),
-            ("vmId", service.vmId),
-            ("hostname", spec.hostname_of(name)),
-        ):
-            owner = seen.setdefault((key, value), name)
-            if owner != name:
-                # A hostname left out defaults to the service name: say so on either side.
-                mine = " (the service name)" if key == "hostname" and not service.hostname else ""
-                theirs = (
-                    " (its service name)"
-                    if key == "hostname" and not spec.services[owner].hostname
-                    else ""
-                )
-                allowed = f"{key} in {subnet}" if key == "address" else key
-                problems.append(
-                    Problem(
-                        ("services", name, key),
-                        f"{value}{mine} is already the {key} of platform:services.{owner}{theirs}; "
-                        f"each service needs its own {allowed}",
-                    )
-                )
-    return problems
-
-
-def _check_forwards(spec: PlatformSpec) -> list[Problem]:
-    problems: list[Problem] = []
-    claimed: dict[str, list[tuple[int, PortRange]]] = defaultdict(list)
-    for index, forward in enumerate(spec.forwards):
-        if forward.to not in spec.services:
-            known = ", ".join(sorted(spec.services))
-            problems.append(
-                Problem(
-                    ("forwards", index, "to"),
-                    f"{forward.to} is not a service; known services: {known}",
-                )
-            )
-        if forward.protocol == "tcp":
-            for port, use in HOST_RESERVED_TCP_PORTS.items():
-                if port not in forward.ports:
-                    continue
-                if forward.ports.start == forward.ports.end:
-                    message = (
-                        f"{forward.ports} is reserved: the host needs tcp {port} for {use}; "
-                        "forward another port"
-                    )
-                else:
-                    message = (
-                        f"{forward.ports} includes tcp {port}, which the host needs for {use}; "
-                        f"forward a range without {port}"
-                    )
-                problems.append(Problem(("forwards", index, "ports"), message))
-        for other_index, other in claimed[forward.protocol]:
-            if other.overlaps(forward.ports):
-                problems.append(
-                    Problem(
-                        ("forwards", index, "ports"),
-                        f"{forward.protocol} {forward.ports} overlaps {forward.protocol} {other} "
-                        f"of platform:forwards[{other_index}]; "
-                        "each public port goes to one service",
-                    )
-                )
-        claimed[forward.protocol].append((index, forward.ports))
-    return problems

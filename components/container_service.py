@@ -1,0 +1,225 @@
+"""One service as a Docker container on any engine, with secure defaults.
+
+Usable on its own: the args are plain data, and nothing here reads the stack spec
+(``components.service_args`` builds them from it). Defaults, each one visible in the recorded
+inputs: restart unless-stopped, a health check the apply waits for, memory/CPU/pids limits,
+``no-new-privileges``, every capability dropped and only the listed ones added back, rotated
+json-file logs, named volumes (protected) for data, and secrets only as Pulumi secrets.
+
+Replacement (a changed image, a changed environment):
+
+- stateless, with no published port and a bridge network: the container has no fixed name
+  (Pulumi names it ``<name>-container-<random>``) and is reached through its network alias,
+  so the engine creates the new container, waits for it to be healthy (``wait``), and only
+  then deletes the old one. The bridge marks a resource delete-before-replace only when its
+  name was set by hand (pulumi/pulumi-terraform#465).
+- stateful, publishing a port, or on the host network: delete-before-replace, as two
+  containers could not hold the same name, port or volume data at once (a port published twice
+  fails: pulumi/pulumi-docker#1356). Its volumes are protected and outlive the container.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_docker as docker
+
+LOG_MAX_SIZE = "10m"
+LOG_MAX_FILES = "5"
+NANO = 1_000_000_000
+EXCEPTION_LABEL_PREFIX = "selfhosted.policy.except."
+
+
+@dataclass(frozen=True)
+class PortBinding:
+    protocol: str  # tcp or udp
+    start: int
+    end: int
+    address: pulumi.Input[str]  # always explicit: never 0.0.0.0 by omission
+
+
+@dataclass(frozen=True)
+class VolumeMount:
+    volume: str  # Docker volume name on the engine
+    path: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class Healthcheck:
+    test: Sequence[str]
+    interval_seconds: int = 15
+    timeout_seconds: int = 5
+    retries: int = 5
+    start_period_seconds: int = 30
+
+
+@dataclass(frozen=True)
+class ContainerServiceArgs:
+    image: str
+    provider: docker.Provider
+    networks: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # alias net -> name
+    host_network: bool = False
+    command: Sequence[str] | None = None
+    env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    ports: Sequence[PortBinding] = ()
+    volumes: Sequence[VolumeMount] = ()
+    healthcheck: Healthcheck | None = None
+    memory_mb: int = 512
+    cpus: float = 1.0
+    pids: int = 512
+    cap_add: Sequence[str] = ()
+    user: str | None = None
+    stateful: bool = False
+    labels: Mapping[str, str] = field(default_factory=dict)
+    policy_exceptions: Mapping[str, str] = field(default_factory=dict)
+    aliases: Sequence[str] = ()
+    # Resources that must exist first (a volume declared elsewhere, the engine's readiness).
+    after: Sequence[pulumi.Resource] = ()
+
+    @property
+    def zero_downtime(self) -> bool:
+        """Whether a replacement can start the new container before the old one goes."""
+        return not (self.stateful or self.ports or self.host_network)
+
+
+class ContainerService(pulumi.ComponentResource):
+    container: docker.Container
+    image: docker.RemoteImage
+    volumes: dict[str, docker.Volume]
+
+    def __init__(
+        self, name: str, args: ContainerServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("selfhosted:docker:ContainerService", name, None, opts)
+        on_engine = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self.image = docker.RemoteImage(
+            f"{name}-image",
+            name=args.image,
+            # Another revision of the service may still run it during a replacement.
+            keep_locally=True,
+            opts=on_engine,
+        )
+        # Data outlives the container: protected, so removing the service from the stack stops
+        # at the volume until someone decides what happens to the data.
+        self.volumes = {
+            mount.volume: docker.Volume(
+                f"{name}-{mount.volume}",
+                name=mount.volume,
+                labels=[docker.VolumeLabelArgs(label="selfhosted.service", value=name)],
+                opts=pulumi.ResourceOptions.merge(on_engine, pulumi.ResourceOptions(protect=True)),
+            )
+            for mount in args.volumes
+        }
+        self.container = docker.Container(
+            f"{name}-container",
+            name=name if not args.zero_downtime else None,
+            image=self.image.image_id,
+            command=list(args.command) if args.command is not None else None,
+            envs=_environment(args),
+            network_mode="host" if args.host_network else _primary_network(args),
+            networks_advanced=_networks(name, args),
+            ports=[
+                docker.ContainerPortArgs(
+                    internal=port,
+                    external=port,
+                    ip=binding.address,
+                    protocol=binding.protocol,
+                )
+                for binding in args.ports
+                for port in range(binding.start, binding.end + 1)
+            ],
+            volumes=[
+                docker.ContainerVolumeArgs(
+                    volume_name=self.volumes[mount.volume].name,
+                    container_path=mount.path,
+                    read_only=mount.read_only,
+                )
+                for mount in args.volumes
+            ],
+            healthcheck=_healthcheck(args.healthcheck),
+            wait=args.healthcheck is not None,
+            wait_timeout=_wait_timeout(args.healthcheck),
+            restart="unless-stopped",
+            memory=args.memory_mb,
+            memory_swap=args.memory_mb,  # no swap beyond the limit
+            cpus=str(args.cpus),
+            ulimits=[docker.ContainerUlimitArgs(name="nproc", soft=args.pids, hard=args.pids)],
+            security_opts=["no-new-privileges:true"],
+            capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"], adds=list(args.cap_add)),
+            user=args.user,
+            log_driver="json-file",
+            log_opts={"max-size": LOG_MAX_SIZE, "max-file": LOG_MAX_FILES},
+            labels=[
+                docker.ContainerLabelArgs(label=key, value=value)
+                for key, value in sorted(_labels(name, args).items())
+            ],
+            opts=pulumi.ResourceOptions.merge(
+                on_engine,
+                pulumi.ResourceOptions(
+                    delete_before_replace=not args.zero_downtime,
+                    depends_on=list(args.after),
+                ),
+            ),
+        )
+        self.register_outputs({"containerName": self.container.name})
+
+
+def _environment(args: ContainerServiceArgs) -> list[pulumi.Output[str]]:
+    plain = [pulumi.Output.concat(key, "=", value) for key, value in sorted(args.env.items())]
+    # secret() marks a value the caller left plain; concat keeps an existing secret marker.
+    secret = [
+        pulumi.Output.concat(key, "=", pulumi.Output.secret(value))
+        for key, value in sorted(args.secret_env.items())
+    ]
+    return [*plain, *secret]
+
+
+def _primary_network(args: ContainerServiceArgs) -> pulumi.Input[str] | None:
+    # Without a network mode the provider also attaches the container to Docker's default
+    # bridge, where every container of the engine meets every other
+    # (kreuzwerker/terraform-provider-docker#10): the first own network is the primary one.
+    if not args.networks:
+        return None
+    return next(iter(args.networks.values()))
+
+
+def _networks(name: str, args: ContainerServiceArgs) -> list[docker.ContainerNetworksAdvancedArgs]:
+    if args.host_network:
+        return []
+    aliases = [name, *args.aliases]
+    return [
+        docker.ContainerNetworksAdvancedArgs(name=network, aliases=aliases)
+        for network in args.networks.values()
+    ]
+
+
+def _healthcheck(check: Healthcheck | None) -> docker.ContainerHealthcheckArgs | None:
+    if check is None:
+        return None
+    return docker.ContainerHealthcheckArgs(
+        tests=list(check.test),
+        interval=f"{check.interval_seconds}s",
+        timeout=f"{check.timeout_seconds}s",
+        retries=check.retries,
+        start_period=f"{check.start_period_seconds}s",
+    )
+
+
+def _wait_timeout(check: Healthcheck | None) -> int | None:
+    if check is None:
+        return None
+    # Long enough for the start period and every retry, so a slow start is not a failure.
+    return check.start_period_seconds + (check.interval_seconds + check.timeout_seconds) * (
+        check.retries + 1
+    )
+
+
+def _labels(name: str, args: ContainerServiceArgs) -> dict[str, str]:
+    labels = {"selfhosted.service": name, **args.labels}
+    for rule, reason in args.policy_exceptions.items():
+        labels[f"{EXCEPTION_LABEL_PREFIX}{rule}"] = " ".join(reason.split())
+    return labels

@@ -1,0 +1,42 @@
+"""The connectivity matrix: which service sits on which Docker network (seed 004's table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from components.spec import PlatformSpec
+
+YES, NO = "✓", "✗"
+
+
+@dataclass(frozen=True)
+class Matrix:
+    services: tuple[str, ...]
+    networks: tuple[str, ...]
+    members: frozenset[tuple[str, str]]  # (service, network)
+
+    def connected(self, service: str, network: str) -> bool:
+        return (service, network) in self.members
+
+    def share_network(self, first: str, second: str) -> bool:
+        """Whether two services on one engine can reach each other over a network."""
+        return any(self.connected(first, n) and self.connected(second, n) for n in self.networks)
+
+    def as_table(self) -> str:
+        """A Markdown table in the seed's shape: a row per service, a column per network."""
+        header = ["Service", *self.networks]
+        rows = [
+            [f"**{service}**", *(YES if self.connected(service, n) else NO for n in self.networks)]
+            for service in self.services
+        ]
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines)
+
+
+def connectivity(spec: PlatformSpec) -> Matrix:
+    """Services in declaration order (as the stack file reads), networks likewise."""
+    members = frozenset(
+        (name, network) for name, service in spec.services.items() for network in service.networks
+    )
+    return Matrix(services=tuple(spec.services), networks=tuple(spec.networks), members=members)

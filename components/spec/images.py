@@ -1,0 +1,86 @@
+"""Container image references as written in config: ``[registry/]repository[:tag][@digest]``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+_DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
+_REFERENCE_RE = re.compile(r"^[a-z0-9][a-z0-9._/:-]*$")
+
+# Images whose service is a database, cache or broker: their ports never face the internet.
+# The policy pack keeps its own port catalog (it must stand alone for other teams' programs);
+# this list is what the spec can know before any resource exists: the image.
+DATABASE_IMAGES: dict[str, str] = {
+    "mysql": "MySQL",
+    "mariadb": "MariaDB",
+    "postgres": "PostgreSQL",
+    "postgis": "PostgreSQL",
+    "pgbouncer": "pgBouncer",
+    "mongo": "MongoDB",
+    "redis": "Redis",
+    "valkey": "Valkey",
+    "influxdb": "InfluxDB",
+    "rabbitmq": "RabbitMQ",
+    "memcached": "Memcached",
+    "elasticsearch": "Elasticsearch",
+    "opensearch": "OpenSearch",
+    "couchdb": "CouchDB",
+    "cassandra": "Cassandra",
+}
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    @property
+    def name(self) -> str:
+        """The last path part: ``livekit-server`` for ``livekit/livekit-server:v1.9.0``."""
+        return self.repository.rsplit("/", 1)[-1]
+
+    @property
+    def database(self) -> str | None:
+        """What database the image runs, if it is one of ``DATABASE_IMAGES``."""
+        return DATABASE_IMAGES.get(self.name)
+
+
+def parse_image(image: str) -> ImageRef:
+    reference, _, digest = image.partition("@")
+    slash, colon = reference.rfind("/"), reference.rfind(":")
+    tag = None
+    if colon > slash:
+        reference, tag = reference[:colon], reference[colon + 1 :]
+    parts = reference.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    if parts[:1] == ["library"]:
+        parts = parts[1:]
+    return ImageRef(repository="/".join(parts), tag=tag or None, digest=digest or None)
+
+
+def _pinned_image(value: str) -> str:
+    if not _REFERENCE_RE.fullmatch(value.split("@", 1)[0]):
+        raise ValueError(
+            "is not an image reference: lower-case [registry/]repository:tag or "
+            "repository@sha256:<digest>"
+        )
+    ref = parse_image(value)
+    if ref.digest is not None and not _DIGEST_RE.fullmatch(ref.digest):
+        raise ValueError("has a malformed digest; use @sha256: and 64 hex digits")
+    if ref.digest is None and ref.tag is None:
+        raise ValueError("has no tag: pin a version such as postgres:16.4 or a digest @sha256:...")
+    if ref.digest is None and ref.tag == "latest":
+        raise ValueError(
+            "uses the tag latest, which moves: pin a version such as postgres:16.4 or a "
+            "digest @sha256:..."
+        )
+    return value
+
+
+PinnedImage = Annotated[str, AfterValidator(_pinned_image)]

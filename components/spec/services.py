@@ -1,0 +1,171 @@
+"""Services (containers on a Docker engine), the networks they join and how they are reached."""
+
+# ruff: noqa: N815 -- field names are the camelCase config keys of Pulumi.<stack>.yaml
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .common import DomainName, InterfaceName, Name, ShellSafe, Strict
+from .images import PinnedImage
+from .ports import PortRange
+
+PROXY_KINDS = ("traefik", "nginx-proxy-manager", "nginx")
+
+
+class NetworkSpec(Strict):
+    internal: bool = Field(
+        default=False,
+        description="No route out of the network: members talk to each other only.",
+    )
+    dockerName: Name | None = Field(
+        default=None, description="Name of the Docker network; defaults to the key."
+    )
+    subnet: IPv4Network | None = Field(
+        default=None,
+        description="Fixed subnet (CIDR), e.g. 172.31.0.0/16; Docker picks one if null.",
+    )
+    bridgeName: InterfaceName | None = Field(
+        default=None, description="Name of the Linux bridge Docker creates, e.g. br-hub."
+    )
+
+
+class SecretRef(Strict):
+    secret: Annotated[
+        str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$")
+    ] = Field(
+        description="Dotted path of the value under platform:secrets, e.g. mysql.rootPassword."
+    )
+
+
+class RouteExpose(Strict):
+    """An HTTP(S) route through the stack's proxy to a port of the service."""
+
+    kind: Literal["route"]
+    host: DomainName = Field(description="Public host name the proxy answers for.")
+    path: str = Field(
+        default="/", pattern=r"^/[A-Za-z0-9._~/-]*$", description="Path prefix, e.g. /api."
+    )
+    port: int = Field(ge=1, le=65535, description="Port the service listens on.")
+    auth: bool = Field(
+        default=False,
+        description="The proxy asks for credentials first (admin panels: seed 002).",
+    )
+
+
+class ForwardExpose(Strict):
+    """Ports opened to the internet straight to the service, never through the proxy."""
+
+    kind: Literal["forward"]
+    protocol: Literal["tcp", "udp"] = Field(description="Transport protocol: tcp or udp.")
+    ports: PortRange = Field(description="Public port or inclusive range, e.g. 443 or 50000-60000.")
+    description: str = Field(default="", description="Why this port is public.")
+
+
+class PrivateExpose(Strict):
+    """Ports reachable from the other guests on a Proxmox NAT bridge, never from the internet."""
+
+    kind: Literal["private"]
+    protocol: Literal["tcp", "udp"] = Field(default="tcp", description="tcp or udp.")
+    ports: PortRange = Field(description="Port or inclusive range.")
+
+
+Expose = Annotated[RouteExpose | ForwardExpose | PrivateExpose, Field(discriminator="kind")]
+
+
+class HealthcheckSpec(Strict):
+    test: list[str] = Field(
+        min_length=1,
+        description='Command in exec form, e.g. ["CMD", "wget", "-qO-", "http://localhost/"].',
+    )
+    intervalSeconds: int = Field(default=15, ge=1, description="Seconds between checks.")
+    timeoutSeconds: int = Field(default=5, ge=1, description="Seconds before a check fails.")
+    retries: int = Field(default=5, ge=1, description="Failures before unhealthy.")
+    startPeriodSeconds: int = Field(default=30, ge=0, description="Grace period after start.")
+
+
+class ResourcesSpec(Strict):
+    memoryMb: int = Field(default=512, ge=6, description="Memory limit in MiB.")
+    cpus: float = Field(default=1.0, gt=0, le=512, description="CPU limit in cores.")
+    pids: int = Field(default=512, ge=16, description="Process limit (nproc).")
+
+
+class VolumeMountSpec(Strict):
+    name: Name = Field(description="Named Docker volume (created and protected by the stack).")
+    path: str = Field(pattern=r"^/[A-Za-z0-9._/-]*$", description="Mount point in the container.")
+    readOnly: bool = Field(default=False, description="Mount read-only.")
+
+
+class LiveKitSpec(Strict):
+    """What LiveKit's config needs beyond what the stack already knows (address, ports)."""
+
+    apiKey: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{3,64}$")] = Field(
+        description="LiveKit API key name (public); its secret comes from apiSecret."
+    )
+    apiSecret: SecretRef = Field(description="The API key's secret, under platform:secrets.")
+    redisAddress: ShellSafe = Field(
+        description="host:port of the Redis that LiveKit and Egress share, e.g. 10.0.0.10:6379."
+    )
+    redisPassword: SecretRef = Field(description="Redis password, under platform:secrets.")
+    httpPort: int = Field(default=7880, ge=1, le=65535, description="Signal/API port.")
+
+
+class ServiceSpec(Strict):
+    """One container on the Docker engine of a host or a guest."""
+
+    machine: Name = Field(description="The host or guest whose Docker engine runs the service.")
+    image: PinnedImage = Field(description="Image with a pinned tag or digest (never latest).")
+    command: list[str] | None = Field(default=None, description="Command (exec form).")
+    env: dict[str, str | SecretRef] = Field(
+        default_factory=dict,
+        description="Environment; secret values as {secret: <path under platform:secrets>}.",
+    )
+    livekit: LiveKitSpec | None = Field(
+        default=None,
+        description="The service is a LiveKit server: its livekit.yaml is generated.",
+    )
+    networks: list[Name] = Field(
+        default_factory=list, description="Networks (under platform:networks) the service joins."
+    )
+    networkMode: Literal["bridge", "host"] = Field(
+        default="bridge",
+        description="host shares the machine's network (LiveKit's media ports): a declared "
+        "exception to the pack's host-namespace rule.",
+    )
+    expose: list[Expose] = Field(
+        default_factory=list,
+        description="How the service is reached: route, forward or private; none = internal.",
+    )
+    volumes: list[VolumeMountSpec] = Field(default_factory=list, description="Named volumes.")
+    healthcheck: HealthcheckSpec | None = Field(default=None, description="Health check.")
+    resources: ResourcesSpec = Field(default_factory=ResourcesSpec, description="Limits.")
+    user: ShellSafe | None = Field(default=None, description="User (uid:gid) to run as.")
+    capAdd: list[Annotated[str, Field(pattern=r"^[A-Z_]+$")]] = Field(
+        default_factory=list,
+        description="Capabilities added back after dropping ALL (e.g. CHOWN, SETUID).",
+    )
+    stateful: bool = Field(
+        default=False,
+        description="Keeps data: fixed name, delete-before-replace, protected volumes.",
+    )
+    policyExceptions: dict[str, str] = Field(
+        default_factory=dict,
+        description="Policy rule name -> reason: a declared, visible exception for this service.",
+    )
+
+
+class ProxySpec(Strict):
+    service: Name = Field(description="The service (under platform:services) that is the proxy.")
+    kind: Literal["traefik", "nginx-proxy-manager", "nginx"] = Field(
+        description="What the proxy is; decides how routes reach it (labels, API, config)."
+    )
+    network: Name | None = Field(
+        default=None,
+        description="The proxy's network to routed services on its engine (Traefik: web).",
+    )
+    certResolver: ShellSafe = Field(
+        default="letsencrypt", description="Traefik certificate resolver of routed services."
+    )
