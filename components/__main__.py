@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 from components.derive import nat_plan
-from components.plan import StackFileError, plan_stack, read_stack_config
+from components.plan import StackFileError, plan_stack
 from components.plan.report import render_report
+from components.plan.stack_spec import read_stack_spec
 from components.render import host_files
-from components.spec import SpecError, parse_platform
-from components.spec.errors import CONFIG_NAMESPACE
+from components.spec import SpecError
 
 EXIT_OK, EXIT_MANDATORY, EXIT_CONFIG = 0, 1, 2
 
@@ -58,19 +58,15 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    config = read_stack_config(args.config or args.project / f"Pulumi.{args.stack}.yaml")
-    prefix = f"{CONFIG_NAMESPACE}:"
-    spec = parse_platform(
-        {k.removeprefix(prefix): v for k, v in config.values.items() if k.startswith(prefix)},
-        {k.removeprefix(prefix) for k in config.secret_keys if k.startswith(prefix)},
-    )
-    host_dir = args.out / spec.host.name
-    for item in host_files(spec, nat_plan(spec)):
-        target = host_dir / item.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(item.text)
-        target.chmod(0o755 if item.executable else 0o644)
-        print(target)
+    spec = read_stack_spec(args.config or args.project / f"Pulumi.{args.stack}.yaml")
+    for name, host in sorted(spec.proxmox_hosts().items()):
+        host_dir = args.out / name
+        for item in host_files(host, nat_plan(spec, name)):
+            target = host_dir / item.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(item.text)
+            target.chmod(0o755 if item.executable else 0o644)
+            print(target)
     return EXIT_OK
 
 

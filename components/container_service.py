@@ -48,6 +48,13 @@ class VolumeMount:
 
 
 @dataclass(frozen=True)
+class BindMount:
+    host_path: str
+    path: str
+    read_only: bool = True
+
+
+@dataclass(frozen=True)
 class Healthcheck:
     test: Sequence[str]
     interval_seconds: int = 15
@@ -67,6 +74,7 @@ class ContainerServiceArgs:
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     ports: Sequence[PortBinding] = ()
     volumes: Sequence[VolumeMount] = ()
+    binds: Sequence[BindMount] = ()
     healthcheck: Healthcheck | None = None
     memory_mb: int = 512
     cpus: float = 1.0
@@ -117,7 +125,9 @@ class ContainerService(pulumi.ComponentResource):
         self.container = docker.Container(
             f"{name}-container",
             name=name if not args.zero_downtime else None,
-            image=self.image.image_id,
+            # The reference, not the pulled id: policies read it at preview, and the pull
+            # (RemoteImage) still happens first.
+            image=args.image,
             command=list(args.command) if args.command is not None else None,
             envs=_environment(args),
             network_mode="host" if args.host_network else _primary_network(args),
@@ -139,6 +149,12 @@ class ContainerService(pulumi.ComponentResource):
                     read_only=mount.read_only,
                 )
                 for mount in args.volumes
+            ]
+            + [
+                docker.ContainerVolumeArgs(
+                    host_path=bind.host_path, container_path=bind.path, read_only=bind.read_only
+                )
+                for bind in args.binds
             ],
             healthcheck=_healthcheck(args.healthcheck),
             wait=args.healthcheck is not None,
@@ -161,7 +177,7 @@ class ContainerService(pulumi.ComponentResource):
                 on_engine,
                 pulumi.ResourceOptions(
                     delete_before_replace=not args.zero_downtime,
-                    depends_on=list(args.after),
+                    depends_on=[self.image, *args.after],
                 ),
             ),
         )

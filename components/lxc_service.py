@@ -9,12 +9,12 @@ from ipaddress import IPv4Address, IPv4Network
 import pulumi
 import pulumi_proxmoxve as proxmoxve
 
-from components.spec import ServiceSpec
+from components.spec import GuestSpec
 
 
 @dataclass(frozen=True)
 class LxcServiceArgs:
-    service: ServiceSpec
+    service: GuestSpec
     hostname: str
     node_name: str
     provider: proxmoxve.Provider

@@ -1,10 +1,12 @@
-"""The Pulumi program every stack runs: load the spec, build the platform, export a summary."""
+"""The Pulumi program every stack runs: load the spec, build the stack, export a summary."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 
-from components.proxmox_platform import ProxmoxPlatform, ProxmoxPlatformArgs
+from components.build import StackContext, build_stack, export_stack_outputs
 from components.spec import SpecError
 from components.stack_config import load_platform_spec, platform_secret
 
@@ -15,13 +17,10 @@ def main() -> None:
     except SpecError as error:
         # RunError prints the message alone; nothing has been declared at this point.
         raise pulumi.RunError(f"invalid stack config:\n{error}") from error
-    platform = ProxmoxPlatform(
-        spec.host.name,
-        ProxmoxPlatformArgs(
-            spec=spec,
-            api_token=platform_secret("proxmoxApiToken"),
-            ssh_private_key=platform_secret("sshPrivateKey"),
-        ),
+    context = StackContext(
+        spec=spec,
+        secret=platform_secret,
+        project_dir=str(Path.cwd()),
+        stack=pulumi.get_stack(),
     )
-    pulumi.export("publicAddress", str(spec.host.publicAddress))
-    pulumi.export("services", {name: svc.address for name, svc in platform.services.items()})
+    export_stack_outputs(context, build_stack(context))

@@ -13,12 +13,13 @@ from .exposure import (
 )
 from .matrix import Matrix, connectivity
 from .nat import DnatRule, NatPlan, nat_plan
-from .topology import Engine, Topology, topology
+from .topology import Engine, EngineNetwork, Topology, engine_networks, topology
 
 __all__ = [
     "DnatRule",
     "EdgeOpening",
     "Engine",
+    "EngineNetwork",
     "Matrix",
     "NatPlan",
     "ProxyRoute",
@@ -26,6 +27,7 @@ __all__ = [
     "Topology",
     "connectivity",
     "edge_openings",
+    "engine_networks",
     "listen_ports",
     "machine_address",
     "nat_plan",

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 
-from components.spec import PlatformSpec, PortRange, RouteExpose, SshHostSpec, config_path
+from components.spec import (
+    CloudServerSpec,
+    PlatformSpec,
+    PortRange,
+    RouteExpose,
+    SshHostSpec,
+    config_path,
+)
 
 
 @dataclass(frozen=True)
@@ -144,9 +151,10 @@ def listen_ports(spec: PlatformSpec, service: str) -> tuple[tuple[str, PortRange
 
 
 def stack_policy_config(spec: PlatformSpec) -> dict[str, object]:
-    """The ports this stack means to open, for the policy pack's config.
+    """What this stack means to open, for the policy pack's config.
 
-    The proxy's openings are its public web ports; every other forward is a media port.
+    The proxy's openings are its public web ports; every other forward is a media port; SSH is
+    open to the admin networks of the stack's cloud servers.
     """
     proxy = spec.proxy.service if spec.proxy is not None else None
     public: list[dict[str, str]] = []
@@ -154,10 +162,19 @@ def stack_policy_config(spec: PlatformSpec) -> dict[str, object]:
     for opening in edge_openings(spec):
         entry = {"protocol": opening.protocol, "ports": str(opening.ports)}
         (public if opening.service == proxy else media).append(entry)
+    ssh = sorted(
+        {
+            str(network)
+            for host in spec.hosts.values()
+            if isinstance(host, CloudServerSpec)
+            for network in host.sshAllowedFrom
+        }
+    )
     return {
         "cloud-firewall-restricted-inbound": {
             "publicPorts": _unique(public),
             "mediaPorts": _unique(media),
+            "sshCidrs": ssh,
         }
     }
 

@@ -7,7 +7,7 @@ that runs at least one service has one Docker engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 
 from components.spec import PlatformSpec, ProxmoxHostSpec
 
@@ -68,3 +68,30 @@ def topology(spec: PlatformSpec) -> Topology:
 
 def is_proxmox(spec: PlatformSpec, host: str) -> bool:
     return isinstance(spec.hosts[host], ProxmoxHostSpec)
+
+
+@dataclass(frozen=True)
+class EngineNetwork:
+    """A Docker network as one engine creates it."""
+
+    key: str  # the name under platform:networks
+    docker_name: str
+    internal: bool
+    subnet: IPv4Network | None = None
+    bridge_name: str | None = None
+
+
+def engine_networks(spec: PlatformSpec, machine: str) -> tuple[EngineNetwork, ...]:
+    """The networks the services on ``machine`` join, in the stack file's order."""
+    used = {n for service in spec.services_on(machine).values() for n in service.networks}
+    return tuple(
+        EngineNetwork(
+            key=key,
+            docker_name=network.dockerName or key,
+            internal=network.internal,
+            subnet=network.subnet,
+            bridge_name=network.bridgeName,
+        )
+        for key, network in spec.networks.items()
+        if key in used
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import runpy
+import zlib
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,12 +56,16 @@ class RecordedResource:
 
 
 class _EchoMocks(pulumi.runtime.Mocks):
-    """Every resource's outputs are its inputs; its id is derived from its name."""
+    """Every resource's outputs are its inputs; its id is a number derived from its name.
+
+    Numeric, because some providers' ids are numbers that programs convert (a droplet's id is
+    an int in a firewall's droplet_ids); stable, so two plans are byte-identical.
+    """
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
-        return f"{args.name}-id", dict(args.inputs)
+        return str(zlib.crc32(f"{args.typ}::{args.name}".encode())), dict(args.inputs)
 
     def call(
         self, args: pulumi.runtime.MockCallArgs

@@ -7,15 +7,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import YAMLError
 
-from components.spec import SECRET_PLACEHOLDER
+
+
+# What an encrypted value reads as offline: a plain token that fits any text format a renderer
+# checks (an API key name, a password), so the program renders as it would with the real value.
+OFFLINE_SECRET = "offline-secret-placeholder"
 
 
 @dataclass(frozen=True)
 class StackConfig:
     values: dict[str, str]
     secret_keys: frozenset[str]
+    # Dotted paths of every `secure:` value, e.g. "platform:secrets.ax102.apiToken": the CLI
+    # tells a program only which top-level keys hold one.
+    secure_paths: frozenset[str] = frozenset()
 
 
 class StackFileError(Exception):
@@ -47,12 +56,25 @@ def read_stack_config(path: Path) -> StackConfig:
         if secret:
             secrets.add(full_key)
         values[full_key] = value if isinstance(value, str) else json.dumps(value)
-    return StackConfig(values=values, secret_keys=frozenset(secrets))
+    paths = frozenset(_secure_paths(config, ""))
+    return StackConfig(values=values, secret_keys=frozenset(secrets), secure_paths=paths)
+
+
+def _secure_paths(raw: Any, prefix: str) -> list[str]:
+    if isinstance(raw, dict) and set(raw) == {"secure"}:
+        return [prefix]
+    if isinstance(raw, dict):
+        return [
+            path
+            for key, item in raw.items()
+            for path in _secure_paths(item, f"{prefix}.{key}" if prefix else str(key))
+        ]
+    return []
 
 
 def _unwrap(raw: Any) -> tuple[Any, bool]:
     if isinstance(raw, dict) and set(raw) == {"secure"}:
-        return SECRET_PLACEHOLDER, True
+        return OFFLINE_SECRET, True
     if isinstance(raw, dict):
         items = {k: _unwrap(v) for k, v in raw.items()}
         return {k: v for k, (v, _) in items.items()}, any(s for _, s in items.values())
@@ -64,13 +86,22 @@ def _unwrap(raw: Any) -> tuple[Any, bool]:
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        document = yaml.safe_load(path.read_text())
+        # ruamel refuses a key written twice; PyYAML would silently keep the last one.
+        document = YAML(typ="safe", pure=True).load(path.read_text())
     except FileNotFoundError:
         raise StackFileError(f"{path}: no such stack file") from None
-    except yaml.YAMLError as error:
-        raise StackFileError(f"{path}: not valid YAML: {error}") from None
+    except DuplicateKeyError as error:
+        raise StackFileError(f"{path}: a key is written twice: {_one_line(error)}") from None
+    except YAMLError as error:
+        raise StackFileError(f"{path}: not valid YAML: {_one_line(error)}") from None
     if document is None:
         return {}
     if not isinstance(document, dict):
         raise StackFileError(f"{path}: expected a mapping at the top level")
     return document
+
+
+def _one_line(error: YAMLError) -> str:
+    # ruamel's message spans lines and ends with a link to its docs; keep what says where.
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return " ".join(line for line in lines if "yaml.dev" not in line and "suppress" not in line)

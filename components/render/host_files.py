@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.derive.nat import NAT_TABLE, NatPlan
-from components.spec import PlatformSpec
+from components.spec import ProxmoxHostSpec
 
 from .nat_apply import NAT_APPLY_SCRIPT, NAT_DIR
 from .nftables import nat_ruleset
@@ -90,7 +90,7 @@ echo "host prepared for routed NAT"
 """
 
 
-def host_files(spec: PlatformSpec, plan: NatPlan) -> list[HostFile]:
+def host_files(host: ProxmoxHostSpec, plan: NatPlan) -> list[HostFile]:
     """Files for ``render --out DIR/<host>/``; nftables.conf loads on a fresh host."""
     files = [
         HostFile("nftables.conf", nat_ruleset(plan)),
@@ -99,6 +99,6 @@ def host_files(spec: PlatformSpec, plan: NatPlan) -> list[HostFile]:
         HostFile("prepare-host.sh", prepare_host_script(), executable=True),
         HostFile("apply-nat.sh", NAT_APPLY_SCRIPT, executable=True),
     ]
-    if spec.host.mergeDataIntoRoot:
+    if host.mergeDataIntoRoot:
         files.append(HostFile("merge-data-into-root.sh", MERGE_DATA_SCRIPT, executable=True))
     return files

@@ -179,7 +179,7 @@ def _service_secret_refs(name: str, service: Any) -> list[tuple[tuple[str | int,
         if isinstance(value, SecretRef)
     ]
     if service.livekit is not None:
-        for key in ("apiSecret", "redisPassword"):
+        for key in ("apiKey", "apiSecret", "redisPassword"):
             refs.append(
                 (("services", name, "livekit", key, "secret"), getattr(service.livekit, key))
             )

@@ -41,6 +41,9 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _RULE_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # On a server of its own, SSH is the one port the host keeps for itself.
 CLOUD_RESERVED_TCP_PORTS: dict[int, str] = {22: "SSH to the server"}
+# Docker publishes each port of a range as its own binding (and, with its userland proxy, its
+# own process): past this width a service belongs on the host network.
+MAX_PUBLISHED_RANGE = 1000
 
 
 @dataclass(frozen=True)
@@ -411,8 +414,17 @@ def _check_service_exposes(
     spec: PlatformSpec, name: str, service: ServiceSpec
 ) -> Iterator[Problem]:
     database = parse_image(service.image).database
+    yield from _check_livekit_ports(name, service)
     for index, expose in enumerate(service.expose):
         loc: tuple[str | int, ...] = ("services", name, "expose", index)
+        ports = None if isinstance(expose, RouteExpose) else expose.ports
+        width = 0 if ports is None else ports.end - ports.start + 1
+        if service.networkMode == "bridge" and width > MAX_PUBLISHED_RANGE:
+            yield Problem(
+                (*loc, "ports"),
+                f"{ports} publishes {width} ports through Docker, one binding each; at "
+                f"most {MAX_PUBLISHED_RANGE}: use networkMode host for a media range this wide",
+            )
         if isinstance(expose, ForwardExpose) and database is not None:
             yield Problem(
                 loc,
@@ -428,6 +440,21 @@ def _check_service_exposes(
             )
         elif isinstance(expose, RouteExpose):
             yield from _check_route(spec, name, service, expose, loc)
+
+
+def _check_livekit_ports(name: str, service: ServiceSpec) -> Iterator[Problem]:
+    if service.livekit is None:
+        return
+    forwards = [e for e in service.expose if isinstance(e, ForwardExpose)]
+    udp = [e for e in forwards if e.protocol == "udp"]
+    tcp = [e for e in forwards if e.protocol == "tcp"]
+    if len(udp) != 1 or udp[0].ports.start == udp[0].ports.end or len(tcp) != 1:
+        yield Problem(
+            ("services", name, "expose"),
+            f"has {len(udp)} udp and {len(tcp)} tcp forwards; a LiveKit service forwards one "
+            "udp range (its WebRTC media ports) and one tcp port (ICE/TCP), which its "
+            "livekit.yaml announces",
+        )
 
 
 def _check_route(

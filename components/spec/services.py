@@ -102,15 +102,22 @@ class VolumeMountSpec(Strict):
 class LiveKitSpec(Strict):
     """What LiveKit's config needs beyond what the stack already knows (address, ports)."""
 
-    apiKey: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{3,64}$")] = Field(
-        description="LiveKit API key name (public); its secret comes from apiSecret."
-    )
+    apiKey: SecretRef = Field(description="LiveKit API key name, under platform:secrets.")
     apiSecret: SecretRef = Field(description="The API key's secret, under platform:secrets.")
     redisAddress: ShellSafe = Field(
         description="host:port of the Redis that LiveKit and Egress share, e.g. 10.0.0.10:6379."
     )
     redisPassword: SecretRef = Field(description="Redis password, under platform:secrets.")
     httpPort: int = Field(default=7880, ge=1, le=65535, description="Signal/API port.")
+
+
+class BindMountSpec(Strict):
+    """A host path in the container: only where a service must see the host (Traefik's
+    Docker socket), so the policy pack's host-path rules apply to it."""
+
+    hostPath: str = Field(pattern=r"^/[A-Za-z0-9._/-]*$", description="Path on the machine.")
+    path: str = Field(pattern=r"^/[A-Za-z0-9._/-]*$", description="Mount point in the container.")
+    readOnly: bool = Field(default=True, description="Mount read-only (the default).")
 
 
 class ServiceSpec(Strict):
@@ -140,6 +147,9 @@ class ServiceSpec(Strict):
         description="How the service is reached: route, forward or private; none = internal.",
     )
     volumes: list[VolumeMountSpec] = Field(default_factory=list, description="Named volumes.")
+    binds: list[BindMountSpec] = Field(
+        default_factory=list, description="Host paths mounted in the container (read-only)."
+    )
     healthcheck: HealthcheckSpec | None = Field(default=None, description="Health check.")
     resources: ResourcesSpec = Field(default_factory=ResourcesSpec, description="Limits.")
     user: ShellSafe | None = Field(default=None, description="User (uid:gid) to run as.")

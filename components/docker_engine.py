@@ -1,0 +1,137 @@
+"""A Docker engine on a host or a guest: readiness, SSH access, provider, and its networks.
+
+Nothing is deployed to the engine before a readiness command has seen cloud-init finish (on a
+server) and ``docker info`` answer; the provider's host is derived from that command's
+output, so every resource on the engine waits for it. The provider reaches the engine over
+SSH through a generated ssh_config with pinned host keys, and for a guest through its Proxmox
+host as the jump host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_command as command
+import pulumi_docker as docker
+
+from components.derive.topology import EngineNetwork
+from components.render.engine_access import (
+    WRITE_FILES_PROGRAM,
+    AccessFiles,
+    access_files,
+    guest_host_key_from,
+    write_files_stdin,
+)
+from components.render.readiness import provider_host_after_readiness
+from components.render.ssh_config import (
+    SshHost,
+    docker_ssh_opts,
+    known_hosts_text,
+    ssh_config_text,
+)
+
+
+@dataclass(frozen=True)
+class DockerEngineArgs:
+    """How ssh reaches the engine: ``alias`` is the ``ssh://`` name; for a guest ``jump`` is its
+    Proxmox host and ``host_key`` is None: the guest's key comes from the readiness output."""
+
+    alias: str
+    hostname: pulumi.Input[str]
+    user: str
+    host_key: pulumi.Input[str] | None
+    private_key: pulumi.Input[str]
+    readiness_connection: command.remote.ConnectionArgs
+    readiness_script: str
+    project_dir: str
+    stack: str
+    port: int = 22
+    jump: SshHost | None = None
+    networks: Sequence[EngineNetwork] = ()
+    after: Sequence[pulumi.Resource] = field(default_factory=tuple)
+
+
+class DockerEngine(pulumi.ComponentResource):
+    readiness: command.remote.Command
+    provider: docker.Provider
+    networks: dict[str, docker.Network]
+
+    def __init__(
+        self, name: str, args: DockerEngineArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("selfhosted:docker:DockerEngine", name, None, opts)
+        self.readiness = command.remote.Command(
+            f"{name}-ready",
+            connection=args.readiness_connection,
+            create=args.readiness_script,
+            update=args.readiness_script,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.after)),
+        )
+        files = access_files(args.project_dir, args.stack, args.alias)
+        stdin = pulumi.Output.all(
+            hostname=args.hostname,
+            host_key=args.host_key,
+            readiness=self.readiness.stdout,
+            key=pulumi.Output.secret(args.private_key),
+        ).apply(lambda values: _access_stdin(args, files, values))
+        written = command.local.run_output(
+            interpreter=["python3", "-c", WRITE_FILES_PROGRAM],
+            command="",
+            stdin=stdin,
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        alias = args.alias
+        self.provider = docker.Provider(
+            f"{name}-provider",
+            host=self.readiness.stdout.apply(lambda out: provider_host_after_readiness(out, alias)),
+            ssh_opts=written.stdout.apply(lambda _: docker_ssh_opts(files.paths)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.networks = {
+            network.key: docker.Network(
+                f"{name}-{network.key}",
+                name=network.docker_name,
+                driver="bridge",
+                internal=network.internal,
+                ipam_configs=(
+                    [docker.NetworkIpamConfigArgs(subnet=str(network.subnet))]
+                    if network.subnet is not None
+                    else None
+                ),
+                options=(
+                    {"com.docker.network.bridge.name": network.bridge_name}
+                    if network.bridge_name is not None
+                    else None
+                ),
+                opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
+            )
+            for network in args.networks
+        }
+        self.register_outputs({})
+
+
+def _access_stdin(args: DockerEngineArgs, files: AccessFiles, values: dict[str, Any]) -> str:
+    host_key = values["host_key"]
+    if host_key is None:
+        host_key = guest_host_key_from(values["readiness"])
+    endpoint = SshHost(
+        alias=args.alias,
+        hostname=values["hostname"],
+        user=args.user,
+        host_keys=(host_key,),
+        port=args.port,
+        jump=args.jump.alias if args.jump is not None else None,
+    )
+    hosts = [endpoint, *([args.jump] if args.jump is not None else [])]
+    key = values["key"]
+    return write_files_stdin(
+        files.directory,
+        {
+            "config": ssh_config_text(hosts, files.paths),
+            "known_hosts": known_hosts_text(hosts),
+            "id": key if key.endswith("\n") else key + "\n",
+        },
+    )

@@ -1,0 +1,64 @@
+"""An existing server with Docker, reached over SSH with a pinned host key (host kind ``ssh``).
+
+The program creates nothing on the server but its containers; its firewall is the operator's:
+the edge openings a stack derives for it are printed by the plan as what to allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_command as command
+
+from components.derive.topology import EngineNetwork
+from components.docker_engine import DockerEngine, DockerEngineArgs
+from components.render.readiness import Readiness, readiness_command
+from components.spec import SshHostSpec
+
+
+@dataclass(frozen=True)
+class ExistingServerArgs:
+    host: SshHostSpec
+    private_key: pulumi.Input[str]
+    project_dir: str
+    stack: str
+    networks: Sequence[EngineNetwork]
+
+
+class ExistingServer(pulumi.ComponentResource):
+    engine: DockerEngine
+    public_address: str
+
+    def __init__(
+        self, name: str, args: ExistingServerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("selfhosted:hosts:ExistingServer", name, None, opts)
+        host = args.host
+        self.public_address = str(host.address)
+        connection = command.remote.ConnectionArgs(
+            host=self.public_address,
+            port=host.sshPort,
+            user=host.adminUser,
+            private_key=pulumi.Output.secret(args.private_key),
+            host_key=host.sshHostKey,
+        )
+        self.engine = DockerEngine(
+            name,
+            DockerEngineArgs(
+                alias=name,
+                hostname=self.public_address,
+                user=host.adminUser,
+                port=host.sshPort,
+                host_key=host.sshHostKey,
+                private_key=args.private_key,
+                readiness_connection=connection,
+                readiness_script=readiness_command(Readiness(wait_for_cloud_init=False)),
+                project_dir=args.project_dir,
+                stack=args.stack,
+                networks=args.networks,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"publicAddress": self.public_address})
