@@ -75,10 +75,11 @@ def _problems_from(error: ValidationError, secret_keys: Set[str]) -> list[Proble
     problems: list[Problem] = []
     for detail in error.errors():
         cause = detail.get("ctx", {}).get("error")
-        if isinstance(cause, SpecProblem):
-            problems.extend(cause.problems)
-            continue
         loc = _config_loc(detail["loc"])
+        if isinstance(cause, SpecProblem):
+            # A model's validator names paths inside that model; prefix where the model sits.
+            problems.extend(Problem((*loc, *p.loc), p.message) for p in cause.problems)
+            continue
         shown = SECRET_PLACEHOLDER if loc and loc[0] in secret_keys else _show(detail["input"])
         problems.append(Problem(loc, _describe(detail, shown)))
     return problems
