@@ -56,6 +56,7 @@ class ProxmoxPlatform(pulumi.ComponentResource):
                     hostname=spec.hostname_of(service_name),
                     node_name=spec.host.nodeName,
                     provider=self.node.provider,
+                    connection=self.node.connection,
                     template_file_id=self.node.template_file_id,
                     os_type=spec.host.template.osType,
                     datastore=spec.host.containerDatastore,
@@ -64,7 +65,8 @@ class ProxmoxPlatform(pulumi.ComponentResource):
                     gateway=plan.gateway,
                     dns_servers=spec.host.dnsServers,
                     ssh_keys=spec.containerSshKeys,
-                    after=(self.nat.bridge,),
+                    # The bridge, the storage merge and the storage's `rootdir` content.
+                    after=(self.nat.bridge, *self.node.container_prerequisites),
                 ),
                 child,
             )
