@@ -305,9 +305,7 @@ class ProxmoxHostSpec(_Strict):
                     )
                 )
             elif port in seen:
-                problems.append(
-                    Problem(("guestManagementPorts", index), f"{port} is listed twice")
-                )
+                problems.append(Problem(("guestManagementPorts", index), f"{port} is listed twice"))
             seen.add(port)
         if problems:
             raise SpecProblem(problems)

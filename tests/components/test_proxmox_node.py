@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from components.proxmox_node import ProxmoxNode, ProxmoxNodeArgs
+import pytest
+
+from components.proxmox_node import ProxmoxNode, ProxmoxNodeArgs, storage_needs
 from components.render.host_files import MERGE_DATA_SCRIPT, prepare_host_script
+from components.render.proxmox_steps import storage_content_script
 from tests.stacks import by_name, is_secret, record, stack_spec
 
 HOST = stack_spec("prod").host
@@ -17,7 +20,8 @@ def _declare(merge: bool) -> None:
 def test_provider_credentials_are_secrets() -> None:
     provider = by_name(record(lambda: _declare(False)))["ax102-provider"]
     assert provider.type == "pulumi:providers:proxmoxve"
-    assert provider.inputs["endpoint"] == "https://203.0.113.10:8006/"
+    assert provider.inputs["endpoint"] == "https://ax102.example.com:8006/"
+    assert provider.inputs["insecure"] == "false"  # provider config travels as strings
     assert is_secret(provider.inputs["apiToken"])
     assert is_secret(provider.inputs["ssh"])
     assert "token-value" not in str(provider.inputs["endpoint"])
@@ -33,7 +37,14 @@ def test_host_steps_and_template() -> None:
     assert template.inputs["contentType"] == "vztmpl"
     assert template.inputs["datastoreId"] == "local"
     assert template.inputs["url"] == str(HOST.template.url)
+    assert template.inputs["url"].startswith("https://")
+    assert template.inputs["checksum"] == HOST.template.checksum
+    assert template.inputs["checksumAlgorithm"] == "sha512"
+    # An existing file (an adopted host) is replaced by the verified download, not an error.
+    assert template.inputs["overwriteUnmanaged"] is True
+    assert template.inputs["overwrite"] is False
     assert template.provider_urn == resources["ax102-provider"].urn
+    assert resources["ax102-storage-content"].urn in template.dependencies
 
 
 def test_data_merge_is_opt_in_and_runs_before_preparation() -> None:
@@ -44,6 +55,22 @@ def test_data_merge_is_opt_in_and_runs_before_preparation() -> None:
     assert merge.urn in resources["ax102-prepare"].dependencies
 
 
+@pytest.mark.parametrize("merge", [True, False])
+def test_storage_content_step_is_unconditional_and_after_the_merge(merge: bool) -> None:
+    resources = by_name(record(lambda: _declare(merge)))
+    content = resources["ax102-storage-content"]
+    script = storage_content_script({"local": ["vztmpl", "rootdir"]})
+    assert content.inputs["create"] == content.inputs["update"] == script
+    if merge:
+        assert resources["ax102-merge-data"].urn in content.dependencies
+
+
+def test_storage_needs_group_by_storage() -> None:
+    assert storage_needs(HOST) == {"local": ["vztmpl", "rootdir"]}
+    split = HOST.model_copy(update={"containerDatastore": "local-lvm", "mergeDataIntoRoot": False})
+    assert storage_needs(split) == {"local": ["vztmpl"], "local-lvm": ["rootdir"]}
+
+
 def test_a_pinned_host_key_reaches_every_host_command() -> None:
     key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTests root@ax102"
 
@@ -52,7 +79,7 @@ def test_a_pinned_host_key_reaches_every_host_command() -> None:
         ProxmoxNode("ax102", ProxmoxNodeArgs(host, "token-value", "key-value"))
 
     resources = by_name(record(program))
-    for name in ("ax102-prepare", "ax102-merge-data"):
+    for name in ("ax102-prepare", "ax102-merge-data", "ax102-storage-content"):
         connection = resources[name].inputs["connection"]
         assert is_secret(connection)  # the private key makes the whole connection secret
         assert connection["value"]["hostKey"] == key

@@ -21,7 +21,9 @@ from tests.provider_facts.force_new import CONTAINER, FORCE_NEW, rules_for
 from tests.provider_facts.replacement import Change, compare, record, stack_config
 
 SERVICES = ("proxy", "livekit", "egress", "agents", "backend", "frontend", "monitoring")
-NEW_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINEWKEYNEWKEYNEWKEYNEWKEYNEWKEYNEWKEY new@example.com"
+NEW_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINEWKEYNEWKEYNEWKEYNEWKEYNEWKEYNEWKEY new@example.com"
+)
 NEW_TEMPLATE = {
     "url": "https://download.proxmox.com/images/system/debian-13-standard_13.1-2_amd64.tar.zst",
     "checksumAlgorithm": "sha512",
@@ -161,7 +163,7 @@ def test_every_declared_type_is_in_the_table() -> None:
     for resource in resources:
         if resource.custom:
             rules_for(resource.type)  # raises for a type nobody has looked up
-    with pytest.raises(KeyError, match="is not in tests/provider_facts/force_new.py"):
+    with pytest.raises(KeyError, match=r"is not in tests/provider_facts/force_new\.py"):
         rules_for("docker:index/container:Container")
 
 

@@ -43,8 +43,10 @@ IP_ENDPOINT_MESSAGE = (
             id="ca-bundle-with-insecure",
         ),
         pytest.param(
-            [put("host", "mergeDataIntoRoot", value=True)]
-            + [put("host", "containerDatastore", value="local-lvm")],
+            [
+                put("host", "mergeDataIntoRoot", value=True),
+                put("host", "containerDatastore", value="local-lvm"),
+            ],
             "platform:host.containerDatastore: local-lvm is the `data` thin pool that "
             "mergeDataIntoRoot removes; place containers on local (or another storage), or set "
             "mergeDataIntoRoot to false",
