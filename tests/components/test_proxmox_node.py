@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 
 from components.proxmox_node import ProxmoxNode, ProxmoxNodeArgs, storage_needs
@@ -83,3 +84,30 @@ def test_a_pinned_host_key_reaches_every_host_command() -> None:
         connection = resources[name].inputs["connection"]
         assert is_secret(connection)  # the private key makes the whole connection secret
         assert connection["value"]["hostKey"] == key
+
+
+@pytest.mark.parametrize(
+    ("env", "warned"),
+    [(None, True), ("/elsewhere.pem", True), ("pve-bundle.pem", False)],
+)
+def test_a_ca_bundle_only_counts_when_the_cli_runs_with_it(
+    monkeypatch: pytest.MonkeyPatch, env: str | None, warned: bool
+) -> None:
+    messages: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *_a, **_k: messages.append(message))
+    if env is None:
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    else:
+        monkeypatch.setenv("SSL_CERT_FILE", env)
+
+    def program() -> None:
+        host = HOST.model_copy(update={"apiCaBundle": "pve-bundle.pem"})
+        ProxmoxNode("ax102", ProxmoxNodeArgs(host, "token-value", "key-value"))
+
+    record(program)
+    expected = (
+        "platform:host.apiCaBundle is pve-bundle.pem, but SSL_CERT_FILE is "
+        f"{env or 'not set'}: the Proxmox provider verifies the API against SSL_CERT_FILE only; "
+        "run pulumi with SSL_CERT_FILE=pve-bundle.pem"
+    )
+    assert messages == ([expected] if warned else [])
