@@ -119,8 +119,14 @@ class ProxmoxNode(pulumi.ComponentResource):
             # no upstream size probing re-downloads it behind our back.
             overwrite=False,
             overwrite_unmanaged=True,
+            # A new URL or checksum replaces the file. Deleting first keeps a same-named new
+            # file from being removed by the old one's delete; containers never read the file
+            # after their creation.
             opts=pulumi.ResourceOptions(
-                parent=self, provider=self.provider, depends_on=[self.storage_content]
+                parent=self,
+                provider=self.provider,
+                depends_on=[self.storage_content],
+                delete_before_replace=True,
             ),
         )
         self.template_file_id = self.template.id

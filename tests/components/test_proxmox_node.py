@@ -44,6 +44,7 @@ def test_host_steps_and_template() -> None:
     # An existing file (an adopted host) is replaced by the verified download, not an error.
     assert template.inputs["overwriteUnmanaged"] is True
     assert template.inputs["overwrite"] is False
+    assert template.delete_before_replace is True
     assert template.provider_urn == resources["ax102-provider"].urn
     assert resources["ax102-storage-content"].urn in template.dependencies
 
