@@ -1,4 +1,4 @@
-"""Command line: ``python -m components plan STACK`` and ``python -m components render STACK``.
+"""Command line: ``python -m components plan|render|import-ids STACK``.
 
 Exit status of ``plan``: 0 clean or advisory only, 1 a mandatory violation, 2 a config error.
 """
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from components.derive import nat_plan
+from components.derive.import_ids import fill_import_file, import_ids
 from components.plan import StackFileError, plan_stack
 from components.plan.report import render_report
 from components.plan.stack_spec import read_stack_spec
@@ -33,10 +34,21 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("--config", type=Path)
     render.add_argument("--out", type=Path, required=True)
     render.add_argument("--project", type=Path, default=Path.cwd())
+    adopt = commands.add_parser(
+        "import-ids", help="print the `pulumi import` ids of an existing bridge and containers"
+    )
+    adopt.add_argument("stack")
+    adopt.add_argument("--config", type=Path)
+    adopt.add_argument("--project", type=Path, default=Path.cwd())
+    adopt.add_argument(
+        "--fill", type=Path, help="fill the ids into this `pulumi preview --import-file` file"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "plan":
             return _plan(args)
+        if args.command == "import-ids":
+            return _import_ids(args)
         return _render(args)
     except StackFileError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -55,6 +67,28 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         print(render_report(result))
     return EXIT_MANDATORY if result.mandatory_violations else EXIT_OK
+
+
+def _import_ids(args: argparse.Namespace) -> int:
+    ids = import_ids(read_stack_spec(args.config or args.project / f"Pulumi.{args.stack}.yaml"))
+    if args.fill is None:
+        width = max(len(item.name) for item in ids)
+        for item in ids:
+            print(f"{item.name:<{width}}  {item.id:<16}  {item.type}")
+        print(
+            "\nImport under the program's parents and provider: `pulumi preview --stack "
+            f"{args.stack} --import-file import.json`, then `python -m components import-ids "
+            f"{args.stack} --fill import.json`, then `pulumi import --stack {args.stack} "
+            "--file import.json --protect=false` (docs/proxmox.md)."
+        )
+        return EXIT_OK
+    document = json.loads(args.fill.read_text())
+    filled, removed = fill_import_file(document, ids)
+    args.fill.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"{args.fill}: ids for {', '.join(filled) or 'nothing'}")
+    if removed:
+        print(f"removed (created by `pulumi up`, not imported): {', '.join(removed)}")
+    return EXIT_OK
 
 
 def _render(args: argparse.Namespace) -> int:

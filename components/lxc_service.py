@@ -1,4 +1,15 @@
-"""One service as an unprivileged LXC container on the NAT bridge, with Docker allowed inside."""
+"""One service as an unprivileged LXC container on the NAT bridge, with Docker allowed inside.
+
+Day-2 rules (sources in docs/proxmox.md and tests/provider_facts/):
+- Only ``nesting`` is set: an API token may set nesting, every other feature flag is
+  root@pam-only, and Docker runs without ``keyctl`` (runc ignores ENOSYS from keyctl, which is
+  what Proxmox's seccomp profile returns in an unprivileged container).
+- Fields the provider replaces a container for (SSH keys, template) are only used at creation
+  and ignored after; keys are then managed by a host step, and a rebuild is an explicit
+  ``pulumi up --replace``.
+- The root disk grows with ``pct resize`` over SSH, which works on a protected container,
+  where the provider's own update fails.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +18,30 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
 import pulumi
+import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 
+from components.render.proxmox_steps import container_disk_script, container_keys_script
 from components.spec import GuestSpec
+
+# Engine property paths (camelCase, as the provider schema names them) the container keeps
+# from its creation. Each is ForceNew or root-only in the provider; see CONTAINER_FORCE_NEW in
+# tests/provider_facts/force_new.py for the source lines.
+CONTAINER_IGNORED_AFTER_CREATE: tuple[str, ...] = (
+    # ForceNew: keys and password; managed by the `-ssh-keys` step instead.
+    "initialization.userAccount",
+    # ForceNew: a template is only read when the container is created; rebuild explicitly.
+    "operatingSystem.templateFileId",
+    # A size change makes the provider PUT `rootfs`, which a protected container refuses;
+    # grown by the `-disk` step instead (a shrink would even be ForceNew).
+    "disk.size",
+    # The provider sends every flag on an update; flags other than nesting are root@pam-only,
+    # so an adopted container with keyctl=1 would make every update fail with a token.
+    "features.keyctl",
+    "features.fuse",
+    "features.mknod",
+    "features.mounts",
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +50,7 @@ class LxcServiceArgs:
     hostname: str
     node_name: str
     provider: proxmoxve.Provider
+    connection: command.remote.ConnectionArgs
     template_file_id: pulumi.Input[str]
     os_type: str
     datastore: str
@@ -30,9 +63,11 @@ class LxcServiceArgs:
 
 
 class LxcService(pulumi.ComponentResource):
-    """An unprivileged container with nesting and keyctl on, which Docker inside needs."""
+    """An unprivileged container with nesting on (Docker inside), keys and disk kept by SSH."""
 
     container: proxmoxve.ContainerLegacy
+    ssh_keys: command.remote.Command
+    disk: command.remote.Command
     address: str
 
     def __init__(
@@ -47,7 +82,7 @@ class LxcService(pulumi.ComponentResource):
             vm_id=service.vmId,
             description=service.description,
             unprivileged=True,
-            features=proxmoxve.ContainerLegacyFeaturesArgs(nesting=True, keyctl=True),
+            features=proxmoxve.ContainerLegacyFeaturesArgs(nesting=True),
             cpu=proxmoxve.ContainerLegacyCpuArgs(cores=service.cores),
             memory=proxmoxve.ContainerLegacyMemoryArgs(
                 dedicated=service.memoryMb, swap=service.swapMb
@@ -75,6 +110,7 @@ class LxcService(pulumi.ComponentResource):
                 dns=proxmoxve.ContainerLegacyInitializationDnsArgs(
                     servers=[str(server) for server in args.dns_servers]
                 ),
+                # The first boot already has the keys; later changes go through `ssh_keys`.
                 user_account=proxmoxve.ContainerLegacyInitializationUserAccountArgs(
                     keys=list(args.ssh_keys)
                 ),
@@ -89,6 +125,24 @@ class LxcService(pulumi.ComponentResource):
                 provider=args.provider,
                 depends_on=list(args.after),
                 protect=service.stateful,
+                ignore_changes=list(CONTAINER_IGNORED_AFTER_CREATE),
             ),
+        )
+        after_container = pulumi.ResourceOptions(parent=self, depends_on=[self.container])
+        keys = container_keys_script(service.vmId, args.ssh_keys)
+        self.ssh_keys = command.remote.Command(
+            f"{name}-ssh-keys",
+            connection=args.connection,
+            create=keys,
+            update=keys,
+            opts=after_container,
+        )
+        disk = container_disk_script(service.vmId, service.diskGb)
+        self.disk = command.remote.Command(
+            f"{name}-disk",
+            connection=args.connection,
+            create=disk,
+            update=disk,
+            opts=after_container,
         )
         self.register_outputs({"address": self.address})

@@ -1,15 +1,35 @@
-"""The Proxmox VE node: API provider, host preparation over SSH, and the LXC template."""
+"""The Proxmox VE node: API provider, host steps over SSH, storage content and the LXC template.
+
+Facts this relies on (sources in docs/proxmox.md): the provider only talks https and has no
+CA option, so a private CA reaches it as ``SSL_CERT_FILE``; a fresh install's ``local`` storage
+has no ``rootdir`` content; the template download fails on a file already on the storage
+unless ``overwrite_unmanaged`` is set.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 
 from components.render.host_files import MERGE_DATA_SCRIPT, prepare_host_script
+from components.render.proxmox_steps import storage_content_script
 from components.spec import ProxmoxHostSpec
+
+# Content types (pve-storage) the stack puts on a storage: templates and container volumes.
+TEMPLATE_CONTENT = "vztmpl"
+CONTAINER_CONTENT = "rootdir"
+
+
+def storage_needs(host: ProxmoxHostSpec) -> dict[str, list[str]]:
+    """Content types each storage must allow: ``{"local": ["vztmpl", "rootdir"]}`` for prod."""
+    needs: dict[str, list[str]] = {host.template.datastore: [TEMPLATE_CONTENT]}
+    needs.setdefault(host.containerDatastore, []).append(CONTAINER_CONTENT)
+    return needs
 
 
 @dataclass(frozen=True)
@@ -25,8 +45,11 @@ class ProxmoxNode(pulumi.ComponentResource):
     provider: proxmoxve.Provider
     connection: command.remote.ConnectionArgs
     prepared: command.remote.Command
+    storage_content: command.remote.Command
     template: proxmoxve.download.File
     template_file_id: pulumi.Output[str]
+    # What every container needs first: the storage merge (if any) and the storage content.
+    container_prerequisites: tuple[pulumi.Resource, ...]
     node_name: str
 
     def __init__(
@@ -35,6 +58,7 @@ class ProxmoxNode(pulumi.ComponentResource):
         super().__init__("selfhosted:proxmox:ProxmoxNode", name, None, opts)
         host = args.host
         self.node_name = host.nodeName
+        _warn_unless_ca_bundle_in_use(host)
         self.provider = proxmoxve.Provider(
             f"{name}-provider",
             endpoint=str(host.apiEndpoint),
@@ -52,10 +76,10 @@ class ProxmoxNode(pulumi.ComponentResource):
             private_key=pulumi.Output.secret(args.ssh_private_key),
             host_key=host.sshHostKey,
         )
-        steps: list[pulumi.Resource] = []
+        storage_steps: list[pulumi.Resource] = []
         if host.mergeDataIntoRoot:
             # Runs once; the script itself refuses while guests still use local-lvm.
-            steps.append(
+            storage_steps.append(
                 command.remote.Command(
                     f"{name}-merge-data",
                     connection=self.connection,
@@ -69,19 +93,55 @@ class ProxmoxNode(pulumi.ComponentResource):
             connection=self.connection,
             create=prepare,
             update=prepare,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=steps),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=storage_steps),
+        )
+        # Unconditional and idempotent: a fresh `local` lacks `rootdir`, and the merge (if any)
+        # must not be what decides the list. Runs after the merge, which rewrites storages.
+        content = storage_content_script(storage_needs(host))
+        self.storage_content = command.remote.Command(
+            f"{name}-storage-content",
+            connection=self.connection,
+            create=content,
+            update=content,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=storage_steps),
         )
         template = host.template
         self.template = proxmoxve.download.File(
             f"{name}-template",
             node_name=host.nodeName,
-            content_type="vztmpl",
+            content_type=TEMPLATE_CONTENT,
             datastore_id=template.datastore,
             url=str(template.url),
             checksum=template.checksum,
-            checksum_algorithm=template.checksumAlgorithm if template.checksum else None,
+            checksum_algorithm=template.checksumAlgorithm,
+            # A template already on the storage (an adopted host, a `pveam download`) is
+            # replaced by the verified download instead of failing the create; once managed,
+            # no upstream size probing re-downloads it behind our back.
             overwrite=False,
-            opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
+            overwrite_unmanaged=True,
+            # A new URL or checksum replaces the file. Deleting first keeps a same-named new
+            # file from being removed by the old one's delete; containers never read the file
+            # after their creation.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=self.provider,
+                depends_on=[self.storage_content],
+                delete_before_replace=True,
+            ),
         )
         self.template_file_id = self.template.id
+        self.container_prerequisites = (*storage_steps, self.storage_content)
         self.register_outputs({"templateFileId": self.template_file_id})
+
+
+def _warn_unless_ca_bundle_in_use(host: ProxmoxHostSpec) -> None:
+    """The provider has no CA option; the bundle only counts if the CLI runs with it."""
+    if host.apiCaBundle is None:
+        return
+    given = os.environ.get("SSL_CERT_FILE")
+    if given is None or Path(given).resolve() != Path(host.apiCaBundle).resolve():
+        pulumi.log.warn(
+            f"platform:host.apiCaBundle is {host.apiCaBundle}, but SSL_CERT_FILE is "
+            f"{given or 'not set'}: the Proxmox provider verifies the API against "
+            f"SSL_CERT_FILE only; run pulumi with SSL_CERT_FILE={host.apiCaBundle}"
+        )

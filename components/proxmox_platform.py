@@ -67,6 +67,7 @@ class ProxmoxPlatform(pulumi.ComponentResource):
                     hostname=spec.hostname_of(guest_name),
                     node_name=host.nodeName,
                     provider=self.node.provider,
+                    connection=self.node.connection,
                     template_file_id=self.node.template_file_id,
                     os_type=host.template.osType,
                     datastore=host.containerDatastore,
@@ -75,7 +76,8 @@ class ProxmoxPlatform(pulumi.ComponentResource):
                     gateway=plan.gateway,
                     dns_servers=host.dnsServers,
                     ssh_keys=spec.adminSshKeys,
-                    after=(self.nat.bridge,),
+                    # The bridge, the storage merge and the storage's `rootdir` content.
+                    after=(self.nat.bridge, *self.node.container_prerequisites),
                 ),
                 child,
             )

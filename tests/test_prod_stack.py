@@ -50,10 +50,22 @@ def test_no_container_interface_on_the_uplink(prod: PlanResult) -> None:
     assert bridges == {"vmbr1"}
 
 
-def test_every_container_is_unprivileged_with_nesting(prod: PlanResult) -> None:
+def test_every_container_is_unprivileged_with_nesting_only(prod: PlanResult) -> None:
+    # An API token may set nesting; keyctl and the other flags are root@pam-only
+    # (pve-container src/PVE/LXC.pm check_ct_modify_config_perm); see docs/proxmox.md.
     for inputs in _containers(prod).values():
         assert inputs["unprivileged"] is True
-        assert inputs["features"] == {"nesting": True, "keyctl": True}
+        assert inputs["features"] == {"nesting": True}
+
+
+def test_containers_wait_for_the_bridge_the_merge_and_the_storage_content(
+    prod: PlanResult,
+) -> None:
+    urns = {r.name: r.urn for r in prod.resources}
+    needed = {urns["ax102-nat-bridge"], urns["ax102-merge-data"], urns["ax102-storage-content"]}
+    for resource in prod.resources:
+        if resource.type == "proxmoxve:index/containerLegacy:ContainerLegacy":
+            assert needed <= set(resource.dependencies), resource.name
 
 
 def test_stateful_services_are_protected(prod: PlanResult) -> None:
@@ -62,7 +74,8 @@ def test_stateful_services_are_protected(prod: PlanResult) -> None:
         for r in prod.resources
         if r.type == "proxmoxve:index/containerLegacy:ContainerLegacy" and r.protect
     }
-    assert protected == {"egress", "backend", "monitoring"}
+    # The proxy holds Nginx Proxy Manager's database and its Let's Encrypt certificates.
+    assert protected == {"proxy", "egress", "backend", "monitoring"}
 
 
 def test_prod_has_no_policy_violation(prod: PlanResult) -> None:

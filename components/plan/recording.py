@@ -43,6 +43,7 @@ class RecordedResource:
     protect: bool
     delete_before_replace: bool = False
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    ignore_changes: list[str] = field(default_factory=list)
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -98,6 +99,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 property_dependencies={
                     key: list(deps.urns) for key, deps in request.propertyDependencies.items()
                 },
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return response

@@ -197,11 +197,13 @@ def _problems_from(error: ValidationError, secret_keys: Set[str]) -> list[Proble
     problems: dict[tuple[str | int, ...], Problem] = {}
     for detail in error.errors():
         cause = detail.get("ctx", {}).get("error")
-        if isinstance(cause, SpecProblem):
-            for problem in cause.problems:
-                problems.setdefault(problem.loc, problem)
-            continue
         loc, _, _ = _walk(detail["loc"])
+        if isinstance(cause, SpecProblem):
+            # A model's validator names paths inside that model; prefix where the model sits.
+            for problem in cause.problems:
+                full = Problem((*loc, *problem.loc), problem.message)
+                problems.setdefault(full.loc, full)
+            continue
         if detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
             loc = (*loc, "kind")
         shown = SECRET_PLACEHOLDER if loc and loc[0] in secret_keys else _show(detail["input"])

@@ -5,12 +5,14 @@ from __future__ import annotations
 from ipaddress import IPv4Address, IPv4Network
 
 import pulumi
+import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 import pytest
 
-from components.lxc_service import LxcService, LxcServiceArgs
+from components.lxc_service import CONTAINER_IGNORED_AFTER_CREATE, LxcService, LxcServiceArgs
+from components.render.proxmox_steps import container_disk_script, container_keys_script
 from components.spec import ServiceSpec
-from tests.stacks import by_name, record
+from tests.stacks import by_name, is_secret, record
 
 
 def _declare(service: ServiceSpec, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -23,6 +25,9 @@ def _declare(service: ServiceSpec, opts: pulumi.ResourceOptions | None = None) -
             hostname="livekit",
             node_name="pve",
             provider=provider,
+            connection=command.remote.ConnectionArgs(
+                host="192.0.2.1", user="root", private_key=pulumi.Output.secret("key")
+            ),
             template_file_id="local:vztmpl/debian.tar.zst",
             os_type="debian",
             datastore="local",
@@ -49,7 +54,8 @@ def test_container_inputs_match_the_service() -> None:
     inputs = container.inputs
     assert inputs["vmId"] == 110
     assert inputs["unprivileged"] is True
-    assert inputs["features"] == {"nesting": True, "keyctl": True}
+    # Nesting only: every other flag is root@pam-only (pve-container check_ct_modify_config_perm).
+    assert inputs["features"] == {"nesting": True}
     assert inputs["cpu"] == {"cores": 8}
     assert inputs["memory"] == {"dedicated": 16384, "swap": 0}
     assert inputs["disk"] == {"datastoreId": "local", "size": 32}
@@ -90,3 +96,34 @@ def test_caller_options_are_not_merged_into_children() -> None:
     resources = by_name(record(lambda: _declare(SERVICE, pulumi.ResourceOptions(protect=True))))
     assert resources["livekit"].protect is True
     assert resources["livekit-container"].protect is False
+
+
+def test_replace_on_change_and_root_only_fields_are_kept_from_creation() -> None:
+    container = by_name(record(lambda: _declare(SERVICE)))["livekit-container"]
+    assert container.ignore_changes == list(CONTAINER_IGNORED_AFTER_CREATE)
+    assert {
+        "initialization.userAccount",
+        "operatingSystem.templateFileId",
+        "disk.size",
+        "features.keyctl",
+    } <= set(container.ignore_changes)
+    assert "features.nesting" not in container.ignore_changes
+    assert "features" not in container.ignore_changes
+
+
+def test_keys_and_disk_are_host_steps_after_the_container() -> None:
+    resources = by_name(record(lambda: _declare(SERVICE)))
+    container = resources["livekit-container"]
+    keys, disk = resources["livekit-ssh-keys"], resources["livekit-disk"]
+    assert (
+        keys.inputs["create"]
+        == keys.inputs["update"]
+        == container_keys_script(110, ["ssh-ed25519 AAAA ops"])
+    )
+    assert disk.inputs["create"] == disk.inputs["update"] == container_disk_script(110, 32)
+    for step in (keys, disk):
+        assert step.type == "command:remote:Command"
+        assert step.parent == resources["livekit"].urn
+        assert container.urn in step.dependencies
+        assert is_secret(step.inputs["connection"])
+        assert "triggers" not in step.inputs  # a change is an update, never a replacement

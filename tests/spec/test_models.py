@@ -27,11 +27,19 @@ BASELINE: dict[str, Any] = {
     "host": {
         "name": "ax102",
         "nodeName": "ax102",
-        "apiEndpoint": "https://203.0.113.10:8006/",
+        "apiEndpoint": "https://ax102.example.com:8006/",
         "publicAddress": "203.0.113.10",
         "uplinkBridge": "vmbr0",
         "mergeDataIntoRoot": True,
         "containerDatastore": "local",
+        "template": {
+            "url": "https://download.proxmox.com/images/system/debian-12-standard_12.12-1_amd64.tar.zst",
+            "checksumAlgorithm": "sha512",
+            "checksum": "50c85eaaece677a3ebe01cc909b83872e9da2a22c29ae652838afce71e83222f"
+            "df40f6accecd7d52b180e912fc1f85ecdf7b3fc4d3027da4d865e509a9e76597",
+            "datastore": "local",
+            "osType": "debian",
+        },
     },
     "natBridge": {"name": "vmbr1", "address": "10.0.0.1/24"},
     "services": {
@@ -43,6 +51,7 @@ BASELINE: dict[str, Any] = {
             "memoryMb": 2048,
             "diskGb": 16,
             "startOrder": 1,
+            "stateful": True,
         },
         "livekit": {
             "description": "LiveKit SFU - WebRTC video and audio",
@@ -232,8 +241,9 @@ SERVICE_KEYS = (
     "address, cores, description, diskGb, hostname, memoryMb, startOrder, stateful, swapMb, vmId"
 )
 HOST_KEYS = (
-    "apiEndpoint, containerDatastore, dnsServers, insecureTls, mergeDataIntoRoot, name, "
-    "nodeName, publicAddress, sshAddress, sshHostKey, sshUser, template, uplinkBridge"
+    "apiCaBundle, apiEndpoint, containerDatastore, dnsServers, guestManagementPorts, "
+    "insecureTls, mergeDataIntoRoot, name, nodeName, publicAddress, sshAddress, sshHostKey, "
+    "sshUser, template, uplinkBridge, volumeGroup"
 )
 KNOWN_SERVICES = "agents, backend, egress, frontend, livekit, monitoring, proxy"
 

@@ -1,0 +1,112 @@
+"""Which resources a config change would replace: two recorded runs against the ForceNew table.
+
+The program runs twice under the mock runtime (components.plan.run_program), once per config.
+For each resource (matched by URN) the changed input paths are the leaves that differ, plus
+every leaf that held an output of a resource being replaced (a replaced resource's id is
+unknown until it is created again, as in a real preview). Paths under the resource's
+``ignoreChanges`` are dropped, as the engine does before asking the provider for a diff; a
+changed path under a ForceNew rule whose condition holds replaces the resource.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from components.plan import RecordedResource, read_stack_config, run_program
+from tests.provider_facts.force_new import rules_for
+
+ROOT = Path(__file__).resolve().parents[2]
+_INDEX = re.compile(r"\[\d+\]")
+
+
+@dataclass
+class Change:
+    replaced: dict[str, list[str]] = field(default_factory=dict)  # name -> reasons
+    updated: dict[str, list[str]] = field(default_factory=dict)  # name -> changed paths
+    created: list[str] = field(default_factory=list)
+
+
+def stack_config(stack: str) -> tuple[dict[str, Any], frozenset[str]]:
+    """The stack file's ``platform:*`` values decoded from JSON, and its secret keys."""
+    config = read_stack_config(ROOT / f"Pulumi.{stack}.yaml")
+    values = {key: _decode(text) for key, text in config.values.items()}
+    return values, frozenset(config.secret_keys)
+
+
+def record(values: Mapping[str, Any], secret_keys: frozenset[str]) -> list[RecordedResource]:
+    encoded = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+    run = run_program(
+        ROOT / "__main__.py",
+        project="selfhosted-platform",
+        stack="prod",
+        config=encoded,
+        secret_keys=secret_keys,
+    )
+    if run.error is not None:
+        raise run.error
+    return run.resources
+
+
+def compare(
+    before: list[RecordedResource], after: list[RecordedResource], *, honour_ignore: bool = True
+) -> Change:
+    old_by_urn = {resource.urn: resource for resource in before}
+    change = Change()
+    replaced_ids: set[str] = set()
+    for resource in after:  # registration order: a dependency is registered before its users
+        old = old_by_urn.get(resource.urn)
+        if old is None:
+            change.created.append(resource.name)
+            continue
+        old_leaves, new_leaves = _leaves(old.inputs), _leaves(resource.inputs)
+        changed = {
+            path
+            for path in old_leaves.keys() | new_leaves.keys()
+            if old_leaves.get(path) != new_leaves.get(path)
+            or (isinstance(new_leaves.get(path), str) and new_leaves[path] in replaced_ids)
+        }
+        ignored = resource.ignore_changes if honour_ignore else []
+        changed = {path for path in changed if not any(_under(path, i) for i in ignored)}
+        reasons = [
+            f"{path}: {rule.source}"
+            for path in sorted(changed)
+            for rule in rules_for(resource.type)
+            if _under(_INDEX.sub("[]", path), rule.path)
+            and rule.when(old_leaves.get(path), new_leaves.get(path))
+        ]
+        if reasons:
+            change.replaced[resource.name] = reasons
+            replaced_ids.add(f"{resource.name}-id")  # the mock runtime's id of this resource
+        elif changed:
+            change.updated[resource.name] = sorted(changed)
+    return change
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((f"{prefix}.", f"{prefix}["))
+
+
+def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_leaves(item, f"{prefix}.{key}" if prefix else key))
+        return out
+    if isinstance(value, list) and value:
+        out = {}
+        for index, item in enumerate(value):
+            out.update(_leaves(item, f"{prefix}[{index}]"))
+        return out
+    return {prefix: value}
+
+
+def _decode(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
