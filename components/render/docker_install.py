@@ -83,13 +83,28 @@ echo "runtime check passed (ip_unprivileged_port_start=$out)"
 
 def _check(install: GuestDockerInstall) -> None:
     problems: list[str] = []
-    check(problems, bool(_PIN.match(install.runc_pin)), "runc_pin", install.runc_pin,
-          "an apt version glob such as 1.1.*")
-    check(problems, len(install.supported_releases) > 0, "supported_releases", (),
-          "at least one ID:codename")
+    check(
+        problems,
+        bool(_PIN.match(install.runc_pin)),
+        "runc_pin",
+        install.runc_pin,
+        "an apt version glob such as 1.1.*",
+    )
+    check(
+        problems,
+        len(install.supported_releases) > 0,
+        "supported_releases",
+        (),
+        "at least one ID:codename",
+    )
     for i, release in enumerate(install.supported_releases):
-        check(problems, bool(_RELEASE.match(release)), f"supported_releases[{i}]", release,
-              "ID:VERSION_CODENAME such as debian:bookworm")
+        check(
+            problems,
+            bool(_RELEASE.match(release)),
+            f"supported_releases[{i}]",
+            release,
+            "ID:VERSION_CODENAME such as debian:bookworm",
+        )
     raise_if("guest Docker install", problems)
 
 
@@ -163,10 +178,9 @@ def pct_exec_command(vmid: int, script: str) -> str:
     The script travels base64-encoded on the command line and reaches the guest's bash on
     stdin, so no character of it is ever interpreted by the host's shell.
     """
-    raise_if("pct exec", [] if 100 <= vmid <= 999_999_999 else
-             [f"vmid={vmid!r}: a Proxmox VMID (100-999999999)"])
-    payload = base64.b64encode(script.encode()).decode()
-    return (
-        "set -eu\n"
-        f"printf '%s' '{payload}' | base64 -d | pct exec {vmid} -- /bin/bash -s\n"
+    raise_if(
+        "pct exec",
+        [] if 100 <= vmid <= 999_999_999 else [f"vmid={vmid!r}: a Proxmox VMID (100-999999999)"],
     )
+    payload = base64.b64encode(script.encode()).decode()
+    return f"set -eu\nprintf '%s' '{payload}' | base64 -d | pct exec {vmid} -- /bin/bash -s\n"
