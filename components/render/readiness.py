@@ -81,7 +81,8 @@ while :; do
     fi
     if [ "$attempt" -ge {attempts} ]; then
         echo "docker info did not answer after {attempts} attempts" >&2
-        docker info > /dev/null || true
+        # docker 20.10 prints the connection error on stdout: all of it goes to stderr.
+        docker info >&2 || true
         exit 1
     fi
     attempt=$((attempt + 1))
