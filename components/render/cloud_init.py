@@ -83,6 +83,20 @@ class DockerServerInit:
     extra_packages: tuple[str, ...] = field(default=())
 
 
+def digitalocean_volume_device(volume_name: str) -> str:
+    """A DigitalOcean volume's stable device link (docs.digitalocean.com, products/volumes,
+    "Naming Conventions": /dev/disk/by-id/scsi-0DO_Volume_<name>). A Hetzner Cloud volume's
+    path is the provider's `hcloud.Volume.linux_device` output
+    (/dev/disk/by-id/scsi-0HC_Volume_<id>), known only once the volume exists."""
+    raise_if(
+        "volume device",
+        []
+        if SAFE_TOKEN.match(volume_name)
+        else [f"volume_name={volume_name!r}: letters, digits, '.', '_', '-'"],
+    )
+    return f"/dev/disk/by-id/scsi-0DO_Volume_{volume_name}"
+
+
 def docker_data_root(volume: DataVolume | None) -> str | None:
     """Docker's data root on the data volume, or None to keep Docker's default."""
     if volume is None:

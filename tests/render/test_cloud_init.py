@@ -17,6 +17,7 @@ from components.render.cloud_init import (
     DockerServerInit,
     HostKeyPair,
     cloud_init_user_data,
+    digitalocean_volume_device,
     docker_data_root,
     sshd_hardening,
 )
@@ -24,7 +25,7 @@ from components.render.input_errors import RenderInputError
 
 from .tools import KeyPair, run, tool
 
-DO_VOLUME = "/dev/disk/by-id/scsi-0DO_Volume_staging-data"
+DO_VOLUME = digitalocean_volume_device("staging-data")
 
 
 def server(
@@ -228,3 +229,9 @@ def test_bad_inputs_are_reported_together(keys: dict[str, KeyPair]) -> None:
         "data_volume.label",
     ]
     assert "admin_user='root': a lower-case Unix user name other than root" in str(error.value)
+
+
+def test_digitalocean_volume_device() -> None:
+    assert DO_VOLUME == "/dev/disk/by-id/scsi-0DO_Volume_staging-data"
+    with pytest.raises(RenderInputError, match="volume_name='a b'"):
+        digitalocean_volume_device("a b")
