@@ -8,6 +8,7 @@ never run, so `cloud-init status --wait` never finishes and the time limit must 
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -76,6 +77,7 @@ def test_waits_for_a_daemon_that_starts_late(tmp_path: Path) -> None:
             waiting.kill()
         if proc is not None:
             stop(proc)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_cloud_init_that_never_finishes_fails_within_the_limit(
