@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(nftables iproute2 shellcheck systemd)
+# Renderer tests (tests/render): cloud-init schema, ssh -G / sshd, a dockerd, the runtime check image.
+DEBIAN_PACKAGES+=(cloud-init openssh-client openssh-server docker.io busybox-static)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -83,6 +83,20 @@ class DockerServerInit:
     extra_packages: tuple[str, ...] = field(default=())
 
 
+def digitalocean_volume_device(volume_name: str) -> str:
+    """A DigitalOcean volume's stable device link (docs.digitalocean.com, products/volumes,
+    "Naming Conventions": /dev/disk/by-id/scsi-0DO_Volume_<name>). A Hetzner Cloud volume's
+    path is the provider's `hcloud.Volume.linux_device` output
+    (/dev/disk/by-id/scsi-0HC_Volume_<id>), known only once the volume exists."""
+    raise_if(
+        "volume device",
+        []
+        if SAFE_TOKEN.match(volume_name)
+        else [f"volume_name={volume_name!r}: letters, digits, '.', '_', '-'"],
+    )
+    return f"/dev/disk/by-id/scsi-0DO_Volume_{volume_name}"
+
+
 def docker_data_root(volume: DataVolume | None) -> str | None:
     """Docker's data root on the data volume, or None to keep Docker's default."""
     if volume is None:
@@ -125,34 +139,83 @@ def _docker_mount_dropin(mount_point: str) -> str:
 
 def _check(init: DockerServerInit) -> None:
     problems: list[str] = []
-    check(problems, bool(SAFE_TOKEN.match(init.hostname)) and len(init.hostname) <= 63,
-          "hostname", init.hostname, "a host name label: letters, digits, '.', '_', '-'")
-    check(problems, bool(UNIX_USER.match(init.admin_user)) and init.admin_user != "root",
-          "admin_user", init.admin_user, "a lower-case Unix user name other than root")
-    check(problems, len(init.admin_keys) > 0, "admin_keys", init.admin_keys,
-          "at least one SSH public key")
+    check(
+        problems,
+        bool(SAFE_TOKEN.match(init.hostname)) and len(init.hostname) <= 63,
+        "hostname",
+        init.hostname,
+        "a host name label: letters, digits, '.', '_', '-'",
+    )
+    check(
+        problems,
+        bool(UNIX_USER.match(init.admin_user)) and init.admin_user != "root",
+        "admin_user",
+        init.admin_user,
+        "a lower-case Unix user name other than root",
+    )
+    check(
+        problems,
+        len(init.admin_keys) > 0,
+        "admin_keys",
+        init.admin_keys,
+        "at least one SSH public key",
+    )
     for i, key in enumerate(init.admin_keys):
-        check(problems, bool(PUBLIC_KEY.match(key.strip())), f"admin_keys[{i}]", key,
-              "an OpenSSH public key line ('ssh-ed25519 AAAA... comment')")
+        check(
+            problems,
+            bool(PUBLIC_KEY.match(key.strip())),
+            f"admin_keys[{i}]",
+            key,
+            "an OpenSSH public key line ('ssh-ed25519 AAAA... comment')",
+        )
     public = init.host_key.public_openssh.strip()
-    check(problems, bool(HOST_KEY.match(public)) and public.startswith("ssh-ed25519 "),
-          "host_key.public_openssh", public, "an ed25519 public key ('ssh-ed25519 AAAA...')")
-    check(problems, bool(init.host_key.private_openssh.strip()), "host_key.private_openssh",
-          "", "the OpenSSH private key (or a placeholder when planning)")
+    check(
+        problems,
+        bool(HOST_KEY.match(public)) and public.startswith("ssh-ed25519 "),
+        "host_key.public_openssh",
+        public,
+        "an ed25519 public key ('ssh-ed25519 AAAA...')",
+    )
+    check(
+        problems,
+        bool(init.host_key.private_openssh.strip()),
+        "host_key.private_openssh",
+        "",
+        "the OpenSSH private key (or a placeholder when planning)",
+    )
     for i, pkg in enumerate(init.extra_packages):
-        check(problems, bool(SAFE_TOKEN.match(pkg)), f"extra_packages[{i}]", pkg,
-              "a Debian package name")
+        check(
+            problems,
+            bool(SAFE_TOKEN.match(pkg)),
+            f"extra_packages[{i}]",
+            pkg,
+            "a Debian package name",
+        )
     vol = init.data_volume
     if vol is not None:
-        check(problems, bool(SAFE_PATH.match(vol.device)) and vol.device.startswith("/dev/"),
-              "data_volume.device", vol.device, "a device path under /dev/ (e.g. /dev/disk/by-id/...)")
-        check(problems, bool(SAFE_PATH.match(vol.mount_point))
-              and vol.mount_point.rstrip("/") not in ("", "/etc", "/usr", "/var", "/boot"),
-              "data_volume.mount_point", vol.mount_point,
-              "an absolute path for a dedicated mount point such as /srv/data")
+        check(
+            problems,
+            bool(SAFE_PATH.match(vol.device)) and vol.device.startswith("/dev/"),
+            "data_volume.device",
+            vol.device,
+            "a device path under /dev/ (e.g. /dev/disk/by-id/...)",
+        )
+        check(
+            problems,
+            bool(SAFE_PATH.match(vol.mount_point))
+            and vol.mount_point.rstrip("/") not in ("", "/etc", "/usr", "/var", "/boot"),
+            "data_volume.mount_point",
+            vol.mount_point,
+            "an absolute path for a dedicated mount point such as /srv/data",
+        )
         limit = 16 if vol.filesystem == "ext4" else 12
-        check(problems, bool(SAFE_TOKEN.match(vol.label)) and len(vol.label) <= limit,
-              "data_volume.label", vol.label, f"a {vol.filesystem} label of at most {limit} characters")
+        check(
+            problems,
+            bool(SAFE_TOKEN.match(vol.label)) and len(vol.label) <= limit,
+            "data_volume.label",
+            vol.label,
+            f"a {vol.filesystem} label of at most {limit} characters",
+        )
     raise_if("cloud-init user-data", problems)
 
 
@@ -160,8 +223,12 @@ def cloud_init_user_data(init: DockerServerInit) -> str:
     """The `#cloud-config` user-data text; built as data and dumped as YAML."""
     _check(init)
     write_files: list[dict[str, Any]] = [
-        {"path": SSHD_DROPIN_PATH, "owner": "root:root", "permissions": "0644",
-         "content": sshd_hardening(init.admin_user)},
+        {
+            "path": SSHD_DROPIN_PATH,
+            "owner": "root:root",
+            "permissions": "0644",
+            "content": sshd_hardening(init.admin_user),
+        },
     ]
     config: dict[str, Any] = {
         "hostname": init.hostname,
@@ -192,19 +259,32 @@ def cloud_init_user_data(init: DockerServerInit) -> str:
     data_root = docker_data_root(vol)
     if vol is not None and data_root is not None:
         config["fs_setup"] = [
-            {"label": vol.label, "filesystem": vol.filesystem, "device": vol.device,
-             "partition": "auto", "overwrite": False},
+            {
+                "label": vol.label,
+                "filesystem": vol.filesystem,
+                "device": vol.device,
+                "partition": "auto",
+                "overwrite": False,
+            },
         ]
         config["mounts"] = [
             [vol.device, vol.mount_point, vol.filesystem, "defaults,nofail,discard", "0", "2"],
         ]
         write_files.append(
-            {"path": DOCKER_DAEMON_JSON, "owner": "root:root", "permissions": "0644",
-             "content": json.dumps({"data-root": data_root}, indent=2) + "\n"}
+            {
+                "path": DOCKER_DAEMON_JSON,
+                "owner": "root:root",
+                "permissions": "0644",
+                "content": json.dumps({"data-root": data_root}, indent=2) + "\n",
+            }
         )
         write_files.append(
-            {"path": DOCKER_MOUNT_DROPIN, "owner": "root:root", "permissions": "0644",
-             "content": _docker_mount_dropin(vol.mount_point)}
+            {
+                "path": DOCKER_MOUNT_DROPIN,
+                "owner": "root:root",
+                "permissions": "0644",
+                "content": _docker_mount_dropin(vol.mount_point),
+            }
         )
     config["write_files"] = write_files
     return "#cloud-config\n" + dump_yaml(config)

@@ -15,10 +15,11 @@ Why the runtime is pinned (sources in docs/renders.md):
 - Debian's own runc stays on the 1.1 line in bookworm (1.1.5+ds1-1+deb12u1) and trixie; a
   newer runc reaches Debian only through a deliberate upload (debian-bugs-rc, Feb 2026: bumping
   trixie to 1.2.8/1.3.3 was discussed, sid carries 1.3.3). The script therefore pins runc to
-  the 1.1 line (apt preferences, priority 1001), holds runc, containerd and docker.io at the
-  installed versions so unattended upgrades never swap the runtime under running services,
-  refuses to finish with any other runc, and proves the runtime by starting a container that
-  has its own network namespace (the path that fails above).
+  the 1.1 line (apt preferences, priority 1001) and holds the installed runc, so neither a new
+  upstream line nor a backport of the procfs change into 1.1 arrives through unattended
+  upgrades; docker.io and containerd keep their security updates (a docker.io that needs a
+  newer runc is simply kept back). It refuses to finish with any other runc, and proves the
+  runtime by starting a container that has its own network namespace (the path that fails).
 - Trade-off: runc 1.1 predates those CVE fixes. The guest is itself an unprivileged container,
   which bounds what a runc escape reaches; lift the pin once every Proxmox host runs lxc-pve
   >= 6.0.5-2 (then set `runc_pin` to the fixed line).
@@ -83,30 +84,46 @@ echo "runtime check passed (ip_unprivileged_port_start=$out)"
 
 def _check(install: GuestDockerInstall) -> None:
     problems: list[str] = []
-    check(problems, bool(_PIN.match(install.runc_pin)), "runc_pin", install.runc_pin,
-          "an apt version glob such as 1.1.*")
-    check(problems, len(install.supported_releases) > 0, "supported_releases", (),
-          "at least one ID:codename")
+    check(
+        problems,
+        bool(_PIN.match(install.runc_pin)),
+        "runc_pin",
+        install.runc_pin,
+        "an apt version glob such as 1.1.*",
+    )
+    check(
+        problems,
+        len(install.supported_releases) > 0,
+        "supported_releases",
+        (),
+        "at least one ID:codename",
+    )
     for i, release in enumerate(install.supported_releases):
-        check(problems, bool(_RELEASE.match(release)), f"supported_releases[{i}]", release,
-              "ID:VERSION_CODENAME such as debian:bookworm")
+        check(
+            problems,
+            bool(_RELEASE.match(release)),
+            f"supported_releases[{i}]",
+            release,
+            "ID:VERSION_CODENAME such as debian:bookworm",
+        )
     raise_if("guest Docker install", problems)
 
 
-def guest_docker_install_script(install: GuestDockerInstall | None = None) -> str:
-    """The bash script run as root inside the guest; prints the runtime versions at the end."""
-    install = install or GuestDockerInstall()
-    _check(install)
-    releases = "|".join(install.supported_releases)
-    pin = install.runc_pin
+def apt_pin(install: GuestDockerInstall) -> str:
+    """The apt preferences stanza that keeps runc on the known-good line."""
     return f"""\
-#!/bin/bash
-# Install Docker from Debian in this unprivileged LXC guest, container runtime pinned.
-# Managed by selfhosted-platform; idempotent. Why the pin: docs/renders.md (runc >= 1.2.8/1.3.3
-# cannot write sysctls under the LXC AppArmor profile of lxc-pve < 6.0.5-2).
-set -euo pipefail
-export DEBIAN_FRONTEND=noninteractive
+Explanation: runc >= 1.2.8/1.3.3 (CVE-2025-52881 fix) fails under the Proxmox LXC AppArmor
+Explanation: profile (opencontainers/runc#4968); keep the known-good line. See docs/renders.md.
+Package: runc
+Pin: version {install.runc_pin}
+Pin-Priority: 1001
+"""
 
+
+def release_gate(install: GuestDockerInstall) -> str:
+    """Shell text: stop unless /etc/os-release names a supported release."""
+    releases = "|".join(install.supported_releases)
+    return f"""\
 # shellcheck disable=SC1091
 . /etc/os-release
 case "${{ID}}:${{VERSION_CODENAME:-}}" in
@@ -116,19 +133,13 @@ case "${{ID}}:${{VERSION_CODENAME:-}}" in
         exit 1
         ;;
 esac
+"""
 
-cat > {PIN_FILE} <<'PIN'
-Explanation: runc >= 1.2.8/1.3.3 (CVE-2025-52881 fix) fails under the Proxmox LXC AppArmor
-Explanation: profile (opencontainers/runc#4968); keep the known-good line. See docs/renders.md.
-Package: runc
-Pin: version {pin}
-Pin-Priority: 1001
-PIN
 
-apt-get update -q
-apt-mark unhold runc containerd docker.io > /dev/null 2>&1 || true
-apt-get install -y -q --no-install-recommends ca-certificates busybox-static docker.io
-
+def runc_gate(install: GuestDockerInstall) -> str:
+    """Shell text: stop unless the installed runc is on the pinned line; sets runc_version."""
+    pin = install.runc_pin
+    return f"""\
 runc_version=$(dpkg-query -W -f='${{Version}}' runc)
 case "$runc_version" in
     {pin}) ;;
@@ -137,7 +148,32 @@ case "$runc_version" in
         exit 1
         ;;
 esac
-apt-mark hold runc containerd docker.io > /dev/null
+"""
+
+
+def guest_docker_install_script(install: GuestDockerInstall | None = None) -> str:
+    """The bash script run as root inside the guest; prints the runtime versions at the end."""
+    install = install or GuestDockerInstall()
+    _check(install)
+    return f"""\
+#!/bin/bash
+# Install Docker from Debian in this unprivileged LXC guest, container runtime pinned.
+# Managed by selfhosted-platform; idempotent. Why the pin: docs/renders.md (runc >= 1.2.8/1.3.3
+# cannot write sysctls under the LXC AppArmor profile of lxc-pve < 6.0.5-2).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+{release_gate(install)}
+cat > {PIN_FILE} <<'PIN'
+{apt_pin(install)}PIN
+
+apt-get update -q
+apt-mark unhold runc > /dev/null 2>&1 || true
+apt-get install -y -q --no-install-recommends ca-certificates busybox-static docker.io
+# trixie splits the client into docker-cli; bookworm's docker.io carries it.
+command -v docker > /dev/null || apt-get install -y -q --no-install-recommends docker-cli
+
+{runc_gate(install)}apt-mark hold runc > /dev/null
 
 systemctl enable --now docker.service
 for _ in $(seq 1 30); do
@@ -163,10 +199,9 @@ def pct_exec_command(vmid: int, script: str) -> str:
     The script travels base64-encoded on the command line and reaches the guest's bash on
     stdin, so no character of it is ever interpreted by the host's shell.
     """
-    raise_if("pct exec", [] if 100 <= vmid <= 999_999_999 else
-             [f"vmid={vmid!r}: a Proxmox VMID (100-999999999)"])
-    payload = base64.b64encode(script.encode()).decode()
-    return (
-        "set -eu\n"
-        f"printf '%s' '{payload}' | base64 -d | pct exec {vmid} -- /bin/bash -s\n"
+    raise_if(
+        "pct exec",
+        [] if 100 <= vmid <= 999_999_999 else [f"vmid={vmid!r}: a Proxmox VMID (100-999999999)"],
     )
+    payload = base64.b64encode(script.encode()).decode()
+    return f"set -eu\nprintf '%s' '{payload}' | base64 -d | pct exec {vmid} -- /bin/bash -s\n"

@@ -22,7 +22,7 @@ HOST_KEY = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-
 
 
 class RenderInputError(ValueError):
-    """One or more renderer inputs are invalid; the message lists each as `field: value: allowed`."""
+    """Renderer inputs are invalid; the message lists each as `field=value: allowed`."""
 
     def __init__(self, what: str, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)

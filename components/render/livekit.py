@@ -153,25 +153,50 @@ def _check(settings: LiveKitSettings) -> None:
     try:
         ip = ipaddress.ip_address(settings.node_ip)
         # The classic mistake behind NAT is announcing the guest's own bridge address.
-        internal = any(ip in net for net in _INTERNAL_NETWORKS) or not (
-            ip.is_global or ip.is_private
-        ) or ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast
-        check(problems, not internal, "node_ip", settings.node_ip,
-              "the public address clients reach (not RFC 1918, CGNAT, loopback or link-local)")
+        internal = (
+            any(ip in net for net in _INTERNAL_NETWORKS)
+            or not (ip.is_global or ip.is_private)
+            or ip.is_loopback
+            or ip.is_link_local
+            or ip.is_unspecified
+            or ip.is_multicast
+        )
+        check(
+            problems,
+            not internal,
+            "node_ip",
+            settings.node_ip,
+            "the public address clients reach (not RFC 1918, CGNAT, loopback or link-local)",
+        )
     except ValueError:
         check(problems, False, "node_ip", settings.node_ip, "an IP address")
     for name in ("udp_port_start", "udp_port_end", "tcp_port", "port"):
         check_port(problems, name, getattr(settings, name))
-    check(problems, settings.udp_port_end > settings.udp_port_start, "udp_port_end",
-          settings.udp_port_end, f"greater than udp_port_start ({settings.udp_port_start})")
+    check(
+        problems,
+        settings.udp_port_end > settings.udp_port_start,
+        "udp_port_end",
+        settings.udp_port_end,
+        f"greater than udp_port_start ({settings.udp_port_start})",
+    )
     check(problems, len(settings.api_keys) > 0, "api_keys", {}, "at least one API key")
     for key, secret in settings.api_keys.items():
-        check(problems, bool(SAFE_TOKEN.match(key)), "api_keys", key,
-              "an API key of letters, digits, '.', '_', '-'")
+        check(
+            problems,
+            bool(SAFE_TOKEN.match(key)),
+            "api_keys",
+            key,
+            "an API key of letters, digits, '.', '_', '-'",
+        )
         check(problems, bool(secret), f"api_keys[{key}]", "", "a non-empty secret")
     host, _, port = settings.redis_address.rpartition(":")
-    check(problems, bool(host) and port.isdigit(), "redis_address", settings.redis_address,
-          "host:port")
+    check(
+        problems,
+        bool(host) and port.isdigit(),
+        "redis_address",
+        settings.redis_address,
+        "host:port",
+    )
     raise_if("livekit.yaml", problems)
 
 

@@ -36,12 +36,27 @@ class Readiness:
 def readiness_command(readiness: Readiness) -> str:
     """The shell text; exits non-zero with a reason on stderr when the host is not ready."""
     problems: list[str] = []
-    check(problems, 1 <= readiness.cloud_init_timeout_s <= 7200, "cloud_init_timeout_s",
-          readiness.cloud_init_timeout_s, "1-7200 seconds")
-    check(problems, 1 <= readiness.docker_attempts <= 1000, "docker_attempts",
-          readiness.docker_attempts, "1-1000")
-    check(problems, 1 <= readiness.docker_interval_s <= 60, "docker_interval_s",
-          readiness.docker_interval_s, "1-60 seconds")
+    check(
+        problems,
+        1 <= readiness.cloud_init_timeout_s <= 7200,
+        "cloud_init_timeout_s",
+        readiness.cloud_init_timeout_s,
+        "1-7200 seconds",
+    )
+    check(
+        problems,
+        1 <= readiness.docker_attempts <= 1000,
+        "docker_attempts",
+        readiness.docker_attempts,
+        "1-1000",
+    )
+    check(
+        problems,
+        1 <= readiness.docker_interval_s <= 60,
+        "docker_interval_s",
+        readiness.docker_interval_s,
+        "1-60 seconds",
+    )
     raise_if("readiness command", problems)
     cloud_init = ""
     if readiness.wait_for_cloud_init:
@@ -59,13 +74,15 @@ fi
 set -eu
 {cloud_init}attempt=1
 while :; do
-    if version=$(docker info --format '{{{{.ServerVersion}}}}' 2> /dev/null) && [ -n "$version" ]; then
+    version=$(docker info --format '{{{{.ServerVersion}}}}' 2> /dev/null) || version=""
+    if [ -n "$version" ]; then
         echo "{READY_PREFIX}$version"
         exit 0
     fi
     if [ "$attempt" -ge {attempts} ]; then
         echo "docker info did not answer after {attempts} attempts" >&2
-        docker info > /dev/null || true
+        # docker 20.10 prints the connection error on stdout: all of it goes to stderr.
+        docker info >&2 || true
         exit 1
     fi
     attempt=$((attempt + 1))

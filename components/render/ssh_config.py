@@ -33,7 +33,9 @@ from .input_errors import HOST_KEY, SAFE_TOKEN, check, check_port, raise_if
 # Paths are written unquoted into ssh_config, where '%' starts a token and '~' expands.
 _CONFIG_PATH = re.compile(r"^/[A-Za-z0-9._/-]+$")
 _SSH_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-_DNS_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+_DNS_NAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
 
 
 @dataclass(frozen=True)
@@ -88,21 +90,45 @@ def _check(hosts: Sequence[SshHost], paths: SshClientPaths | None) -> None:
     by_alias = {h.alias: h for h in hosts}
     for h in hosts:
         where = f"hosts[{h.alias}]"
-        check(problems, bool(SAFE_TOKEN.match(h.alias)), f"{where}.alias", h.alias,
-              "letters, digits, '.', '_', '-' (it is a Host pattern and a URL host)")
-        check(problems, _is_address_or_name(h.hostname), f"{where}.hostname", h.hostname,
-              "an IP address or a DNS name")
-        check(problems, bool(_SSH_USER.match(h.user)), f"{where}.user", h.user,
-              "a Unix user name")
+        check(
+            problems,
+            bool(SAFE_TOKEN.match(h.alias)),
+            f"{where}.alias",
+            h.alias,
+            "letters, digits, '.', '_', '-' (it is a Host pattern and a URL host)",
+        )
+        check(
+            problems,
+            _is_address_or_name(h.hostname),
+            f"{where}.hostname",
+            h.hostname,
+            "an IP address or a DNS name",
+        )
+        check(problems, bool(_SSH_USER.match(h.user)), f"{where}.user", h.user, "a Unix user name")
         check_port(problems, f"{where}.port", h.port)
-        check(problems, len(h.host_keys) > 0, f"{where}.host_keys", h.host_keys,
-              "at least one pinned host key")
+        check(
+            problems,
+            len(h.host_keys) > 0,
+            f"{where}.host_keys",
+            h.host_keys,
+            "at least one pinned host key",
+        )
         for i, key in enumerate(h.host_keys):
-            check(problems, bool(HOST_KEY.match(key.strip())), f"{where}.host_keys[{i}]", key,
-                  "'<type> <base64>' as in a known_hosts line, without host or comment")
+            check(
+                problems,
+                bool(HOST_KEY.match(key.strip())),
+                f"{where}.host_keys[{i}]",
+                key,
+                "'<type> <base64>' as in a known_hosts line, without host or comment",
+            )
         if h.jump is not None:
-            check(problems, h.jump in by_alias and h.jump != h.alias, f"{where}.jump", h.jump,
-                  f"the alias of another host in this file: {sorted(by_alias)}")
+            check(
+                problems,
+                h.jump in by_alias and h.jump != h.alias,
+                f"{where}.jump",
+                h.jump,
+                f"the alias of another host in this file: {sorted(by_alias)}",
+            )
     # A jump chain must end: following `jump` from any host never comes back to it.
     for h in hosts:
         seen = {h.alias}
@@ -116,8 +142,13 @@ def _check(hosts: Sequence[SshHost], paths: SshClientPaths | None) -> None:
     if paths is not None:
         for name in ("ssh_config", "known_hosts", "identity_file"):
             value = getattr(paths, name)
-            check(problems, bool(_CONFIG_PATH.match(value)), f"paths.{name}", value,
-                  "an absolute path of letters, digits, '.', '_', '-', '/'")
+            check(
+                problems,
+                bool(_CONFIG_PATH.match(value)),
+                f"paths.{name}",
+                value,
+                "an absolute path of letters, digits, '.', '_', '-', '/'",
+            )
     raise_if("ssh_config", problems)
 
 

@@ -1,0 +1,133 @@
+"""The readiness command, run for real: a real dockerd, the real cloud-init, bash and dash.
+
+The docker half is proven against a dockerd that is absent, then started while the command
+retries; the cloud-init half against Debian's cloud-init on this machine, where cloud-init has
+never run, so `cloud-init status --wait` never finishes and the time limit must end it.
+(The success half of the cloud-init wait needs a booted cloud server: not provable here.)
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from components.render.input_errors import RenderInputError
+from components.render.readiness import (
+    READY_PREFIX,
+    Readiness,
+    docker_version_from_readiness,
+    provider_host_after_readiness,
+    readiness_command,
+)
+
+from .tools import DockerEngine, run, start_dockerd, stop, tool
+
+FAST = Readiness(wait_for_cloud_init=False, docker_attempts=3, docker_interval_s=1)
+
+
+@pytest.mark.parametrize("shell", ["bash", "dash"])
+def test_prints_the_server_version(shell: str, docker_engine: DockerEngine) -> None:
+    result = run([shell, "-c", readiness_command(FAST)], env=docker_engine.env())
+    version = run(
+        ["docker", "version", "--format", "{{.Server.Version}}"], env=docker_engine.env()
+    ).stdout.strip()
+    assert result.stdout == f"{READY_PREFIX}{version}\n"
+    assert docker_version_from_readiness(result.stdout) == version
+
+
+def test_gives_up_after_the_bounded_attempts(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DOCKER_HOST": f"unix://{tmp_path}/no.sock"}
+    started = time.monotonic()
+    result = run(["sh", "-c", readiness_command(FAST)], env=env, check=False)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "docker info did not answer after 3 attempts" in result.stderr
+    assert "Cannot connect to the Docker daemon" in result.stderr
+    assert 2 <= elapsed < 30
+
+
+def test_waits_for_a_daemon_that_starts_late(tmp_path: Path) -> None:
+    # Short root: the socket path must fit in sun_path.
+    root = Path(f"/tmp/ready-{tmp_path.name[-12:]}")
+    socket_path = root / "docker.sock"
+    readiness = Readiness(wait_for_cloud_init=False, docker_attempts=60, docker_interval_s=1)
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DOCKER_HOST": f"unix://{socket_path}"}
+    waiting = subprocess.Popen(
+        ["sh", "-c", readiness_command(readiness)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    proc = None
+    try:
+        time.sleep(2)
+        assert waiting.poll() is None  # still retrying: no daemon yet
+        proc, _engine = start_dockerd(root)
+        out, err = waiting.communicate(timeout=90)
+        assert waiting.returncode == 0, err
+        assert out.startswith(READY_PREFIX)
+    finally:
+        if waiting.poll() is None:
+            waiting.kill()
+        if proc is not None:
+            stop(proc)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_cloud_init_that_never_finishes_fails_within_the_limit(
+    docker_engine: DockerEngine,
+) -> None:
+    tool("cloud-init")
+    status = run(["cloud-init", "status"], check=False)
+    assert "status: not run" in status.stdout  # this machine never booted through cloud-init
+    readiness = Readiness(wait_for_cloud_init=True, cloud_init_timeout_s=3, docker_attempts=1)
+    started = time.monotonic()
+    result = run(["sh", "-c", readiness_command(readiness)], env=docker_engine.env(), check=False)
+    assert result.returncode == 1
+    assert "cloud-init did not finish within 3s (exit 124)" in result.stderr
+    assert "status: not run" in result.stderr  # the long status explains why
+    assert result.stdout == ""  # so no provider host can be derived
+    assert time.monotonic() - started < 20
+
+
+def test_cloud_init_wait_accepts_done_and_recoverable_only() -> None:
+    text = readiness_command(Readiness(wait_for_cloud_init=True))
+    assert "timeout 1200 cloud-init status --wait > /dev/null || rc=$?" in text
+    assert 'if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then' in text
+    assert "cloud-init" not in readiness_command(FAST)
+
+
+def test_provider_host_needs_the_ready_line() -> None:
+    assert provider_host_after_readiness("docker-server-version=26.1.5+dfsg1\n", "ax102-lk") == (
+        "ssh://ax102-lk"
+    )
+    with pytest.raises(ValueError, match="no 'docker-server-version=<version>' line"):
+        provider_host_after_readiness("Cannot connect\n", "ax102-lk")
+    with pytest.raises(ValueError, match="no 'docker-server-version=<version>' line"):
+        docker_version_from_readiness("docker-server-version=\n")
+
+
+def test_shellcheck(tmp_path: Path) -> None:
+    for i, readiness in enumerate((FAST, Readiness(wait_for_cloud_init=True))):
+        path = tmp_path / f"ready{i}.sh"
+        path.write_text(readiness_command(readiness))
+        result = run([tool("shellcheck"), "--shell", "sh", str(path)], check=False)
+        assert result.returncode == 0, result.stdout
+
+
+def test_bounds_are_checked() -> None:
+    with pytest.raises(RenderInputError) as error:
+        readiness_command(
+            Readiness(True, cloud_init_timeout_s=0, docker_attempts=0, docker_interval_s=600)
+        )
+    assert [p.split("=", 1)[0] for p in error.value.problems] == [
+        "cloud_init_timeout_s",
+        "docker_attempts",
+        "docker_interval_s",
+    ]

@@ -1,0 +1,209 @@
+"""Real tools for the renderer tests: ssh-keygen keys, sshd servers and a Docker engine.
+
+Nothing here imitates a tool. Keys come from `ssh-keygen`; the SSH endpoints are OpenSSH's
+`sshd` on loopback ports; the engine is Debian's `dockerd` with vfs storage, its own data and
+exec roots and socket, started inside a fresh network namespace (`unshare --net`) so its
+bridge never touches this machine's network. Every wait is bounded. Missing tools fail the
+test with what to install (`bash scripts/test.sh` installs them); nothing skips.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+TOOLS = {
+    "ssh": "openssh-client",
+    "ssh-keygen": "openssh-client",
+    "sshd": "openssh-server",
+    "cloud-init": "cloud-init",
+    "shellcheck": "shellcheck",
+    "dockerd": "docker.io",
+    "docker": "docker.io",
+    "busybox": "busybox-static",
+    "unshare": "util-linux",
+    "apt-cache": "apt",
+}
+
+
+def tool(name: str) -> str:
+    """Absolute path of a tool; fails (never skips) naming the Debian package to install."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+    if found is None:
+        pytest.fail(
+            f"{name} is missing: install the Debian package {TOOLS.get(name, name)} "
+            "(bash scripts/test.sh installs every tool these tests use)",
+            pytrace=False,
+        )
+    return found
+
+
+def run(
+    argv: Sequence[str], *, timeout: float = 60.0, check: bool = True, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
+    """Run a command, bounded; with check, fail with its output unless it exits 0."""
+    proc = subprocess.run(
+        list(argv),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        **kwargs,  # type: ignore[call-overload]
+    )
+    if check and proc.returncode != 0:
+        pytest.fail(
+            f"{' '.join(argv)} exited {proc.returncode}\nstdout:\n{proc.stdout}\n"
+            f"stderr:\n{proc.stderr}",
+            pytrace=False,
+        )
+    return proc
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    private_path: Path
+    private_openssh: str
+    public_openssh: str
+
+    @property
+    def public_key(self) -> str:
+        """`<type> <base64>` without the comment, as pinned in known_hosts."""
+        kind, blob = self.public_openssh.split()[:2]
+        return f"{kind} {blob}"
+
+
+def make_keypair(directory: Path, name: str, comment: str = "") -> KeyPair:
+    path = directory / name
+    run([tool("ssh-keygen"), "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)])
+    return KeyPair(path, path.read_text(), (directory / f"{name}.pub").read_text().strip())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate: object, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}", pytrace=False)
+
+
+@dataclass(frozen=True)
+class DockerEngine:
+    socket_path: Path
+
+    @property
+    def host(self) -> str:
+        return f"unix://{self.socket_path}"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DOCKER_HOST": self.host}
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def start_dockerd(root: Path) -> tuple[subprocess.Popen[bytes], DockerEngine]:
+    """dockerd (vfs, own roots and socket) in a new network namespace; returns once it answers."""
+    if os.geteuid() != 0:
+        pytest.fail("the Docker engine tests need root (bash scripts/test.sh)", pytrace=False)
+    root.mkdir(parents=True, exist_ok=True)
+    sock = root / "docker.sock"
+    log = (root / "dockerd.log").open("wb")
+    script = (
+        "ip link set lo up && exec "
+        f"{tool('dockerd')} --data-root {root}/data --exec-root {root}/exec "
+        f"-H unix://{sock} --pidfile {root}/dockerd.pid --storage-driver vfs"
+    )
+    proc = subprocess.Popen(
+        [tool("unshare"), "--net", "--", "sh", "-c", script], stdout=log, stderr=subprocess.STDOUT
+    )
+    engine = DockerEngine(sock)
+
+    def answers() -> bool:
+        if proc.poll() is not None:
+            pytest.fail(f"dockerd exited:\n{(root / 'dockerd.log').read_text()}", pytrace=False)
+        return (
+            subprocess.run(
+                [tool("docker"), "info"], env=engine.env(), capture_output=True, check=False
+            ).returncode
+            == 0
+        )
+
+    wait_for(answers, "dockerd to answer", timeout=60)
+    return proc, engine
+
+
+@dataclass(frozen=True)
+class Sshd:
+    port: int
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_sshd(
+    directory: Path, name: str, host_key: KeyPair, authorized: KeyPair, extra: Sequence[str] = ()
+) -> tuple[subprocess.Popen[bytes], Sshd]:
+    """OpenSSH's sshd on 127.0.0.1, its own host key and authorized_keys, debug log to a file."""
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation directory
+    port = free_port()
+    authorized_keys = directory / f"{name}_authorized_keys"
+    authorized_keys.write_text(authorized.public_openssh + "\n")
+    config = directory / f"{name}_sshd_config"
+    config.write_text(
+        "\n".join(
+            [
+                f"Port {port}",
+                "ListenAddress 127.0.0.1",
+                f"HostKey {host_key.private_path}",
+                f"PidFile {directory}/{name}_sshd.pid",
+                f"AuthorizedKeysFile {authorized_keys}",
+                "StrictModes no",
+                "UsePAM no",
+                "PermitRootLogin prohibit-password",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "LogLevel DEBUG1",
+                *extra,
+            ]
+        )
+        + "\n"
+    )
+    log_path = directory / f"{name}_sshd.log"
+    proc = subprocess.Popen(
+        [tool("sshd"), "-D", "-e", "-f", str(config)],
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+    def listening() -> bool:
+        if proc.poll() is not None:
+            pytest.fail(f"sshd {name} exited:\n{log_path.read_text()}", pytrace=False)
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_for(listening, f"sshd {name} to listen")
+    return proc, Sshd(port, log_path)
