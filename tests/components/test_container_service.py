@@ -106,7 +106,8 @@ def test_secret_environment_stays_secret_and_plain_stays_plain() -> None:
     inputs = _container(env={"MODE": "production"}, secret_env={"DB_PASSWORD": "hunter2"})
     envs = inputs["envs"]
     assert envs[0] == "MODE=production"
-    assert isinstance(envs[1], dict) and envs[1][SECRET_SIG_KEY]
+    assert isinstance(envs[1], dict)
+    assert envs[1][SECRET_SIG_KEY]
     assert envs[1]["value"] == "DB_PASSWORD=hunter2"
 
 
