@@ -125,6 +125,8 @@ def _passphrase(*, confirm: bool) -> str:
     if passphrase is not None:
         return passphrase
     try:
+        # getpass would fall back to stdin without a terminal, and stdin carries the value.
+        Path("/dev/tty").open().close()
         first = getpass.getpass("Enter your passphrase to protect config/secrets: ")
         if confirm and getpass.getpass("Re-enter your passphrase to confirm: ") != first:
             raise PassphraseError("passphrases do not match")
