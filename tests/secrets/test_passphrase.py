@@ -38,7 +38,7 @@ OLD_PLACEHOLDER = "v1:cGxhY2Vob2xkZXI=:cmVwbGFjZSB3aXRoIHB1bHVtaSBjb25maWcgc2V0I
 
 def test_pulumis_own_state_opens_with_its_passphrase_only() -> None:
     crypter_from_salt("password", MANAGER_TEST_STATE)
-    with pytest.raises(IncorrectPassphraseError, match="^incorrect passphrase$"):
+    with pytest.raises(IncorrectPassphraseError, match=r"^incorrect passphrase$"):
         crypter_from_salt("password123", MANAGER_TEST_STATE)
 
 

@@ -1,4 +1,4 @@
-"""The offline plan with and without a passphrase: decrypted into the program, printed as [secret]."""
+"""The offline plan with and without a passphrase: decrypted for the program, shown as [secret]."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
-from components.plan import plan_stack
+from components.plan import PlanResult, plan_stack
 from components.plan.stack_file import encrypt_config_value, read_stack_config
 from tests.secrets.example import EXAMPLE_PASSPHRASE, run_cli
 from tests.stacks import ROOT, SECRET_SIG_KEY
@@ -15,8 +15,8 @@ from tests.stacks import ROOT, SECRET_SIG_KEY
 PASS = {"PULUMI_CONFIG_PASSPHRASE": EXAMPLE_PASSPHRASE}
 
 
-def _token_inputs(stack_result: object) -> object:
-    (provider,) = [r for r in stack_result.resources if r.type == "pulumi:providers:proxmoxve"]  # type: ignore[attr-defined]
+def _token_inputs(result: PlanResult) -> object:
+    (provider,) = [r for r in result.resources if r.type == "pulumi:providers:proxmoxve"]
     return provider.inputs["apiToken"]
 
 
@@ -25,14 +25,16 @@ def test_with_the_passphrase_the_program_receives_the_decrypted_secret() -> None
     token = expected.values["platform:proxmoxApiToken"]
     result = plan_stack(ROOT, "prod", passphrase=EXAMPLE_PASSPHRASE)
     wrapped = _token_inputs(result)
-    assert isinstance(wrapped, dict) and SECRET_SIG_KEY in wrapped
+    assert isinstance(wrapped, dict)
+    assert SECRET_SIG_KEY in wrapped
     assert wrapped["value"] == token
     assert token.startswith("pulumi@pve!example=")
 
 
 def test_without_a_passphrase_the_program_receives_secret_placeholders() -> None:
     wrapped = _token_inputs(plan_stack(ROOT, "prod"))
-    assert isinstance(wrapped, dict) and SECRET_SIG_KEY in wrapped
+    assert isinstance(wrapped, dict)
+    assert SECRET_SIG_KEY in wrapped
     assert wrapped["value"] == "[secret]"
 
 
@@ -92,7 +94,8 @@ def test_a_secret_that_leaks_unwrapped_is_still_printed_as_secret(tmp_path: Path
     # A secret whose plaintext also appears in the plan (here: a resource name) is hidden
     # wherever it shows, as the Pulumi CLI's log filter hides config secrets.
     project = tmp_path / "project"
-    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(".venv", ".tools", ".git", "*cache*"))
+    skip = shutil.ignore_patterns(".venv", ".tools", ".git", "*cache*")
+    shutil.copytree(ROOT, project, ignore=skip)
     encrypt_config_value(
         project / "Pulumi.prod.yaml", "example:leak", "ax102-nat-ruleset", EXAMPLE_PASSPHRASE
     )

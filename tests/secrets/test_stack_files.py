@@ -1,4 +1,4 @@
-"""Every committed stack file carries real passphrase-provider secrets under the example passphrase."""
+"""Every committed stack file carries real passphrase-provider secrets (example passphrase)."""
 
 from __future__ import annotations
 
