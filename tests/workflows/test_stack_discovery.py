@@ -66,3 +66,12 @@ def test_no_stack_file_fails_the_job(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "::error::no Pulumi.<stack>.yaml file" in result.stderr
     assert output.read_text() == ""
+
+
+def test_a_file_name_that_is_not_a_stack_name_fails_the_job(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.prod.yaml").write_text("")
+    (tmp_path / "Pulumi.$(id).yaml").write_text("")
+    result, output = _discover(tmp_path)
+    assert result.returncode == 1
+    assert "::error::not a stack name (letters, digits, '_', '.', '-'): ['$(id)']" in result.stderr
+    assert output.read_text() == ""
