@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,7 @@ from components.plan.passphrase import (
     passphrase_from_env,
     redact,
 )
+from tests.stacks import ROOT
 
 MANAGER_TEST_STATE = "v1:fozI5u6B030=:v1:F+6ZduKKd8G0/V7L:PGMFeIzwobWRKmEAzUdaQHqC5mMRIQ=="
 ROUNDTRIP_SALT = "v1:ThS5UPxP9qc=:v1:UZYAXF+ylaJ0rGhv:9OTvBnOEDFgxs7btjzSu+LZ470vLpg=="
@@ -114,3 +117,23 @@ def test_redaction_follows_the_cli_filter() -> None:
     text = 'token=abc123 json="line1\\nline2" short=ab flag=true'
     shown = redact(text, ["abc123", "line1\nline2", "ab", "true"])
     assert shown == 'token=[secret] json="[secret]" short=ab flag=true'
+
+
+def test_the_provider_module_is_pure() -> None:
+    # Loaded on its own (not through components.plan, which runs programs): no Pulumi import.
+    code = (
+        "import importlib.util, sys\n"
+        "spec = importlib.util.spec_from_file_location('passphrase', sys.argv[1])\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        "module.crypter_from_salt('password', sys.argv[2])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'pulumi', 'components'}))\n"
+    )
+    module_path = ROOT / "components" / "plan" / "passphrase.py"
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(module_path), MANAGER_TEST_STATE],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout == "[]\n"
