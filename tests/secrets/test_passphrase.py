@@ -124,7 +124,7 @@ def test_the_provider_module_is_pure() -> None:
     code = (
         "import importlib.util, sys\n"
         "spec = importlib.util.spec_from_file_location('passphrase', sys.argv[1])\n"
-        "module = importlib.util.module_from_spec(spec)\n"
+        "module = sys.modules['passphrase'] = importlib.util.module_from_spec(spec)\n"
         "spec.loader.exec_module(module)\n"
         "module.crypter_from_salt('password', sys.argv[2])\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in {'pulumi', 'components'}))\n"
