@@ -22,4 +22,7 @@ bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+# GitHub workflows: actionlint (with shellcheck on every `run:`) and the workflow JSON schema.
+.venv/bin/actionlint .github/workflows/*.yml
+.venv/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 exec .venv/bin/python -m pytest "$@"

@@ -46,6 +46,8 @@ class PlanResult:
     resources: list[RecordedResource]
     violations: list[Violation] = field(default_factory=list)
     config_error: SpecError | None = None
+    # Decrypted config secrets, only so printed output can hide them (passphrase.redact).
+    secret_values: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def mandatory_violations(self) -> list[Violation]:
@@ -77,13 +79,15 @@ def plan_stack(
     stack: str,
     config_file: Path | None = None,
     policy_dir: Path | None = None,
+    passphrase: str | None = None,
 ) -> PlanResult:
     """Run ``project_dir/__main__.py`` for ``stack`` under mocks, then its policy pack.
 
-    A config error stops before any resource is declared and before policies run. Any other
-    program error propagates.
+    With ``passphrase``, ``secure:`` config values are decrypted (passphrase provider) and reach
+    the program as secrets; without it they are secret placeholders. A config error stops
+    before any resource is declared and before policies run. Any other program error propagates.
     """
-    config = read_stack_config(config_file or project_dir / f"Pulumi.{stack}.yaml")
+    config = read_stack_config(config_file or project_dir / f"Pulumi.{stack}.yaml", passphrase)
     run = run_program(
         project_dir / "__main__.py",
         project=read_project_name(project_dir),
@@ -93,14 +97,24 @@ def plan_stack(
     )
     spec_error = _spec_error(run.error)
     if spec_error is not None:
-        return PlanResult(stack=stack, resources=run.resources, config_error=spec_error)
+        return PlanResult(
+            stack=stack,
+            resources=run.resources,
+            config_error=spec_error,
+            secret_values=config.secret_values,
+        )
     if run.error is not None:
         raise run.error
     pack_dir = policy_dir or project_dir / POLICY_DIR
     with PolicyPackProcess(pack_dir) as pack:
         pack.configure(load_policy_config(pack_dir / POLICY_CONFIG))
         violations = pack.check(run.resources)
-    return PlanResult(stack=stack, resources=run.resources, violations=violations)
+    return PlanResult(
+        stack=stack,
+        resources=run.resources,
+        violations=violations,
+        secret_values=config.secret_values,
+    )
 
 
 def _spec_error(error: BaseException | None) -> SpecError | None:
