@@ -283,8 +283,9 @@ def encrypt_config_value(path: Path, key: str, plaintext: str, passphrase: str) 
     secure["secure"] = ciphertext
     namespace, _, name = key.partition(":")
     top, *inner = name.split(".")
+    parts = [f"{namespace}:{top}", *inner]
     target = config
-    for part in [f"{namespace}:{top}", *inner[:-1]]:
+    for part in parts[:-1]:
         child = target.get(part)
         if child is None:
             child = CommentedMap()
@@ -292,6 +293,6 @@ def encrypt_config_value(path: Path, key: str, plaintext: str, passphrase: str) 
         if not isinstance(child, CommentedMap):
             raise StackFileError(f"{path}: {key}: {part} is a value, not an object")
         target = child
-    target[inner[-1] if inner else f"{namespace}:{top}"] = secure
+    target[parts[-1]] = secure
     _edit_save(path, document)
     return ciphertext

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from components.plan import PlanResult, plan_stack
-from components.plan.stack_file import encrypt_config_value, read_stack_config
+from components.plan.stack_file import OFFLINE_SECRET, encrypt_config_value, read_stack_config
 from tests.secrets.example import EXAMPLE_PASSPHRASE, run_cli
 from tests.stacks import ROOT, SECRET_SIG_KEY
 
@@ -22,7 +22,7 @@ def _token_inputs(result: PlanResult) -> object:
 
 def test_with_the_passphrase_the_program_receives_the_decrypted_secret() -> None:
     expected = read_stack_config(ROOT / "Pulumi.prod.yaml", EXAMPLE_PASSPHRASE)
-    token = expected.values["platform:proxmoxApiToken"]
+    token = json.loads(expected.values["platform:secrets"])["ax102"]["apiToken"]
     result = plan_stack(ROOT, "prod", passphrase=EXAMPLE_PASSPHRASE)
     wrapped = _token_inputs(result)
     assert isinstance(wrapped, dict)
@@ -35,7 +35,7 @@ def test_without_a_passphrase_the_program_receives_secret_placeholders() -> None
     wrapped = _token_inputs(plan_stack(ROOT, "prod"))
     assert isinstance(wrapped, dict)
     assert SECRET_SIG_KEY in wrapped
-    assert wrapped["value"] == "[secret]"
+    assert wrapped["value"] == OFFLINE_SECRET
 
 
 def test_cli_plan_decrypts_from_the_variable_and_prints_only_placeholders() -> None:
@@ -79,13 +79,14 @@ def test_cli_plan_with_an_unreadable_passphrase_file_is_a_config_error(tmp_path:
 
 def test_malformed_secure_values_fail_even_without_a_passphrase(tmp_path: Path) -> None:
     text = (ROOT / "Pulumi.prod.yaml").read_text()
-    (ciphertext,) = re.findall(r"proxmoxApiToken:\n    secure: (\S+)", text)
+    (ciphertext,) = re.findall(r"apiToken:\n        secure: (\S+)", text)
     stack_file = tmp_path / "Pulumi.prod.yaml"
     stack_file.write_text(text.replace(ciphertext, "v1:cGxhY2Vob2xkZXI=:AAAA"))
     result = run_cli("plan", "prod", "--config", str(stack_file))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"error: {stack_file}: platform:proxmoxApiToken: secure value nonce 'cGxhY2Vob2xkZXI=' "
+        f"error: {stack_file}: platform:secrets.ax102.apiToken: secure value nonce "
+        "'cGxhY2Vob2xkZXI=' "
         "is 11 bytes; AES-256-GCM needs 12",
     ]
 

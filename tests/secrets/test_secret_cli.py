@@ -93,3 +93,18 @@ def test_without_a_passphrase_or_a_terminal_the_cli_says_how_to_give_one(tmp_pat
         "PULUMI_CONFIG_PASSPHRASE_FILE environment variables\n"
     )
     assert "encryptionsalt" not in (project / "Pulumi.demo.yaml").read_text()
+
+
+def test_a_dotted_key_is_a_path_into_an_object(tmp_path: Path) -> None:
+    # As `pulumi config set --secret --path 'platform:secrets.ax102.apiToken'`.
+    project = _project(tmp_path)
+    common = ["--stack", "demo", "--project", str(project)]
+    assert run_cli("secret", "init", *common, env=ENV).returncode == 0
+    for key, value in (("platform:secrets.ax102.apiToken", "t1"), ("platform:secrets.db.pw", "p")):
+        result = run_cli("secret", "encrypt", *common, key, env=ENV, stdin=value)
+        assert result.returncode == 0, result.stderr
+    document = _load(project / "Pulumi.demo.yaml")
+    crypter = crypter_from_salt(PHRASE, str(document["encryptionsalt"]))
+    secrets = document["config"]["platform:secrets"]
+    assert crypter.decrypt(secrets["ax102"]["apiToken"]["secure"]) == "t1"
+    assert crypter.decrypt(secrets["db"]["pw"]["secure"]) == "p"
