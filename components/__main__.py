@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from components.derive import nat_plan
+from components.derive import connectivity, nat_plan
 from components.derive.import_ids import fill_import_file, import_ids
 from components.plan import StackFileError, plan_stack, secret_cli
 from components.plan.passphrase import PassphraseError, passphrase_from_env, redact
@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("--config", type=Path, help="read this file instead of Pulumi.STACK.yaml")
     plan.add_argument("--json", action="store_true", help="print one JSON object")
     plan.add_argument("--project", type=Path, default=Path.cwd(), help="project directory")
+    plan.add_argument(
+        "--matrix",
+        action="store_true",
+        help="print only the connectivity matrix (service x Docker network), as seed 004's table",
+    )
     render = commands.add_parser("render", help="write the generated host files")
     render.add_argument("stack")
     render.add_argument("--config", type=Path)
@@ -67,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    if args.matrix:
+        spec = read_stack_spec(args.config or args.project / f"Pulumi.{args.stack}.yaml")
+        print(connectivity(spec).as_table())
+        return EXIT_OK
     passphrase = passphrase_from_env(os.environ)
     result = plan_stack(args.project, args.stack, args.config, passphrase=passphrase)
     if result.config_error is not None:
