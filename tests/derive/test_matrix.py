@@ -72,3 +72,16 @@ def test_share_network() -> None:
     assert matrix.share_network("chat-bridge", "chat-postgres")  # chat-internal
     assert not matrix.share_network("agent", "chat-postgres")
     assert matrix.share_network("hub-frontend", "chat-web")  # both on web
+
+
+def test_services_on_different_engines_never_share_a_network() -> None:
+    # prod's guests each have their own engine and their own `app` network.
+    matrix = connectivity(read_stack_spec(ROOT / "Pulumi.prod.yaml"))
+    assert matrix.connected("backend", "app")
+    assert matrix.connected("frontend", "app")
+    assert not matrix.share_network("backend", "frontend")
+    assert matrix.share_network("redis", "redis")
+    lines = matrix.as_table().splitlines()
+    assert lines[0] == "| Service | Machine | app |"
+    assert "| **redis** | livekit | ✓ |" in lines
+    assert "| **livekit** | livekit | ✗ |" in lines  # host network
