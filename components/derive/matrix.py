@@ -50,4 +50,9 @@ def connectivity(spec: PlatformSpec) -> Matrix:
     members = frozenset(
         (name, network) for name, service in spec.services.items() for network in service.networks
     )
-    return Matrix(services=tuple(spec.services), networks=tuple(spec.networks), members=members)
+    return Matrix(
+        services=tuple(spec.services),
+        networks=tuple(spec.networks),
+        members=members,
+        machines={name: service.machine for name, service in spec.services.items()},
+    )
