@@ -1,0 +1,96 @@
+"""A small Pulumi program with pulumi_docker, shaped like seed 004, for the probe harness tests.
+
+Networks: ``web`` (public side), ``shared`` (between applications) and ``internal-x`` (internal,
+172.31.0.0/16 on a bridge named ``br-hub``, like the seed's hub-internal). Containers:
+
+    proxy   web                    publishes 127.0.0.1:8080 -> tcp/80
+    app     web, shared            alias app-svc on web
+    api     shared, internal-x     alias api-svc on internal-x; udp range 9000-9010
+    db      internal-x             fixed address 172.31.0.10
+    worker  internal-x             no name (stateless: reached by its alias), alias jobs
+    media   web                    publishes 203.0.113.10:7882/udp (a documentation address)
+                                   and 0.0.0.0:7881/tcp
+
+``extra_networks`` attaches a container to more networks: the negative control.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import pulumi_docker as docker
+
+IMAGE = "registry.example/app:1.0.0"  # never pulled: the probe image stands in for it
+
+# name -> (networks with their aliases, listen label, published ports, fixed address on the
+# first network, whether the container has a fixed name)
+CONTAINERS: dict[str, dict[str, object]] = {
+    "proxy": {
+        "networks": {"web": []},
+        "listen": "tcp/80",
+        "ports": [(80, 8080, "127.0.0.1", "tcp")],
+    },
+    "app": {"networks": {"web": ["app-svc"], "shared": []}, "listen": "tcp/3000"},
+    "api": {
+        "networks": {"shared": [], "internal-x": ["api-svc"]},
+        "listen": "tcp/8000,udp/9000-9010",
+    },
+    "db": {"networks": {"internal-x": []}, "listen": "tcp/5432", "address": "172.31.0.10"},
+    "worker": {"networks": {"internal-x": ["jobs"]}, "listen": "tcp/9100", "named": False},
+    "media": {
+        "networks": {"web": []},
+        "listen": "",
+        "ports": [(7882, 7882, "203.0.113.10", "udp"), (7881, 7881, "0.0.0.0", "tcp")],
+    },
+}
+
+
+def program(extra_networks: Mapping[str, Sequence[str]] | None = None) -> Callable[[], None]:
+    extra = extra_networks or {}
+
+    def body() -> None:
+        networks = {
+            "web": docker.Network("web", name="web"),
+            "shared": docker.Network("shared", name="shared"),
+            "internal-x": docker.Network(
+                "internal-x",
+                name="internal-x",
+                internal=True,
+                ipam_configs=[
+                    docker.NetworkIpamConfigArgs(subnet="172.31.0.0/16", gateway="172.31.0.1")
+                ],
+                options={"com.docker.network.bridge.name": "br-hub"},
+            ),
+        }
+        for name, spec in CONTAINERS.items():
+            attach: dict[str, list[str]] = dict(spec["networks"])  # type: ignore[call-overload]
+            for net in extra.get(name, ()):
+                attach.setdefault(net, [])
+            advanced = []
+            for i, (net, aliases) in enumerate(attach.items()):
+                address = spec.get("address") if i == 0 else None
+                advanced.append(
+                    docker.ContainerNetworksAdvancedArgs(
+                        # by id for one network, by name for the others: the harness reads both
+                        name=networks[net].id if net == "internal-x" else networks[net].name,
+                        aliases=aliases or None,
+                        ipv4_address=address,  # type: ignore[arg-type]
+                    )
+                )
+            ports = [
+                docker.ContainerPortArgs(internal=i, external=e, ip=ip, protocol=proto)
+                for i, e, ip, proto in spec.get("ports", [])  # type: ignore[attr-defined]
+            ]
+            docker.Container(
+                name,
+                name=name if spec.get("named", True) else None,
+                image=IMAGE,
+                networks_advanced=advanced,
+                ports=ports or None,
+                labels=[
+                    docker.ContainerLabelArgs(label="selfhosted.service", value=name),
+                    docker.ContainerLabelArgs(label="selfhosted.listen", value=spec["listen"]),
+                ],
+            )
+
+    return body

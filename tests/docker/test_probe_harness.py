@@ -1,0 +1,133 @@
+"""The probe harness against a real Docker engine, on a synthetic program shaped like seed 004.
+
+The expectation is checked twice: against a table written here by hand (so the harness's model
+of Docker is itself tested), and against what the engine does. The negative control proves the
+probe sees a difference when the engine does something other than what was recorded.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from components.plan import run_program
+
+from .engine import DockerEngine
+from .harness import (
+    ENGINE,
+    ProbeKey,
+    compare,
+    expected_matrix,
+    format_pairs,
+    materialise,
+    pair_matrix,
+    probe_stack,
+    read_stack,
+)
+from .synthetic_program import program
+
+pytestmark = pytest.mark.docker
+
+
+def record(**extra: Any) -> list[Any]:
+    run = run_program(program(**extra), project="synthetic", stack="test", config={})
+    assert run.error is None, run.error
+    return run.resources
+
+
+# Who reaches whom (any route, any declared port), written from the program's docstring.
+REACHES = {
+    "proxy": {"app", "media"},
+    "app": {"proxy", "media", "api"},
+    "api": {"app", "db", "worker"},
+    "db": {"api", "worker"},
+    "worker": {"api", "db"},
+    "media": {"proxy", "app"},
+}
+ENGINE_REACHES = {"proxy", "media"}  # through published ports
+
+
+def test_expected_pairs_match_the_hand_written_table() -> None:
+    pairs = pair_matrix(expected_matrix(record()))
+    nodes = set(REACHES)
+    want = {(s, t): t in REACHES[s] for s in nodes for t in nodes if s != t}
+    want |= {(ENGINE, t): True for t in ENGINE_REACHES}
+    assert pairs == want, format_pairs(expected_matrix(record()))
+
+
+def test_expected_routes_follow_docker_dns_and_address_scoping() -> None:
+    expected = expected_matrix(record())
+    # app shares `shared` with api: api's name resolves, its internal-x alias and address do not
+    assert expected[ProbeKey("app", "api", "name", "tcp", 8000)] is True
+    assert expected[ProbeKey("app", "api", "ip:shared", "tcp", 8000)] is True
+    assert expected[ProbeKey("app", "api", "ip:internal-x", "tcp", 8000)] is False
+    assert expected[ProbeKey("app", "api", "alias:internal-x:api-svc", "tcp", 8000)] is False
+    assert expected[ProbeKey("db", "api", "alias:internal-x:api-svc", "udp", 9005)] is True
+    # published ports answer on their declared address only, 0.0.0.0 everywhere
+    assert expected[ProbeKey(ENGINE, "proxy", "published:127.0.0.1", "tcp", 8080)] is True
+    assert expected[ProbeKey(ENGINE, "proxy", "elsewhere:198.51.100.254", "tcp", 8080)] is False
+    assert expected[ProbeKey(ENGINE, "media", "published:203.0.113.10", "udp", 7882)] is True
+    assert expected[ProbeKey(ENGINE, "media", "elsewhere:127.0.0.1", "udp", 7882)] is False
+    assert expected[ProbeKey(ENGINE, "media", "elsewhere:198.51.100.254", "tcp", 7881)] is True
+
+
+def test_engine_does_exactly_what_the_recording_declares(docker_engine: DockerEngine) -> None:
+    resources = record()
+    t0 = time.monotonic()
+    observed = probe_stack(docker_engine, resources)
+    expected = expected_matrix(resources)
+    mismatches = compare(expected, observed)
+    print(
+        f"synthetic stack: {len(observed.results)} probes in {time.monotonic() - t0:.1f}s "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in observed.seconds.items())
+    )
+    assert mismatches == [], "\n".join(mismatches) + "\n" + format_pairs(observed.matrix())
+    # Both outcomes really happened: this is not a matrix of timeouts or of successes.
+    assert sum(observed.matrix().values()) == sum(expected.values()) > 0
+    assert not all(observed.matrix().values())
+
+
+def test_negative_control_an_extra_network_is_seen(docker_engine: DockerEngine) -> None:
+    """db wrongly attached to web: the probe must report web's containers reaching it."""
+    declared = expected_matrix(record())
+    observed = probe_stack(docker_engine, record(extra_networks={"db": ["web"]}))
+    mismatches = compare(declared, observed)
+    assert "proxy -> db tcp/5432 by name (db): should fail, connected: db tcp 5432" in mismatches
+    assert "media -> db tcp/5432 by name (db): should fail, connected: db tcp 5432" in mismatches
+    assert any(
+        line.startswith("db -> proxy tcp/80 by name (proxy): should fail") for line in mismatches
+    )
+    # ... and nothing else changed: the rest of the matrix still holds
+    unrelated = [
+        line
+        for line in mismatches
+        if " db " not in line and not line.startswith("db ") and "-> db " not in line
+    ]
+    assert unrelated == []
+
+
+def test_materialised_networks_keep_their_recorded_settings(
+    docker_engine: DockerEngine,
+) -> None:
+    stack = read_stack(record())
+    with materialise(docker_engine, stack) as m:
+        net = docker_engine.api.inspect_network("internal-x")
+        assert net["Internal"] is True
+        assert net["IPAM"]["Config"][0]["Subnet"] == "172.31.0.0/16"
+        assert net["Options"]["com.docker.network.bridge.name"] == "br-hub"
+        # the bridge lives in the engine's namespace, under its recorded name and gateway
+        link = docker_engine.ns_run("ip", "-4", "-o", "addr", "show", "dev", "br-hub")
+        assert "172.31.0.1/16" in link
+        assert m.addresses["db"] == {"internal-x": "172.31.0.10"}
+        web = docker_engine.api.inspect_network("web")
+        assert web["Internal"] is False
+        aliases = docker_engine.api.inspect_container(m.ids["app"])["NetworkSettings"]["Networks"][
+            "web"
+        ]["Aliases"]
+        assert "app-svc" in aliases
+    # everything is gone afterwards; the engine's own networks remain
+    names = {n["Name"] for n in docker_engine.api.networks()}
+    assert names == {"bridge", "host", "none"}
+    assert docker_engine.api.containers(all=True) == []
