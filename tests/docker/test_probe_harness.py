@@ -25,6 +25,7 @@ from .harness import (
     pair_matrix,
     probe_stack,
     read_stack,
+    run_probes,
 )
 from .synthetic_program import program
 
@@ -131,3 +132,38 @@ def test_materialised_networks_keep_their_recorded_settings(
     names = {n["Name"] for n in docker_engine.api.networks()}
     assert names == {"bridge", "host", "none"}
     assert docker_engine.api.containers(all=True) == []
+
+
+def test_isolation_comes_from_dockers_iptables_rules(docker_engine: DockerEngine) -> None:
+    """With Docker's isolation chains bypassed, routed traffic crosses networks, and it shows.
+
+    Proves that the engine's iptables rules (Debian's iptables, nf_tables backend, inside the
+    engine's namespace) are what the negative results measure, not a routing accident.
+    """
+    resources = record()
+    expected = expected_matrix(resources)
+    chains = docker_engine.ns_run("iptables", "-S")
+    assert "-N DOCKER-ISOLATION-STAGE-1" in chains
+    stack = read_stack(resources)
+    with materialise(docker_engine, stack) as m:
+        keys = [k for k in sorted(expected) if k.source == "app" and k.target == "api"]
+        bypass = ["iptables", "-I", "DOCKER-USER", "-j", "ACCEPT"]
+        docker_engine.ns_run(*bypass)
+        try:
+            observed = run_probes(docker_engine, m, keys)
+        finally:
+            docker_engine.ns_run("iptables", "-D", *bypass[2:])
+        mismatches = compare({k: expected[k] for k in keys}, observed)
+        address = m.addresses["api"]["internal-x"]
+        assert mismatches == [
+            f"app -> api tcp/8000 by ip:internal-x ({address}): should fail, connected: "
+            "api tcp 8000",
+            f"app -> api udp/9000 by ip:internal-x ({address}): should fail, connected: "
+            "api udp 9000",
+            f"app -> api udp/9005 by ip:internal-x ({address}): should fail, connected: "
+            "api udp 9005",
+            f"app -> api udp/9010 by ip:internal-x ({address}): should fail, connected: "
+            "api udp 9010",
+        ]
+        # with the rules back, the same probes hold again
+        assert compare({k: expected[k] for k in keys}, run_probes(docker_engine, m, keys)) == []
