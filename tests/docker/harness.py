@@ -497,10 +497,10 @@ def _create_container(engine: DockerEngine, c: ContainerDecl, created: list[str]
     user_nets = [a for a in c.attachments if a.network != DEFAULT_BRIDGE]
     port_bindings: dict[str, list[tuple[str, int] | tuple[str]]] = {}
     for pub in c.published:
-        bind = ("0.0.0.0" if pub.ip in ANY_ADDRESSES else pub.ip, pub.external)
-        port_bindings.setdefault(f"{pub.internal}/{pub.proto}", []).append(
-            bind if pub.external else (bind[0],)
-        )
+        address = "0.0.0.0" if pub.ip in ANY_ADDRESSES else pub.ip
+        # (address,) alone lets Docker pick the host port, as the provider does without one
+        bind = (address, pub.external) if pub.external else (address,)
+        port_bindings.setdefault(f"{pub.internal}/{pub.proto}", []).append(bind)
     if c.network_mode in {"host", "none"}:
         network_mode = c.network_mode
     else:

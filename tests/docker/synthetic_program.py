@@ -17,31 +17,33 @@ Networks: ``web`` (public side), ``shared`` (between applications) and ``interna
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import pulumi_docker as docker
 
 IMAGE = "registry.example/app:1.0.0"  # never pulled: the probe image stands in for it
 
-# name -> (networks with their aliases, listen label, published ports, fixed address on the
-# first network, whether the container has a fixed name)
-CONTAINERS: dict[str, dict[str, object]] = {
-    "proxy": {
-        "networks": {"web": []},
-        "listen": "tcp/80",
-        "ports": [(80, 8080, "127.0.0.1", "tcp")],
-    },
-    "app": {"networks": {"web": ["app-svc"], "shared": []}, "listen": "tcp/3000"},
-    "api": {
-        "networks": {"shared": [], "internal-x": ["api-svc"]},
-        "listen": "tcp/8000,udp/9000-9010",
-    },
-    "db": {"networks": {"internal-x": []}, "listen": "tcp/5432", "address": "172.31.0.10"},
-    "worker": {"networks": {"internal-x": ["jobs"]}, "listen": "tcp/9100", "named": False},
-    "media": {
-        "networks": {"web": []},
-        "listen": "",
-        "ports": [(7882, 7882, "203.0.113.10", "udp"), (7881, 7881, "0.0.0.0", "tcp")],
-    },
+
+@dataclass(frozen=True)
+class Service:
+    networks: dict[str, list[str]]  # network -> aliases on it
+    listen: str  # the selfhosted.listen label
+    ports: tuple[tuple[int, int, str, str], ...] = ()  # (internal, external, address, protocol)
+    address: str | None = None  # fixed IPv4 address on the first network
+    named: bool = True  # False: no container name (stateless, reached by alias)
+
+
+SERVICES = {
+    "proxy": Service({"web": []}, "tcp/80", ports=((80, 8080, "127.0.0.1", "tcp"),)),
+    "app": Service({"web": ["app-svc"], "shared": []}, "tcp/3000"),
+    "api": Service({"shared": [], "internal-x": ["api-svc"]}, "tcp/8000,udp/9000-9010"),
+    "db": Service({"internal-x": []}, "tcp/5432", address="172.31.0.10"),
+    "worker": Service({"internal-x": ["jobs"]}, "tcp/9100", named=False),
+    "media": Service(
+        {"web": []},
+        "",
+        ports=((7882, 7882, "203.0.113.10", "udp"), (7881, 7881, "0.0.0.0", "tcp")),
+    ),
 }
 
 
@@ -62,34 +64,32 @@ def program(extra_networks: Mapping[str, Sequence[str]] | None = None) -> Callab
                 options={"com.docker.network.bridge.name": "br-hub"},
             ),
         }
-        for name, spec in CONTAINERS.items():
-            attach: dict[str, list[str]] = dict(spec["networks"])  # type: ignore[call-overload]
+        for name, spec in SERVICES.items():
+            attach = {net: list(aliases) for net, aliases in spec.networks.items()}
             for net in extra.get(name, ()):
                 attach.setdefault(net, [])
-            advanced = []
-            for i, (net, aliases) in enumerate(attach.items()):
-                address = spec.get("address") if i == 0 else None
-                advanced.append(
-                    docker.ContainerNetworksAdvancedArgs(
-                        # by id for one network, by name for the others: the harness reads both
-                        name=networks[net].id if net == "internal-x" else networks[net].name,
-                        aliases=aliases or None,
-                        ipv4_address=address,  # type: ignore[arg-type]
-                    )
+            advanced = [
+                docker.ContainerNetworksAdvancedArgs(
+                    # by id for one network, by name for the others: the harness reads both
+                    name=networks[net].id if net == "internal-x" else networks[net].name,
+                    aliases=aliases or None,
+                    ipv4_address=spec.address if i == 0 else None,
                 )
+                for i, (net, aliases) in enumerate(attach.items())
+            ]
             ports = [
                 docker.ContainerPortArgs(internal=i, external=e, ip=ip, protocol=proto)
-                for i, e, ip, proto in spec.get("ports", [])  # type: ignore[attr-defined]
+                for i, e, ip, proto in spec.ports
             ]
             docker.Container(
                 name,
-                name=name if spec.get("named", True) else None,
+                name=name if spec.named else None,
                 image=IMAGE,
                 networks_advanced=advanced,
                 ports=ports or None,
                 labels=[
                     docker.ContainerLabelArgs(label="selfhosted.service", value=name),
-                    docker.ContainerLabelArgs(label="selfhosted.listen", value=spec["listen"]),
+                    docker.ContainerLabelArgs(label="selfhosted.listen", value=spec.listen),
                 ],
             )
 

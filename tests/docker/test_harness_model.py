@@ -1,0 +1,116 @@
+"""The harness's reading of recorded resources and its expectations, without an engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from .harness import (
+    CONTAINER_TYPE,
+    ENGINE,
+    NETWORK_TYPE,
+    ProbeKey,
+    StackResourcesError,
+    expected_matrix,
+    parse_port_list,
+    read_stack,
+    sample_range,
+)
+
+
+@dataclass
+class Fake:
+    """A recorded registration: just what the harness reads (type, name, inputs)."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+
+
+def net(name: str, **inputs: Any) -> Fake:
+    return Fake(NETWORK_TYPE, name, {"name": name, **inputs})
+
+
+def ctr(name: str, networks: list[dict[str, Any]], listen: str = "", **inputs: Any) -> Fake:
+    labels = [{"label": "selfhosted.listen", "value": listen}] if listen else []
+    return Fake(
+        CONTAINER_TYPE,
+        name,
+        {"name": name, "networksAdvanced": networks, "labels": labels, **inputs},
+    )
+
+
+def test_port_lists_parse_singles_and_ranges() -> None:
+    assert parse_port_list("tcp/5432, udp/50000-60000") == [
+        ("tcp", 5432, 5432),
+        ("udp", 50000, 60000),
+    ]
+    assert sample_range(50000, 60000) == [50000, 55000, 60000]
+    assert sample_range(7881, 7881) == [7881]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("sctp/1", "'sctp/1' is not proto/port"),
+        ("tcp/60000-50000", "'tcp/60000-50000' is out of range or reversed"),
+        ("udp/0", "'udp/0' is out of range"),
+        ("tcp/http", "'tcp/http' is not proto/port"),
+    ],
+)
+def test_bad_port_lists_are_refused(value: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_port_list(value)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    resources = [
+        net("web"),
+        ctr("a", [{"name": "nowhere"}], listen="tcp/80"),
+        ctr("b", [{"name": "web"}], listen="tcp/x"),
+        ctr("c", [{"name": "web"}], networkMode="container:a"),
+    ]
+    with pytest.raises(StackResourcesError) as info:
+        read_stack(resources)
+    text = str(info.value)
+    assert "container a: networksAdvanced[0].name 'nowhere' is not a recorded network" in text
+    assert "container b: label selfhosted.listen: 'tcp/x' is not proto/port" in text
+    assert "container c: networkMode 'container:a' is not supported" in text
+
+
+def test_networks_are_found_by_name_or_by_mock_id_and_ports_by_default_tcp() -> None:
+    stack = read_stack(
+        [
+            net("hub", internal=True),
+            ctr(
+                "db",
+                [{"name": "hub-id", "aliases": ["database"]}],
+                ports=[{"internal": 5432.0, "external": 15432.0, "ip": "127.0.0.1"}],
+            ),
+        ]
+    )
+    (db,) = stack.containers
+    assert [a.network for a in db.attachments] == ["hub"]
+    assert db.published[0].proto == "tcp"
+    assert [p.spec() for p in db.listen] == ["tcp/5432"]  # published ports are listened on
+
+
+def test_expectations_scope_aliases_and_addresses_to_their_network() -> None:
+    resources = [
+        net("front"),
+        net("back", internal=True),
+        ctr("web", [{"name": "front"}, {"name": "back", "aliases": ["w"]}], listen="tcp/80"),
+        ctr("edge", [{"name": "front"}], listen="tcp/443"),
+        ctr("db", [{"name": "back"}], listen="tcp/5432"),
+    ]
+    expected = expected_matrix(resources)
+    assert expected[ProbeKey("edge", "web", "name", "tcp", 80)] is True
+    assert expected[ProbeKey("edge", "web", "ip:front", "tcp", 80)] is True
+    assert expected[ProbeKey("edge", "web", "ip:back", "tcp", 80)] is False
+    assert expected[ProbeKey("edge", "web", "alias:back:w", "tcp", 80)] is False
+    assert expected[ProbeKey("db", "web", "alias:back:w", "tcp", 80)] is True
+    assert expected[ProbeKey("edge", "db", "name", "tcp", 5432)] is False
+    assert expected[ProbeKey("db", "edge", "ip:front", "tcp", 443)] is False
+    assert not any(k.source == ENGINE for k in expected)  # nothing published
