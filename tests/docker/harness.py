@@ -298,7 +298,7 @@ def _read_container(res: Recorded, refs: Mapping[str, str]) -> ContainerDecl:
 class ProbeKey:
     """One connection: ``source`` -> ``target`` on ``proto/port``, by ``route``.
 
-    ``route`` is ``name`` (the container name through Docker DNS), ``alias:<network>:<alias>``,
+    ``route`` is ``name`` (the container name through Docker DNS), ``alias:<alias>``,
     ``ip:<network>`` (the target's address on that network), ``published:<address>`` (from the
     engine's namespace to a published port), ``elsewhere:<address>`` (the same port on an
     address it was not published on) or ``host`` (a host-network container, from the engine).
@@ -313,13 +313,20 @@ class ProbeKey:
 
 def _pair_probes(src: ContainerDecl, dst: ContainerDecl) -> dict[ProbeKey, bool]:
     """Probes from one container to another on each of the target's ports and routes."""
-    routes: dict[str, bool] = {
-        # a container name resolves through every shared user-defined network
-        "name": bool((src.networks & dst.networks) - {DEFAULT_BRIDGE}),
-    }
+    shared = (src.networks & dst.networks) - {DEFAULT_BRIDGE}
+    # A name resolves through Docker DNS when some network the two share carries it: the
+    # container name on every network, an alias only on the network it was declared on (the
+    # same alias declared on several networks is one name to look up, hence one route).
+    hostnames: dict[str, set[str]] = {dst.name: set(dst.networks)}
     for att in dst.attachments:
-        for alias in att.aliases:  # an alias resolves only on the network it was declared on
-            routes[f"alias:{att.network}:{alias}"] = att.network in src.networks
+        for alias in att.aliases:
+            hostnames.setdefault(alias, set()).add(att.network)
+    routes: dict[str, bool] = {}
+    for hostname, carried_on in hostnames.items():
+        route = "name" if hostname == dst.name else f"alias:{hostname}"
+        routes[route] = bool(shared & carried_on)
+    for att in dst.attachments:
+        # an address on a network is reachable only from that network
         routes[f"ip:{att.network}"] = att.network in src.networks
     return {
         ProbeKey(src.node, dst.node, route, port.proto, port.port): ok
@@ -560,7 +567,7 @@ def _targets(m: Materialised, key: ProbeKey) -> str:
     if kind == "name":
         return dst.name
     if kind == "alias":
-        return rest.partition(":")[2]
+        return rest
     if kind == "ip":
         return m.addresses[dst.node].get(rest, "0.0.0.0")
     if kind in {"published", "elsewhere"}:

@@ -109,8 +109,36 @@ def test_expectations_scope_aliases_and_addresses_to_their_network() -> None:
     assert expected[ProbeKey("edge", "web", "name", "tcp", 80)] is True
     assert expected[ProbeKey("edge", "web", "ip:front", "tcp", 80)] is True
     assert expected[ProbeKey("edge", "web", "ip:back", "tcp", 80)] is False
-    assert expected[ProbeKey("edge", "web", "alias:back:w", "tcp", 80)] is False
-    assert expected[ProbeKey("db", "web", "alias:back:w", "tcp", 80)] is True
+    assert expected[ProbeKey("edge", "web", "alias:w", "tcp", 80)] is False
+    assert expected[ProbeKey("db", "web", "alias:w", "tcp", 80)] is True
     assert expected[ProbeKey("edge", "db", "name", "tcp", 5432)] is False
     assert expected[ProbeKey("db", "edge", "ip:front", "tcp", 443)] is False
     assert not any(k.source == ENGINE for k in expected)  # nothing published
+
+
+def test_an_alias_is_one_name_resolvable_where_any_shared_network_carries_it() -> None:
+    """Seed 004's shape: aliases equal to the service name, declared on every network."""
+    resources = [
+        net("web"),
+        net("shared"),
+        net("chat", internal=True),
+        ctr(
+            "bridge-1",
+            [
+                {"name": "web", "aliases": ["chat-bridge"]},
+                {"name": "chat", "aliases": ["chat-bridge"]},
+                {"name": "shared", "aliases": ["bridge-1"]},  # the container's own name
+            ],
+            listen="tcp/4000",
+        ),
+        ctr("agent", [{"name": "web"}], listen="tcp/18789"),
+        ctr("worker", [{"name": "chat"}]),
+    ]
+    expected = expected_matrix(resources)
+    routes = {k.route for k in expected if k.target == "bridge-1" and k.source == "agent"}
+    assert routes == {"name", "alias:chat-bridge", "ip:web", "ip:chat", "ip:shared"}
+    # agent is not on chat, but "chat-bridge" is also an alias on web, which it shares
+    assert expected[ProbeKey("agent", "bridge-1", "alias:chat-bridge", "tcp", 4000)] is True
+    assert expected[ProbeKey("agent", "bridge-1", "ip:chat", "tcp", 4000)] is False
+    assert expected[ProbeKey("worker", "bridge-1", "alias:chat-bridge", "tcp", 4000)] is True
+    assert expected[ProbeKey("worker", "bridge-1", "ip:web", "tcp", 4000)] is False

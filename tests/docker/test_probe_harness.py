@@ -64,8 +64,8 @@ def test_expected_routes_follow_docker_dns_and_address_scoping() -> None:
     assert expected[ProbeKey("app", "api", "name", "tcp", 8000)] is True
     assert expected[ProbeKey("app", "api", "ip:shared", "tcp", 8000)] is True
     assert expected[ProbeKey("app", "api", "ip:internal-x", "tcp", 8000)] is False
-    assert expected[ProbeKey("app", "api", "alias:internal-x:api-svc", "tcp", 8000)] is False
-    assert expected[ProbeKey("db", "api", "alias:internal-x:api-svc", "udp", 9005)] is True
+    assert expected[ProbeKey("app", "api", "alias:api-svc", "tcp", 8000)] is False
+    assert expected[ProbeKey("db", "api", "alias:api-svc", "udp", 9005)] is True
     # published ports answer on their declared address only, 0.0.0.0 everywhere
     assert expected[ProbeKey(ENGINE, "proxy", "published:127.0.0.1", "tcp", 8080)] is True
     assert expected[ProbeKey(ENGINE, "proxy", "elsewhere:198.51.100.254", "tcp", 8080)] is False
