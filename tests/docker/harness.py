@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -227,6 +228,17 @@ def read_stack(resources: Sequence[Recorded]) -> StackDecl:
     return StackDecl(tuple(networks), tuple(containers))
 
 
+def _valid_docker_name(name: str) -> str:
+    """Docker container names are [a-zA-Z0-9][a-zA-Z0-9_.-]*."""
+    cleaned = re.sub(r"[^a-zA-Z0-9_.-]", "-", name)
+    return cleaned if cleaned[:1].isalnum() else f"c{cleaned}"
+
+
+def membership(resources: Sequence[Recorded]) -> dict[str, set[str]]:
+    """Service -> the networks its container is attached to: the seed's service x network table."""
+    return {c.node: c.networks - {DEFAULT_BRIDGE} for c in read_stack(resources).containers}
+
+
 def _read_container(res: Recorded, refs: Mapping[str, str]) -> ContainerDecl:
     inputs = res.inputs
     problems = []
@@ -234,12 +246,23 @@ def _read_container(res: Recorded, refs: Mapping[str, str]) -> ContainerDecl:
     name = inputs.get("name")
     if name == UNKNOWN or (name is not None and not isinstance(name, str)):
         problems.append(f"name must be a known string, got {name!r}")
-    docker_name = name if isinstance(name, str) and name != UNKNOWN else res.name
+    # Without a recorded name the provider autonames the container at deploy time; the
+    # resource name (made valid for Docker) stands in for it.
+    docker_name = (
+        name if isinstance(name, str) and name != UNKNOWN else _valid_docker_name(res.name)
+    )
     node = labels.get(SERVICE_LABEL) or docker_name
     network_mode = inputs.get("networkMode")
-    if network_mode not in {None, "bridge", "host", "none", "default"}:
-        problems.append(f"networkMode {network_mode!r} is not supported by the probe harness")
     attachments = []
+    if network_mode in refs:
+        # networkMode may name a user-defined network: the container's first network
+        attachments.append(Attachment(refs[network_mode], (), None))
+        network_mode = None
+    elif network_mode not in {None, "bridge", "host", "none", "default"}:
+        problems.append(
+            f"networkMode {network_mode!r} is not supported by the probe harness "
+            "(bridge, host, none, default or a recorded network's name)"
+        )
     for i, entry in enumerate(inputs.get("networksAdvanced") or []):
         ref = entry.get("name")
         if ref not in refs:
@@ -248,6 +271,7 @@ def _read_container(res: Recorded, refs: Mapping[str, str]) -> ContainerDecl:
                 f"(known: {', '.join(sorted(set(refs.values()))) or 'none'})"
             )
             continue
+        attachments = [a for a in attachments if a.network != refs[ref]]  # entry wins
         attachments.append(
             Attachment(
                 network=refs[ref],
@@ -651,6 +675,21 @@ def probe_stack(engine: DockerEngine, resources: Sequence[Recorded]) -> Observed
         t2 = time.monotonic()
     t3 = time.monotonic()
     observed.seconds = {"materialise": t1 - t0, "probe": t2 - t1, "teardown": t3 - t2}
+    return observed
+
+
+def assert_stack_isolated(engine: DockerEngine, resources: Sequence[Recorded]) -> Observed:
+    """Materialise and probe ``resources``; raise AssertionError listing every difference."""
+    expected = expected_matrix(resources)
+    observed = probe_stack(engine, resources)
+    mismatches = compare(expected, observed)
+    if mismatches:
+        raise AssertionError(
+            f"{len(mismatches)} of {len(expected)} probes differ from the recording:\n"
+            + "\n".join(mismatches)
+            + "\nobserved (Y reaches, . does not, - not probed):\n"
+            + format_pairs(observed.matrix())
+        )
     return observed
 
 

@@ -14,6 +14,7 @@ from .harness import (
     ProbeKey,
     StackResourcesError,
     expected_matrix,
+    membership,
     parse_port_list,
     read_stack,
     sample_range,
@@ -142,3 +143,17 @@ def test_an_alias_is_one_name_resolvable_where_any_shared_network_carries_it() -
     assert expected[ProbeKey("agent", "bridge-1", "ip:chat", "tcp", 4000)] is False
     assert expected[ProbeKey("worker", "bridge-1", "alias:chat-bridge", "tcp", 4000)] is True
     assert expected[ProbeKey("worker", "bridge-1", "ip:web", "tcp", 4000)] is False
+
+
+def test_network_mode_may_name_a_network_and_unnamed_containers_get_a_docker_name() -> None:
+    resources = [
+        net("web"),
+        Fake(CONTAINER_TYPE, "hub:agent", {"networkMode": "web"}),
+        ctr("db", [], networkMode="none"),
+    ]
+    stack = read_stack(resources)
+    agent, db = stack.containers
+    assert agent.name == "hub-agent"
+    assert [a.network for a in agent.attachments] == ["web"]
+    assert db.attachments == ()
+    assert membership(resources) == {"hub-agent": {"web"}, "db": set()}
