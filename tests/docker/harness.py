@@ -254,7 +254,7 @@ def _read_container(res: Recorded, refs: Mapping[str, str]) -> ContainerDecl:
     node = labels.get(SERVICE_LABEL) or docker_name
     network_mode = inputs.get("networkMode")
     attachments = []
-    if network_mode in refs:
+    if isinstance(network_mode, str) and network_mode in refs:
         # networkMode may name a user-defined network: the container's first network
         attachments.append(Attachment(refs[network_mode], (), None))
         network_mode = None

@@ -4,12 +4,13 @@ Networks: ``web`` (public side), ``shared`` (between applications) and ``interna
 172.31.0.0/16 on a bridge named ``br-hub``, like the seed's hub-internal). Containers:
 
     proxy   web                    publishes 127.0.0.1:8080 -> tcp/80
-    app     web, shared            alias app-svc on web
+    app     web, shared            alias app-svc on web; publishes 127.0.0.1 (random port) -> 3000
     api     shared, internal-x     alias api-svc on internal-x; udp range 9000-9010
     db      internal-x             fixed address 172.31.0.10
     worker  internal-x             no name (stateless: reached by its alias), alias jobs
     media   web                    publishes 203.0.113.10:7882/udp (a documentation address)
                                    and 0.0.0.0:7881/tcp
+    livekit host networking        tcp/7880 and udp 50000-60000 in the engine's namespace
 
 ``extra_networks`` attaches a container to more networks: the negative control.
 """
@@ -28,14 +29,19 @@ IMAGE = "registry.example/app:1.0.0"  # never pulled: the probe image stands in 
 class Service:
     networks: dict[str, list[str]]  # network -> aliases on it
     listen: str  # the selfhosted.listen label
-    ports: tuple[tuple[int, int, str, str], ...] = ()  # (internal, external, address, protocol)
+    ports: tuple[tuple[int, int | None, str, str], ...] = ()  # (internal, external, ip, proto)
     address: str | None = None  # fixed IPv4 address on the first network
     named: bool = True  # False: no container name (stateless, reached by alias)
+    network_mode: str | None = None
 
 
 SERVICES = {
     "proxy": Service({"web": []}, "tcp/80", ports=((80, 8080, "127.0.0.1", "tcp"),)),
-    "app": Service({"web": ["app-svc"], "shared": []}, "tcp/3000"),
+    "app": Service(
+        {"web": ["app-svc"], "shared": []},
+        "tcp/3000",
+        ports=((3000, None, "127.0.0.1", "tcp"),),  # no host port: Docker picks one
+    ),
     "api": Service({"shared": [], "internal-x": ["api-svc"]}, "tcp/8000,udp/9000-9010"),
     "db": Service({"internal-x": []}, "tcp/5432", address="172.31.0.10"),
     "worker": Service({"internal-x": ["jobs"]}, "tcp/9100", named=False),
@@ -44,6 +50,7 @@ SERVICES = {
         "",
         ports=((7882, 7882, "203.0.113.10", "udp"), (7881, 7881, "0.0.0.0", "tcp")),
     ),
+    "livekit": Service({}, "tcp/7880,udp/50000-60000", network_mode="host"),
 }
 
 
@@ -85,7 +92,8 @@ def program(extra_networks: Mapping[str, Sequence[str]] | None = None) -> Callab
                 name,
                 name=name if spec.named else None,
                 image=IMAGE,
-                networks_advanced=advanced,
+                networks_advanced=advanced or None,
+                network_mode=spec.network_mode,
                 ports=ports or None,
                 labels=[
                     docker.ContainerLabelArgs(label="selfhosted.service", value=name),

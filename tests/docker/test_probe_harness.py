@@ -47,7 +47,7 @@ REACHES = {
     "worker": {"api", "db"},
     "media": {"proxy", "app"},
 }
-ENGINE_REACHES = {"proxy", "media"}  # through published ports
+ENGINE_REACHES = {"proxy", "media", "app", "livekit"}  # published ports, host networking
 
 
 def test_expected_pairs_match_the_hand_written_table() -> None:
@@ -72,6 +72,9 @@ def test_expected_routes_follow_docker_dns_and_address_scoping() -> None:
     assert expected[ProbeKey(ENGINE, "media", "published:203.0.113.10", "udp", 7882)] is True
     assert expected[ProbeKey(ENGINE, "media", "elsewhere:127.0.0.1", "udp", 7882)] is False
     assert expected[ProbeKey(ENGINE, "media", "elsewhere:198.51.100.254", "tcp", 7881)] is True
+    # a published port without a host port: Docker picks it, the probe reads it back (port 0)
+    assert expected[ProbeKey(ENGINE, "app", "published:127.0.0.1", "tcp", 0)] is True
+    assert expected[ProbeKey(ENGINE, "livekit", "host", "udp", 55000)] is True
 
 
 def test_engine_does_exactly_what_the_recording_declares(docker_engine: DockerEngine) -> None:
