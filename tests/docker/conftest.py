@@ -8,28 +8,34 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from .engine import DockerEngine, EngineError, start_engine, stop_engine
+from .engine import TIMINGS, DockerEngine, EngineError, start_engine, stop_engine
 
 
 @pytest.fixture(scope="session")
-def docker_engine(request: pytest.FixtureRequest) -> Iterator[DockerEngine]:
+def docker_engine() -> Iterator[DockerEngine]:
     t0 = time.monotonic()
     try:
         engine = start_engine()
     except EngineError as exc:
         pytest.fail(str(exc), pytrace=False)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    TIMINGS.append(f"engine started in {engine.started_in:.1f}s (image built and imported)")
     try:
         yield engine
     finally:
         t1 = time.monotonic()
         stop_engine(engine)
-        if reporter is not None:
-            reporter.write_line(
-                f"docker engine: started in {engine.started_in:.1f}s, "
-                f"stopped in {time.monotonic() - t1:.1f}s, "
-                f"{time.monotonic() - t0:.1f}s in all"
-            )
+        TIMINGS.append(
+            f"engine stopped in {time.monotonic() - t1:.1f}s; "
+            f"{time.monotonic() - t0:.1f}s from start to stop"
+        )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if TIMINGS:
+        terminalreporter.section("docker engine timings")
+        for line in TIMINGS:
+            terminalreporter.write_line(line)

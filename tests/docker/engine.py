@@ -42,6 +42,10 @@ REQUIRED_TOOLS = ("ip", "dockerd", "containerd", "runc", "iptables", "busybox")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
+# Timing lines (engine start/stop, each probed stack); tests/docker/conftest.py prints them in
+# pytest's terminal summary, where output capture cannot swallow them.
+TIMINGS: list[str] = []
+
 
 class EngineError(RuntimeError):
     pass

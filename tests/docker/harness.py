@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 import docker.types
 
-from .engine import PROBE_IMAGE, DockerEngine
+from .engine import PROBE_IMAGE, TIMINGS, DockerEngine
 
 NETWORK_TYPE = "docker:index/network:Network"
 CONTAINER_TYPE = "docker:index/container:Container"
@@ -675,6 +675,12 @@ def probe_stack(engine: DockerEngine, resources: Sequence[Recorded]) -> Observed
         t2 = time.monotonic()
     t3 = time.monotonic()
     observed.seconds = {"materialise": t1 - t0, "probe": t2 - t1, "teardown": t3 - t2}
+    TIMINGS.append(
+        f"{len(stack.networks)} networks, {len(stack.containers)} containers, "
+        f"{len(keys)} probes in {t3 - t0:.1f}s ("
+        + ", ".join(f"{k} {v:.1f}s" for k, v in observed.seconds.items())
+        + ")"
+    )
     return observed
 
 
