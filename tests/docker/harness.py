@@ -469,6 +469,9 @@ def materialise(engine: DockerEngine, stack: StackDecl) -> Iterator[Materialised
             info = engine.api.inspect_container(ids[c.node])
             nets = info["NetworkSettings"]["Networks"] or {}
             addresses[c.node] = {n: v["IPAddress"] for n, v in nets.items() if v["IPAddress"]}
+            missing = sorted(c.networks - set(addresses[c.node]))
+            if missing and not c.host_network:
+                raise RuntimeError(f"{c.node} got no address on {', '.join(missing)}: {nets}")
             for spec, bindings in (info["NetworkSettings"]["Ports"] or {}).items():
                 port, _, proto = spec.partition("/")
                 for binding in bindings or []:
@@ -596,7 +599,7 @@ def _targets(m: Materialised, key: ProbeKey) -> str:
     if kind == "alias":
         return rest
     if kind == "ip":
-        return m.addresses[dst.node].get(rest, "0.0.0.0")
+        return m.addresses[dst.node][rest]
     if kind in {"published", "elsewhere"}:
         return LOOPBACK if rest == "0.0.0.0" else rest
     return LOOPBACK  # host networking: the engine's own loopback
