@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from .engine import cgroup_mount_commands
 from .harness import (
     CONTAINER_TYPE,
     ENGINE,
@@ -157,3 +158,28 @@ def test_network_mode_may_name_a_network_and_unnamed_containers_get_a_docker_nam
     assert [a.network for a in agent.attachments] == ["web"]
     assert db.attachments == ()
     assert membership(resources) == {"hub-agent": {"web"}, "db": set()}
+
+
+def test_cgroup_hierarchies_are_mounted_again_as_the_machine_has_them() -> None:
+    mounts = "\n".join(
+        [
+            "proc /proc proc rw,nosuid 0 0",
+            "tmpfs /sys/fs/cgroup tmpfs rw,relatime,mode=755 0 0",
+            "cgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0",
+            "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0",
+            "tmpfs /run tmpfs rw 0 0",
+        ]
+    )
+    assert cgroup_mount_commands(mounts) == [
+        "mkdir -p /sys/fs/cgroup",
+        "mount -t tmpfs -o rw,relatime,mode=755 tmpfs /sys/fs/cgroup",
+        "mkdir -p /sys/fs/cgroup/memory",
+        "mount -t cgroup -o rw,relatime,memory cgroup /sys/fs/cgroup/memory",
+        "mkdir -p /sys/fs/cgroup/unified",
+        "mount -t cgroup2 -o rw,relatime cgroup2 /sys/fs/cgroup/unified",
+    ]
+    unified_only = "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime,nsdelegate 0 0"
+    assert cgroup_mount_commands(unified_only) == [
+        "mkdir -p /sys/fs/cgroup",
+        "mount -t cgroup2 -o rw,nosuid,nodev,noexec,relatime,nsdelegate cgroup2 /sys/fs/cgroup",
+    ]
