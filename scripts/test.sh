@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# docker.io iptables busybox-static musl-tools: the Docker engine tests (tests/docker) start
+# docker.io iptables busybox-static musl-tools gcc: the Docker engine tests (tests/docker) start
 # their own dockerd in a network namespace and build their probe image locally.
-DEBIAN_PACKAGES=(nftables iproute2 shellcheck systemd docker.io iptables busybox-static musl-tools)
+DEBIAN_PACKAGES=(nftables iproute2 shellcheck systemd
+    docker.io iptables busybox-static musl-tools gcc)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -39,8 +39,9 @@ HERE = Path(__file__).resolve().parent
 PROBE_SOURCE = HERE / "probe.c"
 PROBE_IMAGE = "selfhosted-probe:test"
 # musl-gcc, not gcc: a static glibc binary resolves names only with glibc's NSS libraries at
-# run time, which the probe image does not have; musl's resolver is built in.
-REQUIRED_TOOLS = ("ip", "dockerd", "containerd", "runc", "iptables", "busybox", "musl-gcc")
+# run time, which the probe image does not have; musl's resolver is built in (musl-gcc
+# wraps the system gcc).
+REQUIRED_TOOLS = ("ip", "dockerd", "containerd", "runc", "iptables", "busybox", "musl-gcc", "gcc")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
@@ -62,7 +63,7 @@ def missing_requirements() -> list[str]:
     if missing:
         problems.append(
             f"missing tools: {', '.join(missing)} (install docker.io iptables busybox-static "
-            "musl-tools iproute2: `bash scripts/test.sh` does)"
+            "musl-tools gcc iproute2: `bash scripts/test.sh` does)"
         )
     return problems
 
