@@ -55,6 +55,10 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # The engine namespace's "somewhere else": a published port bound to one address must not
 # answer here (TEST-NET-2, only ever assigned inside the engine's own namespace).
 ELSEWHERE_ADDRESS = "198.51.100.254"
+# A published address recorded as unknown (a server's public address, known only at deploy
+# time) is materialised on this stand-in (TEST-NET-1, only inside the engine's namespace).
+UNKNOWN_ADDRESS = "[unknown]"
+STANDIN_ADDRESS = "192.0.2.10"
 LOOPBACK = "127.0.0.1"
 ANY_ADDRESSES = {"0.0.0.0", ""}
 ENGINE = "(engine)"  # the source of probes sent from the engine's namespace
@@ -164,6 +168,42 @@ def parse_port_list(value: str) -> list[tuple[str, int, int]]:
 def sample_range(low: int, high: int) -> list[int]:
     """Both edges and the middle: a range is bound as a whole, so three ports stand for it."""
     return sorted({low, (low + high) // 2, high})
+
+
+def sample_ports(ports: set[Port]) -> set[Port]:
+    """Each run of consecutive ports (per protocol) sampled at its edges and its middle."""
+    sampled: set[Port] = set()
+    for proto in {p.proto for p in ports}:
+        numbers = sorted(p.port for p in ports if p.proto == proto)
+        start = prev = numbers[0]
+        for n in [*numbers[1:], None]:
+            if n is not None and n == prev + 1:
+                prev = n
+                continue
+            sampled.update(Port(proto, x) for x in sample_range(start, prev))
+            if n is not None:
+                start = prev = n
+    return sampled
+
+
+def sample_published(published: Sequence[Published]) -> tuple[Published, ...]:
+    """Published ports to probe: runs (same address and protocol, consecutive on both sides,
+    as a range like 50000-50199:50000-50199 records) sampled at their edges and middle."""
+    runs: list[list[Published]] = []
+    for pub in sorted(published, key=lambda p: (p.ip, p.proto, p.internal)):
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and (last.ip, last.proto) == (pub.ip, pub.proto)
+            and pub.internal == last.internal + 1
+            and pub.external is not None
+            and last.external is not None
+            and pub.external == last.external + 1
+        ):
+            runs[-1].append(pub)
+        else:
+            runs.append([pub])
+    return tuple(run[i] for run in runs for i in sorted({0, (len(run) - 1) // 2, len(run) - 1}))
 
 
 def _labels(inputs: Mapping[str, Any]) -> dict[str, str]:
@@ -292,17 +332,21 @@ def _read_container(res: Recorded, refs: Mapping[str, str]) -> ContainerDecl:
             Published(
                 internal=internal,
                 external=_int(port.get("external")),
-                ip=str(port.get("ip", "0.0.0.0")),  # the provider's schema default
+                # the provider's schema default; an address known only at deploy time (a
+                # server's public address) is stood in for by STANDIN_ADDRESS
+                ip=UNKNOWN_ADDRESS if port.get("ip") == UNKNOWN else str(port.get("ip", "0.0.0.0")),
                 proto=str(port.get("protocol", "tcp")),
             )
         )
-    listen: set[Port] = set()
+    declared: set[Port] = {Port(p.proto, p.internal) for p in published}
     try:
         for proto, low, high in parse_port_list(labels.get(LISTEN_LABEL, "")):
-            listen.update(Port(proto, p) for p in sample_range(low, high))
+            declared.update(Port(proto, p) for p in range(low, high + 1))
     except ValueError as exc:
         problems.append(f"label {LISTEN_LABEL}: {exc}")
-    listen.update(Port(p.proto, p.internal) for p in published)
+    # the probe listens on a sample of every run, and on every published port that is probed
+    listen = sample_ports(declared) if declared else set()
+    listen.update(Port(p.proto, p.internal) for p in sample_published(published))
     if problems:
         raise ValueError("; ".join(problems))
     return ContainerDecl(
@@ -372,7 +416,7 @@ def plan_probes(stack: StackDecl) -> dict[ProbeKey, bool]:
         if dst.host_network:
             for port in dst.listen:
                 expected[ProbeKey(ENGINE, dst.node, "host", port.proto, port.port)] = True
-        for pub in dst.published:
+        for pub in sample_published(dst.published):
             if dst.host_network or not dst.attachments:
                 continue  # Docker ignores published ports without a bridge
             external = pub.external or 0
@@ -454,7 +498,7 @@ def materialise(engine: DockerEngine, stack: StackDecl) -> Iterator[Materialised
     try:
         for pub in (p for c in stack.containers for p in c.published):
             if pub.ip not in ANY_ADDRESSES and not pub.ip.startswith("127."):
-                engine.add_address(pub.ip)  # docker-proxy binds the declared address
+                engine.add_address(_bind_address(pub.ip))  # docker-proxy binds it
         engine.add_address(ELSEWHERE_ADDRESS)
         for net in stack.networks:
             network_ids.append(_create_network(engine, net))
@@ -504,6 +548,10 @@ def _remove(engine: DockerEngine, container_ids: list[str], network_ids: list[st
         raise RuntimeError("removing the materialised stack: " + "; ".join(errors))
 
 
+def _bind_address(ip: str) -> str:
+    return STANDIN_ADDRESS if ip == UNKNOWN_ADDRESS else ip
+
+
 def _create_network(engine: DockerEngine, net: NetworkDecl) -> str:
     ipam = None
     if net.ipam:
@@ -534,7 +582,7 @@ def _create_container(engine: DockerEngine, c: ContainerDecl, created: list[str]
     user_nets = [a for a in c.attachments if a.network != DEFAULT_BRIDGE]
     port_bindings: dict[str, list[tuple[str, int] | tuple[str]]] = {}
     for pub in c.published:
-        address = "0.0.0.0" if pub.ip in ANY_ADDRESSES else pub.ip
+        address = "0.0.0.0" if pub.ip in ANY_ADDRESSES else _bind_address(pub.ip)
         # (address,) alone lets Docker pick the host port, as the provider does without one
         bind = (address, pub.external) if pub.external else (address,)
         port_bindings.setdefault(f"{pub.internal}/{pub.proto}", []).append(bind)
@@ -601,7 +649,7 @@ def _targets(m: Materialised, key: ProbeKey) -> str:
     if kind == "ip":
         return m.addresses[dst.node][rest]
     if kind in {"published", "elsewhere"}:
-        return LOOPBACK if rest == "0.0.0.0" else rest
+        return LOOPBACK if rest == "0.0.0.0" else _bind_address(rest)
     return LOOPBACK  # host networking: the engine's own loopback
 
 

@@ -2,46 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
 
 from .engine import cgroup_mount_commands
+from .fakes import Fake, ctr, net
 from .harness import (
     CONTAINER_TYPE,
     ENGINE,
-    NETWORK_TYPE,
+    UNKNOWN,
+    Port,
     ProbeKey,
     StackResourcesError,
     expected_matrix,
     membership,
     parse_port_list,
     read_stack,
+    sample_ports,
+    sample_published,
     sample_range,
 )
-
-
-@dataclass
-class Fake:
-    """A recorded registration: just what the harness reads (type, name, inputs)."""
-
-    type: str
-    name: str
-    inputs: dict[str, Any]
-
-
-def net(name: str, **inputs: Any) -> Fake:
-    return Fake(NETWORK_TYPE, name, {"name": name, **inputs})
-
-
-def ctr(name: str, networks: list[dict[str, Any]], listen: str = "", **inputs: Any) -> Fake:
-    labels = [{"label": "selfhosted.listen", "value": listen}] if listen else []
-    return Fake(
-        CONTAINER_TYPE,
-        name,
-        {"name": name, "networksAdvanced": networks, "labels": labels, **inputs},
-    )
 
 
 def test_port_lists_parse_singles_and_ranges() -> None:
@@ -183,3 +162,37 @@ def test_cgroup_hierarchies_are_mounted_again_as_the_machine_has_them() -> None:
         "mkdir -p /sys/fs/cgroup",
         "mount -t cgroup2 -o rw,nosuid,nodev,noexec,relatime,nsdelegate cgroup2 /sys/fs/cgroup",
     ]
+
+
+def test_runs_of_ports_are_sampled_at_edges_and_middle() -> None:
+    ports = {Port("udp", p) for p in range(50000, 50200)} | {Port("tcp", 7880), Port("tcp", 7881)}
+    assert sorted(sample_ports(ports)) == [
+        Port("tcp", 7880),
+        Port("tcp", 7881),
+        Port("udp", 50000),
+        Port("udp", 50099),
+        Port("udp", 50199),
+    ]
+
+
+def test_published_runs_are_sampled_and_an_unknown_address_gets_a_stand_in() -> None:
+    ports = [
+        {"internal": float(p), "external": float(p), "ip": UNKNOWN, "protocol": "udp"}
+        for p in range(50000, 50200)
+    ]
+    ports.append({"internal": 7881.0, "external": 7881.0, "ip": UNKNOWN})
+    resources = [net("app"), ctr("livekit", [{"name": "app"}], listen="tcp/7880", ports=ports)]
+    (livekit,) = read_stack(resources).containers
+    assert len(livekit.published) == 201  # all are materialised, as Docker would
+    assert [p.internal for p in sample_published(livekit.published)] == [7881, 50000, 50099, 50199]
+    assert [p.spec() for p in livekit.listen] == [
+        "tcp/7880",
+        "tcp/7881",
+        "udp/50000",
+        "udp/50099",
+        "udp/50199",
+    ]
+    expected = expected_matrix(resources)
+    assert expected[ProbeKey(ENGINE, "livekit", "published:[unknown]", "udp", 50099)] is True
+    assert expected[ProbeKey(ENGINE, "livekit", "elsewhere:127.0.0.1", "udp", 50099)] is False
+    assert ProbeKey(ENGINE, "livekit", "published:[unknown]", "udp", 50098) not in expected

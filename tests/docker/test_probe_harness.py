@@ -14,8 +14,11 @@ import pytest
 from components.plan import run_program
 
 from .engine import DockerEngine
+from .fakes import ctr, net
 from .harness import (
     ENGINE,
+    STANDIN_ADDRESS,
+    UNKNOWN,
     ProbeKey,
     assert_stack_isolated,
     compare,
@@ -160,3 +163,22 @@ def test_isolation_comes_from_dockers_iptables_rules(docker_engine: DockerEngine
         "-N DOCKER-USER",
         "-A DOCKER-USER -j RETURN",
     ]
+
+
+def test_published_runs_and_an_unknown_address(docker_engine: DockerEngine) -> None:
+    """A droplet's address is unknown at plan time: a stand-in carries it; runs are sampled."""
+    ports: list[dict[str, Any]] = [
+        {"internal": float(p), "external": float(p), "ip": UNKNOWN, "protocol": "udp"}
+        for p in range(40000, 40010)
+    ]
+    ports.append({"internal": 7881.0, "external": 7881.0, "ip": UNKNOWN})
+    resources = [
+        net("app"),
+        ctr("livekit", [{"name": "app", "aliases": ["rtc"]}], listen="tcp/7880", ports=ports),
+        ctr("backend", [{"name": "app"}], listen="tcp/8000"),
+    ]
+    observed = assert_stack_isolated(docker_engine, resources)
+    reached = observed.results[ProbeKey(ENGINE, "livekit", "published:[unknown]", "udp", 40004)]
+    assert reached.address == STANDIN_ADDRESS
+    assert reached.detail == "livekit udp 40004"
+    assert observed.results[ProbeKey("backend", "livekit", "alias:rtc", "udp", 40009)].answered_by
