@@ -103,7 +103,7 @@ class DockerEngine:
     client: docker.DockerClient
     probe_binary: Path
     started_in: float
-    dummy_addresses: set[str] = field(default_factory=set)
+    extra_addresses: set[str] = field(default_factory=set)
 
     @property
     def api(self) -> docker.APIClient:
@@ -129,10 +129,10 @@ class DockerEngine:
         It goes on the namespace's own ``lo`` (a local /32, like a dummy link's, but the
         ``dummy`` link type needs a kernel module that a CI machine may not have).
         """
-        if address in self.dummy_addresses:
+        if address in self.extra_addresses:
             return
         run(["ip", "-n", self.netns, "addr", "add", f"{address}/32", "dev", "lo"])
-        self.dummy_addresses.add(address)
+        self.extra_addresses.add(address)
 
     def tail_log(self, lines: int = 30) -> str:
         return _tail(self.log, lines)

@@ -15,11 +15,11 @@ range, driver options (e.g. ``com.docker.network.bridge.name``); container names
 ``networksAdvanced`` entry (network, aliases, fixed IPv4 address), published ports (internal,
 external, address, protocol) and ``networkMode``. What is replaced: the image (the probe image
 answers on the ports the service declares: the ``selfhosted.listen`` label plus the internal
-side of its published ports) and the command. Ranges are probed at both edges and the middle.
+side of its published ports) and the command. Runs of ports are probed at both edges and the middle.
 
 A probe is one connection from a source to a target port by one route: the target's container
-name (Docker DNS), one of its aliases on one network (Docker DNS), or its address on one
-network. The expectation follows Docker's documented model
+name (Docker DNS), one of its aliases (Docker DNS), or its address on one network. The
+expectation follows Docker's documented model
 (https://docs.docker.com/engine/network/drivers/bridge/): a container reaches another only
 through a user-defined network they share; a name resolves on every shared network, an alias
 only on the network it was declared on; an address on network N is reachable only from N.
