@@ -198,6 +198,14 @@ def _check_names(spec: PlatformSpec) -> Iterator[Problem]:
 def _check_proxmox_hosts(spec: PlatformSpec) -> Iterator[Problem]:
     for name, host in spec.proxmox_hosts().items():
         yield from _check_nat_bridge(name, host)
+        engines = sorted(guest for guest in spec.guests_of(name) if spec.services_on(guest))
+        if engines and host.sshHostKey is None:
+            yield Problem(
+                ("hosts", name, "sshHostKey"),
+                f"is required: the Docker engines of {', '.join(engines)} are reached through "
+                f"{name} as SSH jump host, and an unpinned jump would accept any key; set it to "
+                "the content of the host's /etc/ssh/ssh_host_ed25519_key.pub",
+            )
 
 
 def _check_nat_bridge(name: str, host: ProxmoxHostSpec) -> Iterator[Problem]:
