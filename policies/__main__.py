@@ -2,7 +2,6 @@
 
 from pulumi_policy import PolicyPack
 
-import secret_marking
 from cloud_firewall_restricted_inbound import cloud_firewall_restricted_inbound
 from command_no_plaintext_secret import command_no_plaintext_secret
 from digitalocean_database_restricted import digitalocean_database_restricted
@@ -24,6 +23,7 @@ from docker_container_port_explicit_address import docker_container_port_explici
 from docker_container_resource_limits import docker_container_resource_limits
 from docker_container_restart_policy import docker_container_restart_policy
 from docker_network_no_uplink_macvlan import docker_network_no_uplink_macvlan
+from lib import secret_marking
 from nat_forward_no_private_service_port import nat_forward_no_private_service_port
 from proxmox_container_nesting_unprivileged_only import (
     proxmox_container_nesting_unprivileged_only,

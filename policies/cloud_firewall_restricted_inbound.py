@@ -36,12 +36,12 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.rule import resource_rule
 
 DO_FIREWALL = "digitalocean:index/firewall:Firewall"
 HCLOUD_FIREWALL = "hcloud:index/firewall:Firewall"
@@ -165,8 +165,6 @@ def _rules(args: ResourceValidationArgs) -> Iterable[tuple[str, Mapping[str, Any
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in (DO_FIREWALL, HCLOUD_FIREWALL):
-        return
     config = args.get_config() or {}
     allowed = _allowed(config)
     ssh_cidrs = [n for n in map(_network, config.get("sshCidrs", [])) if n is not None]
@@ -203,25 +201,25 @@ _PORTS_SCHEMA = {
     },
 }
 
-cloud_firewall_restricted_inbound = ResourceValidationPolicy(
+cloud_firewall_restricted_inbound = resource_rule(
     name="cloud-firewall-restricted-inbound",
+    rule_id="CLD-001",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Cloud firewalls (DigitalOcean, Hetzner Cloud) open only the public service ports to "
         "anywhere, and SSH only to the configured networks."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    remediation_steps=(
+    remediation=(
         "Limit the rule's sources to known networks, or narrow it to a public port (config "
         "`publicPorts`, `mediaPorts`); allow SSH only from the networks in `sshCidrs` (an "
         "office, a VPN or a bastion) or reach the host over a VPN."
     ),
-    config_schema=PolicyConfigSchema(
-        properties={
-            "publicPorts": _PORTS_SCHEMA,
-            "mediaPorts": _PORTS_SCHEMA,
-            "sshCidrs": {"type": "array", "items": {"type": "string"}},
-        }
-    ),
+    config={
+        "publicPorts": _PORTS_SCHEMA,
+        "mediaPorts": _PORTS_SCHEMA,
+        "sshCidrs": {"type": "array", "items": {"type": "string"}},
+    },
     validate=_validate,
 )

@@ -43,12 +43,12 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
-from pulumi_policy.proxy import _DictProxy
 
-from secret_marking import is_secret
+from lib.readers import peek
+from lib.rule import resource_rule
+from lib.secret_marking import is_secret
 
 COMMAND_TYPES = ("command:remote:Command", "command:local:Command")
 RESOURCE_TYPES = COMMAND_TYPES
@@ -124,26 +124,15 @@ def _inline_credentials(text: str) -> Iterator[tuple[int, str]]:
             yield match.start(), f"contains a {match['scheme']}:// URL with a password"
 
 
-def _peek(mapping: Any, key: str) -> Any:
-    """The value at ``key`` (None when absent) without the SDK's unknown-value check.
-
-    Only used to ask ``is_secret``: a secret passes whether or not its value is known.
-    """
-    target = mapping["__target"] if isinstance(mapping, _DictProxy) else mapping
-    return target.get(key) if isinstance(target, Mapping) else None
-
-
 def _plain(mapping: Any, key: str) -> Any:
     """The value at ``key`` unless it is absent or a Pulumi secret; unknown values raise."""
-    raw = _peek(mapping, key)
+    raw = peek(mapping, key)
     if raw is None or is_secret(raw):
         return None
     return mapping[key]  # through the proxy: an unknown plain value defers the policy
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in COMMAND_TYPES:
-        return
     props = args.props
     for prop in SCANNED_PROPERTIES:
         text = _plain(props, prop)
@@ -177,15 +166,17 @@ def _check_connection(connection: Any, path: str, report_violation: ReportViolat
             report_violation(f"`{path}.{key}` is in plaintext.", None)
 
 
-command_no_plaintext_secret = ResourceValidationPolicy(
+command_no_plaintext_secret = resource_rule(
     name="command-no-plaintext-secret",
+    rule_id="CMD-001",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Commands (pulumi-command) hold no plaintext secret in their scripts, environment or "
         "connection: secrets are Pulumi secrets."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Store the value as a secret (`pulumi config set --secret`, `pulumi.Output.secret`) "
         "and pass it in `environment` (the script reads `$NAME`) or `stdin`, or make the whole "
         "`create`/`update`/`delete` text a secret; rotate any credential that was committed or "

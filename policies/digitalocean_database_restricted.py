@@ -38,9 +38,10 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 from pulumi_policy.proxy import UnknownValueError
+
+from lib.rule import stack_rule
 
 CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster"
 FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall"
@@ -129,15 +130,17 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
             )
 
 
-digitalocean_database_restricted = StackValidationPolicy(
+digitalocean_database_restricted = stack_rule(
     name="digitalocean-database-restricted",
+    rule_id="CLD-003",
+    resource_types=RESOURCE_TYPES,
     description=(
         "DigitalOcean database clusters are not open to the whole internet: they are placed "
         "in a VPC or have a database firewall with trusted sources."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Add a `digitalocean.DatabaseFirewall` with `cluster_id=cluster.id` and rules for the "
         "droplets, tags or addresses that need the database (never 0.0.0.0/0), and set "
         "`private_network_uuid` to the application's VPC."

@@ -24,15 +24,14 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from host_mounts import DOCKER_SOCKET_FILES, DOCKER_SOCKET_PATHS, host_mounts
-from images import matches
+from lib.host_paths import DOCKER_SOCKET_FILES, DOCKER_SOCKET_PATHS, host_mounts
+from lib.images import matches
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -40,8 +39,6 @@ DEFAULT_SOCKET_IMAGES = ["portainer/portainer-ce", "portainer/agent"]
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     config = args.get_config() or {}
     allowed_images = list(config.get("socketImages", DEFAULT_SOCKET_IMAGES))
     image: Any = None
@@ -69,21 +66,22 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
             )
 
 
-docker_container_no_docker_socket = ResourceValidationPolicy(
+docker_container_no_docker_socket = resource_rule(
     name="docker-container-no-docker-socket",
+    rule_id="DKR-003",
+    cis="5.31",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers never mount the Docker socket, except images in `socketImages`, "
         "read-only."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    remediation_steps=(
+    remediation=(
         "Remove the mount. A service that must talk to Docker goes through a socket proxy that "
         "allows only the API calls it needs; the proxy's image is then listed in `socketImages` "
         "and mounts the socket with `readOnly: true`."
     ),
-    config_schema=PolicyConfigSchema(
-        properties={"socketImages": {"type": "array", "items": {"type": "string"}}}
-    ),
+    config={"socketImages": {"type": "array", "items": {"type": "string"}}},
     validate=_validate,
 )

@@ -22,14 +22,13 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from images import matches
+from lib.images import matches
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -38,8 +37,6 @@ MODES = ("networkMode", "pidMode", "ipcMode", "usernsMode")
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     config = args.get_config() or {}
     allowed_images = list(config.get("hostNamespaceImages", DEFAULT_HOST_NAMESPACE_IMAGES))
     image: Any = None
@@ -56,22 +53,23 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         )
 
 
-docker_container_no_host_namespace = ResourceValidationPolicy(
+docker_container_no_host_namespace = resource_rule(
     name="docker-container-no-host-namespace",
+    rule_id="DKR-004",
+    cis="5.9, 5.15, 5.16, 5.30",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers never share the host's network, PID, IPC or user namespace, except "
         "images in `hostNamespaceImages`."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Remove the `host` mode: use a Docker network and publish the ports the service needs "
         "(a UDP range works for media servers), and keep the container's own PID, IPC and user "
         "namespaces. An image that truly needs host networking is added to "
         "`hostNamespaceImages`."
     ),
-    config_schema=PolicyConfigSchema(
-        properties={"hostNamespaceImages": {"type": "array", "items": {"type": "string"}}}
-    ),
+    config={"hostNamespaceImages": {"type": "array", "items": {"type": "string"}}},
     validate=_validate,
 )

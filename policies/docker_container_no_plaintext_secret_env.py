@@ -32,19 +32,17 @@ but only after the violations of every known entry are reported.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
-from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
+from pulumi_policy.proxy import UnknownValueError
 
-from secret_marking import is_secret
+from lib.readers import peek
+from lib.rule import resource_rule
+from lib.secret_marking import is_secret
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -80,29 +78,15 @@ def looks_secret(name: str) -> bool:
     return upper.endswith(SECRET_SUFFIXES) or any(word in upper for word in SECRET_WORDS)
 
 
-def _peek(container: Any, key: Any) -> Any:
-    """``container[key]`` (None when absent) without the SDK's unknown-value check.
-
-    Only used to ask ``is_secret``: a secret passes whether or not its value is known.
-    """
-    target = container["__target"] if isinstance(container, (_DictProxy, _ListProxy)) else container
-    try:
-        return target[key]
-    except (KeyError, IndexError, TypeError):
-        return None
-
-
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
-    if is_secret(_peek(args.props, "envs")):
+    if is_secret(peek(args.props, "envs")):
         return  # the whole list is a secret (and unknown: a known one is a list of secrets)
     config = args.get_config() or {}
     allowed = {str(name).upper() for name in config.get("allowedNames", [])}
     entries = args.props.get("envs") or []
     first_unknown: int | None = None
     for index in range(len(entries)):
-        if is_secret(_peek(entries, index)):
+        if is_secret(peek(entries, index)):
             continue
         try:
             entry = entries[index]
@@ -120,22 +104,22 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         entries[first_unknown]  # raises: the SDK reports the policy as not run
 
 
-docker_container_no_plaintext_secret_env = ResourceValidationPolicy(
+docker_container_no_plaintext_secret_env = resource_rule(
     name="docker-container-no-plaintext-secret-env",
+    rule_id="DKR-015",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers receive secret-looking environment variables (passwords, tokens, "
         "keys) only as Pulumi secrets, never in plain text."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Read the value with `config.require_secret(...)` (or from a secret resource output) "
         'and build the entry with `pulumi.Output.concat("NAME=", value)`, or mount the secret '
         "as a file and pass its path in NAME_FILE. A setting that only looks secret can be "
         "listed in the policy config `allowedNames`."
     ),
-    config_schema=PolicyConfigSchema(
-        properties={"allowedNames": {"type": "array", "items": {"type": "string"}}}
-    ),
+    config={"allowedNames": {"type": "array", "items": {"type": "string"}}},
     validate=_validate,
 )

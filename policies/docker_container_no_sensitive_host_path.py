@@ -26,11 +26,11 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from host_mounts import DOCKER_SOCKET_PATHS, host_mounts, is_at_or_below
+from lib.host_paths import DOCKER_SOCKET_PATHS, host_mounts, is_at_or_below
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -46,8 +46,6 @@ SECRET_ETC_PATHS = (
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     for mount in host_mounts(args.props):
         path, where = mount.path, mount.where
         if path in DOCKER_SOCKET_PATHS:
@@ -79,15 +77,18 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
                 )
 
 
-docker_container_no_sensitive_host_path = ResourceValidationPolicy(
+docker_container_no_sensitive_host_path = resource_rule(
     name="docker-container-no-sensitive-host-path",
+    rule_id="DKR-002",
+    cis="5.5",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers never mount a sensitive host path: /, /etc, /proc, /sys, /root or "
         "/home (below /etc, read-only mounts that hold no host secrets are allowed)."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Mount only the files the service needs, read-only where they come from /etc (for "
         "example /etc/localtime with `readOnly: true`); keep data in Docker volumes or a "
         "dedicated host directory such as /srv/<service>."

@@ -18,19 +18,17 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from catalog import port_number
+from lib.readers import number as port_number
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     for port in args.props.get("ports") or []:
         if port.get("ip"):
             continue
@@ -44,15 +42,18 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         report_violation("`publishAllPorts` is true.", None)
 
 
-docker_container_port_explicit_address = ResourceValidationPolicy(
+docker_container_port_explicit_address = resource_rule(
     name="docker-container-port-explicit-address",
+    rule_id="DKR-010",
+    cis="5.13",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers publish each port on an explicit address (`ip`) and never use "
         "`publishAllPorts`."
     ),
-    enforcement_level=EnforcementLevel.ADVISORY,
+    level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
-    remediation_steps=(
+    remediation=(
         "Set `ip` on every entry of `ports`: 127.0.0.1 for a service behind the local reverse "
         "proxy, a private address, or 0.0.0.0 where the port must face the internet. List the "
         "ports instead of setting `publishAllPorts`."

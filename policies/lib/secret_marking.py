@@ -18,9 +18,8 @@ from typing import Any
 
 import pulumi_policy.deserialize as sdk_deserialize
 import pulumi_policy.policy as sdk_policy
-
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+from pulumi_policy.deserialize import SPECIAL_SECRET_SIG as SECRET_SIG
+from pulumi_policy.deserialize import SPECIAL_SIG_KEY as SIG_KEY
 
 
 class SecretText(str):
