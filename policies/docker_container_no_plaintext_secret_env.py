@@ -2,20 +2,13 @@
 
 An ``envs`` entry ``NAME=value`` whose NAME looks secret must reach the engine as a Pulumi
 secret, or its value is stored in plain text in the state file and shown by
-``pulumi stack export``, previews and diffs. NAME looks secret when, compared without regard
-to case, it contains PASSWORD, PASSWD, SECRET, TOKEN, API_KEY, APIKEY, PRIVATE_KEY or
-ACCESS_KEY, or ends with _KEY or _PASS (``RABBITMQ_DEFAULT_PASS``, ``SMTP_PASS``; a suffix only,
-as PASS inside a name is too often something else: ``PASSTHROUGH``, ``BYPASS_CACHE``). Not
-checked:
+``pulumi stack export``, previews and diffs. NAME looks secret by the pack's one rule (``lib.secret_names``: PASSWORD, SECRET,
+TOKEN, ..., or a ``_KEY``/``_PASS`` suffix; not ``*_FILE``, ``*_PATH``, ``*PUBLIC_KEY``, the
+database images' yes/no switches, ...). Not checked:
 
 * an entry with an empty value (``NAME=``) or no ``=``: there is nothing to protect;
-* NAME ending in ``_FILE``: by the images' convention it names a file (a mounted secret),
-  not the secret itself;
-* the database images' switches that only mention a password (``NOT_SECRET_NAMES``:
-  ``MYSQL_ALLOW_EMPTY_PASSWORD``, ``MYSQL_RANDOM_ROOT_PASSWORD``, Bitnami's
-  ``ALLOW_EMPTY_PASSWORD``, ...): their values are yes/no flags;
 * NAME listed in the policy config ``allowedNames`` (case-insensitive; default empty), for
-  settings that only look secret, such as ``PASSWORD_MIN_LENGTH``.
+  settings that only look secret.
 
 The entry passes when it is a secret, alone (``pulumi.Output.secret("DB_PASSWORD=...")`` or
 an ``Output.concat`` with a secret) or as part of a secret ``envs`` list; ``secret_marking``
@@ -43,39 +36,10 @@ from pulumi_policy.proxy import UnknownValueError
 from lib.readers import peek
 from lib.rule import resource_rule
 from lib.secret_marking import is_secret
+from lib.secret_names import is_secret_name
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
-SECRET_WORDS = (
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-)
-SECRET_SUFFIXES = ("_KEY", "_PASS")
-FILE_SUFFIX = "_FILE"
-# Switches of the official and Bitnami database images: the value is a flag, not a secret.
-NOT_SECRET_NAMES = frozenset(
-    {
-        "ALLOW_EMPTY_PASSWORD",
-        "MYSQL_ALLOW_EMPTY_PASSWORD",
-        "MYSQL_RANDOM_ROOT_PASSWORD",
-        "MYSQL_ONETIME_PASSWORD",
-        "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD",
-        "MARIADB_RANDOM_ROOT_PASSWORD",
-    }
-)
-
-
-def looks_secret(name: str) -> bool:
-    upper = name.upper()
-    if upper.endswith(FILE_SUFFIX) or upper in NOT_SECRET_NAMES:
-        return False
-    return upper.endswith(SECRET_SUFFIXES) or any(word in upper for word in SECRET_WORDS)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -97,7 +61,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         if not isinstance(entry, str):
             continue
         name, equals, value = entry.partition("=")
-        if not equals or not value or name.upper() in allowed or not looks_secret(name):
+        if not equals or not value or name.upper() in allowed or not is_secret_name(name):
             continue
         report_violation(f"`envs` sets {name} in plain text.", None)
     if first_unknown is not None:
