@@ -1,10 +1,10 @@
 """docker-container-no-plaintext-secret-env: secret environment variables arrive as secrets.
 
 An ``envs`` entry ``NAME=value`` whose NAME looks secret must reach the engine as a Pulumi
-secret, or its value is stored in plain text in the state file and shown by
-``pulumi stack export``, previews and diffs. NAME looks secret by the pack's one rule (``lib.secret_names``: PASSWORD, SECRET,
-TOKEN, ..., or a ``_KEY``/``_PASS`` suffix; not ``*_FILE``, ``*_PATH``, ``*PUBLIC_KEY``, the
-database images' yes/no switches, ...). Not checked:
+secret, or its value is stored in plain text in the state file and shown by ``pulumi stack
+export``, previews and diffs. NAME looks secret by the pack's one rule (``lib.secret_names``:
+PASSWORD, SECRET, TOKEN, ..., or a ``_KEY``/``_PASS`` suffix; not ``*_FILE``, ``*_PATH``,
+``*PUBLIC_KEY``, the database images' yes/no switches, ...). Not checked:
 
 * an entry with an empty value (``NAME=``) or no ``=``: there is nothing to protect;
 * NAME listed in the policy config ``allowedNames`` (case-insensitive; default empty), for
