@@ -98,6 +98,7 @@ COMPLIANT_CONTAINER: dict[str, Any] = {
     "image": "postgres:16.4",
     "restart": "unless-stopped",
     "memory": 512,
+    "cpus": "1",
     "ulimits": [{"name": "nproc", "soft": 512, "hard": 512}],
     "healthcheck": {"tests": ["CMD-SHELL", "pg_isready -U app"], "interval": "10s"},
     "securityOpts": ["no-new-privileges:true"],
