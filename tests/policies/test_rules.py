@@ -36,7 +36,10 @@ def configured(pack: PolicyPackProcess, request: pytest.FixtureRequest) -> Itera
 
 
 @pytest.mark.parametrize(
-    ("rule", "configured"), [(r, r) for r in ALL], ids=[r.policy for r in ALL], indirect=["configured"]
+    ("rule", "configured"),
+    [(r, r) for r in ALL],
+    ids=[r.policy for r in ALL],
+    indirect=["configured"],
 )
 @pytest.mark.usefixtures("configured")
 def test_rule_cases(pack: PolicyPackProcess, rule: RuleCases) -> None:

@@ -71,8 +71,7 @@ CASES = RuleCases(
         ),
         fails(
             mounts("fail_run", "/run"),
-            "volumes[0] mounts the directory /run, which holds the daemon socket "
-            "/run/docker.sock.",
+            "volumes[0] mounts the directory /run, which holds the daemon socket /run/docker.sock.",
         ),
         fails(
             mounts("fail_var_run_normalised", "//var//run/"),
