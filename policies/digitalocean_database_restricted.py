@@ -42,7 +42,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from lib.networks import covers_anywhere
+from lib.networks import covers_anywhere, network
 from lib.rule import stack_rule
 
 CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster"
@@ -103,7 +103,10 @@ def _open_sources(firewall: PolicyResource) -> list[str]:
         for rule in firewall.props.get("rules") or []
         if rule.get("type") == "ip_addr"
     ]
-    return sources if covers_anywhere(sources) else []
+    if not covers_anywhere(sources):
+        return []
+    whole = [s for s in sources if (n := network(s)) is not None and n.prefixlen == 0]
+    return whole or [s for s in sources if network(s) is not None]
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:

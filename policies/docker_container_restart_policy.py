@@ -28,7 +28,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     restart = args.props.get("restart")
     if restart in RESTARTING_POLICIES:
         return
-    if restart is None:
+    if restart is None:  # the provider's Check fills "no"; only a hand-made input lacks it
         report_violation("`restart` is not set, so the provider's default no applies.", None)
     else:
         report_violation(f"`restart` is {restart!r}.", None)

@@ -87,7 +87,7 @@ def _fill(value: Any, parts: list[str], default: Any) -> None:
                 _fill(item, rest, default)
         return
     if not rest:
-        if value.get(head) in (None, ""):
+        if value.get(head) is None:  # unset; an empty string is a value the program chose
             value[head] = default
         return
     _fill(value.get(head), rest, default)

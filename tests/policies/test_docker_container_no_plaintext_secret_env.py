@@ -62,7 +62,7 @@ def test_compliant_container_has_no_diagnostics(pack: PolicyPackProcess) -> None
         "STRIPE_API_KEY",
         "OPENAI_APIKEY",
         "SSH_PRIVATE_KEY",
-        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
         "LIVEKIT_KEY",
         "RABBITMQ_DEFAULT_PASS",
         "db_password",
@@ -111,12 +111,12 @@ def test_every_plain_secret_is_reported_in_order(pack: PolicyPackProcess) -> Non
 
 
 def test_allowed_names_from_config(unconfigured_pack: PolicyPackProcess) -> None:
-    mutated = with_envs("db", "PASSWORD_MIN_LENGTH=12", f"API_TOKEN={VALUE}")
+    mutated = with_envs("db", "MAIL_PASSWORD_HINT=12", f"API_TOKEN={VALUE}")
     assert diagnostics(check(unconfigured_pack, mutated)) == [
-        violation("PASSWORD_MIN_LENGTH"),
+        violation("MAIL_PASSWORD_HINT"),
         violation("API_TOKEN"),
     ]
-    unconfigured_pack.configure({POLICY: {"allowedNames": ["password_min_length"]}})
+    unconfigured_pack.configure({POLICY: {"allowedNames": ["mail_password_hint"]}})
     assert diagnostics(check(unconfigured_pack, mutated)) == [violation("API_TOKEN")]
 
 

@@ -43,7 +43,7 @@ def test_restarting_policies_pass(pack: PolicyPackProcess, restart: str) -> None
     ("restart", "message"),
     [
         pytest.param(
-            None, "`restart` is not set, so the provider's default no applies.", id="missing"
+            None, "`restart` is 'no'.", id="missing-filled-by-provider-check"
         ),
         pytest.param("no", "`restart` is 'no'.", id="no"),
         pytest.param("", "`restart` is ''.", id="empty"),

@@ -141,7 +141,7 @@ def test_prod_ruleset_has_no_diagnostics(pack: PolicyPackProcess) -> None:
         ),
         pytest.param(
             {"stdin": ruleset("udp dport 11211 dnat to 10.0.0.9")},
-            ["`stdin` forwards udp 11211 -> 10.0.0.9 which includes udp 11211 (Memcached)."],
+            ["`stdin` forwards udp 11211 -> 10.0.0.9 which includes udp 11211 (Memcached (UDP))."],
             id="nft-udp",
         ),
         pytest.param(
