@@ -42,7 +42,7 @@ docker_container_no_shared_mount_propagation = resource_rule(
         "their mounts reach the host."
     ),
     level=EnforcementLevel.MANDATORY,
-    severity=Severity.MEDIUM,
+    severity=Severity.HIGH,
     remediation=(
         "Remove `bindOptions.propagation` (Docker's default is rprivate) or set it to private, "
         "rprivate, slave or rslave."
