@@ -42,9 +42,7 @@ def test_restarting_policies_pass(pack: PolicyPackProcess, restart: str) -> None
 @pytest.mark.parametrize(
     ("restart", "message"),
     [
-        pytest.param(
-            None, "`restart` is 'no'.", id="missing-filled-by-provider-check"
-        ),
+        pytest.param(None, "`restart` is 'no'.", id="missing-filled-by-provider-check"),
         pytest.param("no", "`restart` is 'no'.", id="no"),
         pytest.param("", "`restart` is ''.", id="empty"),
         pytest.param("Always", "`restart` is 'Always'.", id="wrong-case"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..conftest import DOCKER_VOLUME, UNKNOWN, container, resource
-from ..harness import RuleCases, passes, fails, unknown
+from ..harness import RuleCases, fails, passes, unknown
 
 POLICY = "docker-container-no-sensitive-host-path"
 
