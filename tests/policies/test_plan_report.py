@@ -22,8 +22,7 @@ LIVEKIT_REASON = "UDP media range 50000-60000 needs host networking"
 
 # A program that declares what the library's container service will: labels, an exception,
 # and the two stack outputs the plan reads.
-PROGRAM = (
-    """
+PROGRAM = """
 import pulumi
 import pulumi_docker as docker
 
@@ -59,9 +58,7 @@ pulumi.export("policyConfig", {
     },
 })
 pulumi.export("token", pulumi.Output.secret("s3cr3t"))
-"""
-    % LIVEKIT_REASON
-)
+""".replace("LIVEKIT_REASON", LIVEKIT_REASON)
 
 
 @pytest.fixture

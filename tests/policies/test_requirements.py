@@ -13,8 +13,8 @@ LOCK = PACK_DIR.parent / "uv.lock"
 
 def _pins(path: Path) -> dict[str, str]:
     pins = {}
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         match = re.fullmatch(r"([A-Za-z0-9_.-]+)==([0-9][A-Za-z0-9.]*)", line)

@@ -42,7 +42,7 @@ def test_every_registered_policy_is_in_the_table(
     pack: PolicyPackProcess, generated: dict[str, str]
 ) -> None:
     by_id = sorted(pack.policies(), key=lambda p: p.rule_id)
-    rows = [line for line in generated["rules"].splitlines()[2:]]
+    rows = generated["rules"].splitlines()[2:]
     assert [row.split("`")[1] for row in rows] == [p.name for p in by_id]
     # id and CIS reference lead each row
     assert [row.split(" | ")[0].strip("| ") for row in rows] == [p.rule_id for p in by_id]
