@@ -66,6 +66,6 @@ def declared(
     return None
 
 
-def explain_mark() -> str:
-    """The marker the offline plan asked for, or "" (the engine: excepted means silent)."""
-    return os.environ.get(MARK_ENV, "")
+# The marker the offline plan asked for, or "" (the engine: excepted means silent). Read once:
+# the runner sets it when it starts the pack process.
+EXPLAIN_MARK = os.environ.get(MARK_ENV, "")

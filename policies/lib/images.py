@@ -31,9 +31,3 @@ def parse_image(image: str) -> ImageRef:
     if parts[:1] == ["library"]:
         parts = parts[1:]
     return ImageRef(repository="/".join(parts).lower(), tag=tag or None, digest=digest or None)
-
-
-def matches(image: str, allowed: list[str]) -> bool:
-    """Whether ``image`` is one of ``allowed`` repositories (tags and registries ignored)."""
-    repository = parse_image(image).repository
-    return any(repository == parse_image(entry).repository for entry in allowed)

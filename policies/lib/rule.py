@@ -84,16 +84,17 @@ def _excepting(
     resource_type: str,
     name: str,
     props: Mapping[str, Any],
-    config: Mapping[str, Any] | None,
+    config: Callable[[], Mapping[str, Any] | None],
     urn: str | None,
 ) -> Callable[[str], None]:
-    """A reporter for one resource that applies its declared exception, read on first use."""
+    """A reporter for one resource that applies its declared exception, read on first use
+    (a compliant resource costs no label or config lookup)."""
     found: list[exceptions.Exemption | None] = []
-    mark = exceptions.explain_mark()
+    mark = exceptions.EXPLAIN_MARK
 
     def report(message: str) -> None:
         if not found:
-            found.append(exceptions.declared(rule, resource_type, name, props, config))
+            found.append(exceptions.declared(rule, resource_type, name, props, config()))
         exemption = found[0]
         if exemption is None:
             report_violation(message, urn)
@@ -134,7 +135,7 @@ def resource_rule(
             resource_type=args.resource_type,
             name=args.name,
             props=args.props,
-            config=args.get_config(),
+            config=args.get_config,
             urn=None,
         )
 
@@ -175,7 +176,6 @@ def stack_rule(
     def checked(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         by_urn: dict[str, PolicyResource] = {r.urn: r for r in args.resources}
         reporters: dict[str, Callable[[str], None]] = {}
-        config = args.get_config()
 
         def report(message: str, urn: str | None = None) -> None:
             resource = by_urn.get(urn or "")
@@ -189,7 +189,7 @@ def stack_rule(
                     resource_type=resource.resource_type,
                     name=resource.name,
                     props=resource.props,
-                    config=config,
+                    config=args.get_config,
                     urn=resource.urn,
                 )
             reporters[resource.urn](message)
