@@ -144,7 +144,11 @@ class PolicyConfigError(Exception):
 class PolicyPackProcess:
     """A running policy pack; use as a context manager so the process always stops."""
 
-    def __init__(self, pack_dir: Path, python: str = sys.executable) -> None:
+    def __init__(
+        self, pack_dir: Path, python: str = sys.executable, *, explain_exceptions: bool = True
+    ) -> None:
+        """``explain_exceptions=False`` runs the pack exactly as the engine does: an excepted
+        violation is not reported at all."""
         self.pack_dir = pack_dir = pack_dir.resolve()
         if not (pack_dir / "PulumiPolicy.yaml").is_file():
             raise PolicyPackError(f"{pack_dir}: no policy pack here (no PulumiPolicy.yaml)")
@@ -154,7 +158,10 @@ class PolicyPackProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, EXCEPTION_MARK_ENV: EXCEPTION_MARK},
+            env={
+                **{k: v for k, v in os.environ.items() if k != EXCEPTION_MARK_ENV},
+                **({EXCEPTION_MARK_ENV: EXCEPTION_MARK} if explain_exceptions else {}),
+            },
         )
         assert self._process.stdout is not None
         line = self._process.stdout.readline().decode().strip()

@@ -12,10 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from components.plan import PolicyConfigError, PolicyPackError, plan_stack, policy_config_for
+from components.plan import (
+    PolicyConfigError,
+    PolicyPackError,
+    PolicyPackProcess,
+    plan_stack,
+    policy_config_for,
+)
 from components.plan.report import render_report
 
-from .conftest import PACK_DIR
+from .conftest import PACK_DIR, container
+from .harness import except_label
 
 ROOT = PACK_DIR.parent
 LIVEKIT_REASON = "UDP media range 50000-60000 needs host networking"
@@ -204,3 +211,17 @@ def test_missing_pack_exits_2(project: Path) -> None:
     assert result.stderr.strip() == (
         f"error: {project / 'policies'}: no policy pack here (no PulumiPolicy.yaml)"
     )
+
+
+def test_the_engine_sees_nothing_of_an_exception() -> None:
+    """Without the plan's explain mode (as under `pulumi preview`) an excepted violation is
+    silent, and the same violation without the label is reported."""
+    policy = "docker-container-no-host-namespace"
+    excepted = container("livekit", networkMode="host", labels=[except_label(policy, "media")])
+    plain = container("other", networkMode="host")
+    with PolicyPackProcess(PACK_DIR, explain_exceptions=False) as engine_like:
+        findings = engine_like.findings([excepted, plain])
+    assert findings.exceptions == []
+    assert [(v.policy, v.urn.rpartition("::")[2]) for v in findings.violations] == [
+        (policy, "other")
+    ]
