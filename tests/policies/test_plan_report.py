@@ -222,6 +222,6 @@ def test_the_engine_sees_nothing_of_an_exception() -> None:
     with PolicyPackProcess(PACK_DIR, explain_exceptions=False) as engine_like:
         findings = engine_like.findings([excepted, plain])
     assert findings.exceptions == []
-    assert [(v.policy, v.urn.rpartition("::")[2]) for v in findings.violations] == [
-        (policy, "other")
+    assert [v.urn.rpartition("::")[2] for v in findings.violations if v.policy == policy] == [
+        "other"
     ]
