@@ -20,7 +20,7 @@ rule never means editing another rule's cases.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from components.plan.recording import RecordedResource
@@ -71,3 +71,8 @@ def label_source(policy: str) -> str:
 def except_label(policy: str, reason: str) -> dict[str, str]:
     """A Docker label entry (pulumi-docker's ``{label, value}``) excepting ``policy``."""
     return {"label": f"selfhosted.policy.except.{policy}", "value": reason}
+
+
+def named(resource: RecordedResource, name: str) -> RecordedResource:
+    """``resource`` under another name (and URN): the same declaration as another case."""
+    return replace(resource, name=name, urn=resource.urn.rpartition("::")[0] + "::" + name)
