@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from components.plan.policy_runner import PolicyPackProcess
 
-from .conftest import check, container
+from .conftest import check, container, lxc
 from .fixtures_cloud import BASELINE
 
 
@@ -15,6 +15,11 @@ def test_compliant_container_is_accepted_by_every_rule(pack: PolicyPackProcess) 
 
 def test_cloud_baseline_is_accepted_by_every_rule(pack: PolicyPackProcess) -> None:
     assert pack.check(BASELINE) == []
+
+
+def test_compliant_lxc_is_accepted_by_every_rule(pack: PolicyPackProcess) -> None:
+    assert pack.check([lxc("proxy")]) == []
+    assert pack.check([lxc("proxy", features=None)]) == []
 
 
 def test_findings_of_the_baselines_are_empty_in_explain_mode_too(pack: PolicyPackProcess) -> None:
