@@ -248,11 +248,16 @@ class PolicyPackProcess:
         self._stub.Configure(request)
 
     def analyze(
-        self, resource: RecordedResource, providers: Mapping[str, RecordedResource]
+        self,
+        resource: RecordedResource,
+        providers: Mapping[str, RecordedResource],
+        checked: Mapping[str, struct_pb2.Struct] | None = None,
     ) -> list[Violation | AppliedException]:
+        """``checked``: the resources' properties after Check, by URN, when already computed."""
+        properties = (checked or {}).get(resource.urn)
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type,
-            properties=checked_struct(resource.type, resource.properties),
+            properties=properties or checked_struct(resource.type, resource.properties),
             urn=resource.urn,
             name=resource.name,
             options=_options(resource),
@@ -263,13 +268,17 @@ class PolicyPackProcess:
         return _violations(self._stub.Analyze(request), resource.urn)
 
     def analyze_stack(
-        self, resources: Sequence[RecordedResource], providers: Mapping[str, RecordedResource]
+        self,
+        resources: Sequence[RecordedResource],
+        providers: Mapping[str, RecordedResource],
+        checked: Mapping[str, struct_pb2.Struct] | None = None,
     ) -> list[Violation | AppliedException]:
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in resources:
+            properties = (checked or {}).get(resource.urn)
             item = request.resources.add(
                 type=resource.type,
-                properties=checked_struct(resource.type, resource.properties),
+                properties=properties or checked_struct(resource.type, resource.properties),
                 urn=resource.urn,
                 name=resource.name,
                 options=_options(resource),
@@ -286,10 +295,11 @@ class PolicyPackProcess:
     def findings(self, resources: Sequence[RecordedResource]) -> Findings:
         """Analyze each resource, then the stack, in the engine's order."""
         providers = {r.urn: r for r in resources if r.type.startswith("pulumi:providers:")}
+        checked = {r.urn: checked_struct(r.type, r.properties) for r in resources}
         found: list[Violation | AppliedException] = []
         for resource in resources:
-            found.extend(self.analyze(resource, providers))
-        found.extend(self.analyze_stack(resources, providers))
+            found.extend(self.analyze(resource, providers, checked))
+        found.extend(self.analyze_stack(resources, providers, checked))
         return Findings(
             violations=[f for f in found if isinstance(f, Violation)],
             exceptions=[f for f in found if isinstance(f, AppliedException)],
