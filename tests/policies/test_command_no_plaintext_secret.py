@@ -11,6 +11,7 @@ from components.plan.recording import RecordedResource
 from components.render.host_files import MERGE_DATA_SCRIPT, prepare_host_script
 from components.render.nat_apply import NAT_APPLY_SCRIPT
 
+from .cases.nat_forward_no_private_service_port import PROD_RULESET
 from .conftest import (
     UNKNOWN,
     container,
@@ -21,7 +22,6 @@ from .conftest import (
     secret,
     violating_names,
 )
-from .test_nat_forward_no_private_service_port import PROD_RULESET
 
 POLICY = "command-no-plaintext-secret"
 DESCRIPTION = (
