@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
-from docker_container_no_risky_capabilities import capability_name
 from lib.host_paths import CONTAINER_TYPE
+from lib.readers import capability_name
 from lib.rule import resource_rule
 
 RESOURCE_TYPES = (CONTAINER_TYPE,)

@@ -20,6 +20,7 @@ from pulumi_policy import (
     Severity,
 )
 
+from lib.readers import capability_name
 from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
@@ -38,12 +39,6 @@ RISKY_CAPABILITIES = (
     "MAC_ADMIN",
     "MAC_OVERRIDE",
 )
-
-
-def capability_name(value: str) -> str:
-    """``cap_sys_admin`` and `` SYS_ADMIN`` are ``SYS_ADMIN``."""
-    name = value.strip().upper()
-    return name.removeprefix("CAP_")
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

@@ -51,3 +51,9 @@ def text(value: Any) -> str:
     if value is None or value == "":
         return "(none)"
     return str(number(value))
+
+
+def capability_name(value: str) -> str:
+    """A Linux capability as Docker reads it: ``cap_sys_admin`` and `` SYS_ADMIN`` are
+    ``SYS_ADMIN`` (case-insensitive, with or without ``CAP_``)."""
+    return value.strip().upper().removeprefix("CAP_")
