@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from . import PlanResult
+from .policy_runner import Violation
 from .recording import RecordedResource
 
 
@@ -33,19 +34,43 @@ def render_tree(resources: list[RecordedResource]) -> list[str]:
     return lines
 
 
+def _where(urn: str, config_path: str) -> str:
+    return f"{urn}  (from {config_path})" if config_path else urn
+
+
 def render_report(result: PlanResult) -> str:
+    """The tree, then the findings grouped by policy: its id, level and description once, then
+    one line per resource (with the stack config key it came from, when the stack says), then
+    the exceptions applied, each with its reason."""
     lines = [f"Stack {result.stack}: {len(result.resources)} resources", ""]
     lines += render_tree(result.resources)
     lines.append("")
+    described = {p.name: p for p in result.policies}
     if not result.violations:
         lines.append("Policies: no violations")
     else:
         counts: dict[str, int] = defaultdict(int)
+        by_policy: dict[str, list[Violation]] = defaultdict(list)
         for violation in result.violations:
             counts[violation.level] += 1
+            by_policy[violation.policy].append(violation)
         summary = ", ".join(f"{n} {level}" for level, n in sorted(counts.items()))
         lines.append(f"Policies: {summary}")
-        for violation in result.violations:
-            lines.append(f"  [{violation.level}] {violation.policy}  {violation.urn}")
-            lines += [f"      {text}" for text in violation.message.splitlines()]
+        for policy, found in by_policy.items():
+            info = described.get(policy)
+            rule_id = f"{info.rule_id} " if info and info.rule_id else ""
+            levels = "/".join(sorted({v.level for v in found}))
+            lines.append(f"  [{levels}] {rule_id}{policy}")
+            if info is not None:
+                lines.append(f"      {info.description}")
+            for violation in found:
+                lines.append(f"    - {_where(violation.urn, violation.config_path)}")
+                lines += [f"        {text}" for text in violation.detail.splitlines()]
+    if result.exceptions:
+        lines.append("")
+        lines.append(f"Exceptions applied: {len(result.exceptions)}")
+        for exception in result.exceptions:
+            lines.append(f"  {exception.policy}  {_where(exception.urn, exception.config_path)}")
+            lines.append(f"      reason: {exception.reason}  ({exception.source})")
+            lines += [f"      excepted: {text}" for text in exception.message.splitlines()]
     return "\n".join(lines)

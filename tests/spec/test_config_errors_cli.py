@@ -240,7 +240,8 @@ def test_prod_plans_cleanly_as_json() -> None:
     )
     assert run.returncode == 0, run.stderr
     plan = json.loads(run.stdout)
-    assert set(plan) == {"stack", "resources", "violations"}
+    assert set(plan) == {"stack", "resources", "outputs", "violations", "exceptions"}
+    assert plan["exceptions"] == []
     assert plan["stack"] == "prod"
     assert [r["type"] for r in plan["resources"]].count(STACK_TYPE) == 1
     assert len(plan["resources"]) > 1
