@@ -80,6 +80,8 @@ class PlanResult:
         return mandatory(self.violations)
 
     def as_json(self) -> dict[str, object]:
+        """Sorted (resources by URN, findings by policy and URN, dependencies): two plans of
+        one stack print byte-identical JSON."""
         return {
             "stack": self.stack,
             "resources": [
@@ -90,15 +92,19 @@ class PlanResult:
                     "parent": r.parent,
                     "custom": r.custom,
                     "inputs": public_view(r.inputs),
-                    "dependencies": r.dependencies,
+                    "dependencies": sorted(r.dependencies),
                     "provider": r.provider,
                     "protect": r.protect,
                 }
-                for r in self.resources
+                for r in sorted(self.resources, key=lambda r: r.urn)
             ],
             "outputs": self.outputs,
-            "violations": [v.as_json() for v in self.violations],
-            "exceptions": [e.as_json() for e in self.exceptions],
+            "violations": [
+                v.as_json() for v in sorted(self.violations, key=lambda v: (v.policy, v.urn))
+            ],
+            "exceptions": [
+                e.as_json() for e in sorted(self.exceptions, key=lambda e: (e.policy, e.urn))
+            ],
         }
 
 
