@@ -8,7 +8,8 @@ import pulumi
 import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 
-from components.render.host_files import MERGE_DATA_SCRIPT, prepare_host_script
+from components.render.host_files import prepare_host_script
+from components.render.storage_merge import merge_data_script
 from components.spec import ProxmoxHostSpec
 
 
@@ -17,6 +18,8 @@ class ProxmoxNodeArgs:
     host: ProxmoxHostSpec
     api_token: pulumi.Input[str]
     ssh_private_key: pulumi.Input[str]
+    # LVM volume group holding `root` and the `data` pool (the Proxmox installer's `pve`).
+    volume_group: str = "pve"
 
 
 class ProxmoxNode(pulumi.ComponentResource):
@@ -54,16 +57,17 @@ class ProxmoxNode(pulumi.ComponentResource):
         )
         steps: list[pulumi.Resource] = []
         if host.mergeDataIntoRoot:
-            # Runs once; the script itself refuses while guests still use local-lvm.
+            # The script refuses while any thin volume is in the pool, and a re-run after a
+            # failure at any step finishes the merge.
             steps.append(
                 command.remote.Command(
                     f"{name}-merge-data",
                     connection=self.connection,
-                    create=MERGE_DATA_SCRIPT,
+                    create=merge_data_script(args.volume_group),
                     opts=pulumi.ResourceOptions(parent=self),
                 )
             )
-        prepare = prepare_host_script()
+        prepare = prepare_host_script(host.uplinkBridge, host.publicAddress)
         self.prepared = command.remote.Command(
             f"{name}-prepare",
             connection=self.connection,

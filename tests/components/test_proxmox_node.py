@@ -27,7 +27,7 @@ def test_host_steps_and_template() -> None:
     resources = by_name(record(lambda: _declare(False)))
     assert "ax102-merge-data" not in resources
     prepare = resources["ax102-prepare"]
-    assert prepare.inputs["create"] == prepare_host_script()
+    assert prepare.inputs["create"] == prepare_host_script("vmbr0", HOST.publicAddress)
     assert is_secret(prepare.inputs["connection"])
     template = resources["ax102-template"]
     assert template.inputs["contentType"] == "vztmpl"
