@@ -66,9 +66,16 @@ def prod_plan() -> NatPlan:
     secret_keys = {k[len(p) :] for k in cfg.secret_keys if k.startswith(p)}
     plan = nat_plan(parse_platform(values, secret_keys))
     assert (str(plan.public_address), plan.uplink, plan.bridge) == (PUBLIC, "vmbr0", "vmbr1")
-    media = [r for r in plan.rules if r.protocol == "udp" and any(p.start <= PORT <= p.end for p in r.ports)]
-    assert media and str(media[0].target) == GUEST, "prod no longer forwards udp 50000 to .10"
-    control = DnatRule("tcp", (PortRange(start=PORT, end=PORT),), IPv4Address(GUEST), "iperf3-control")
+    media = [
+        r
+        for r in plan.rules
+        if r.protocol == "udp" and any(p.start <= PORT <= p.end for p in r.ports)
+    ]
+    if not media or str(media[0].target) != GUEST:
+        sys.exit(f"prod no longer forwards udp {PORT} to {GUEST}; update the benchmark")
+    control = DnatRule(
+        "tcp", (PortRange(start=PORT, end=PORT),), IPv4Address(GUEST), "iperf3-control"
+    )
     return dataclasses.replace(plan, rules=(*plan.rules, control))
 
 
@@ -181,8 +188,18 @@ def main() -> None:
             )
             print(f"{'':>15}  nat rounds    {' '.join(f'{r:.2f}' for r in rates['nat'])}")
             print(f"{'':>15}  routed rounds {' '.join(f'{r:.2f}' for r in rates['routed'])}")
-        counters = sh("ip", "netns", "exec", nat.host, "nft", "list", "chain", "ip",
-                      "platform_nat", "uplink_guard")
+        counters = sh(
+            "ip",
+            "netns",
+            "exec",
+            nat.host,
+            "nft",
+            "list",
+            "chain",
+            "ip",
+            "platform_nat",
+            "uplink_guard",
+        )
         guard = [line.strip() for line in counters.splitlines() if "drop" in line]
         print(f"uplink guard while measuring: {guard[0] if guard else 'missing!'}")
     finally:

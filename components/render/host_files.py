@@ -87,8 +87,9 @@ else
     addresses=$(ip -4 -o addr show dev "$uplink" | awk '{{print $4}}' | cut -d/ -f1)
     if ! printf '%s\\n' "$addresses" | grep -qxF '{public_address}'; then
         found=$(printf '%s\\n' "$addresses" | paste -sd' ' -)
+        found=${{found:-no IPv4 address}}
         problems="$problems
-- the public address {public_address} is not on the uplink bridge $uplink (it has: ${{found:-no IPv4 address}})"
+- the public address {public_address} is not on the uplink bridge $uplink (it has: $found)"
     fi
 fi
 """

@@ -76,7 +76,7 @@ if lvs "$vg/data" > /dev/null 2>&1; then
     in_use=$(lvs --noheadings -o lv_name --select "pool_lv=data" "$vg" | tr -d ' ')
     if [ -n "$in_use" ]; then
         echo "refusing to merge $vg/data into $vg/root: the pool still holds thin volumes:" >&2
-        printf '  %s\\n' $in_use >&2
+        printf '%s\\n' "$in_use" | sed 's/^/  /' >&2
         echo "move them (pct move-volume, qm disk move) or remove their guests, then re-run" >&2
         exit 1
     fi
