@@ -1,25 +1,32 @@
 """Benchmark: UDP media through the rendered NAT ruleset next to the same path routed without NAT.
 
-Run as root: `.venv/bin/python benchmarks/udp_nat.py [--rounds N] [--seconds S]`. Not a test.
+Run as root: `.venv/bin/python benchmarks/udp_nat.py [--rounds N] [--seconds S]` (needs
+`iperf3`: `apt-get install iperf3`). Not a test.
 
-Two identical worlds of network namespaces are built side by side in one run:
+Identical worlds of network namespaces are built side by side in one run:
 
     client 203.0.113.20 --veth-- [vmbr0 203.0.113.10] host [vmbr1 10.0.0.1] --veth-- guest 10.0.0.10
 
-- **nat**: the host loads the ruleset rendered from ``Pulumi.prod.yaml`` (the same text the
-  apply script installs) and the client sends to the public address, UDP port 50000, which
-  the prod forward ``udp 50000-60000`` DNATs to the guest.
-- **routed**: the host has no ruleset at all (no conntrack, no NAT, no filter) and the client
-  routes straight to the guest's private address.
+- **nat**: the host loads the ruleset rendered from ``Pulumi.prod.yaml`` (the text the apply
+  script installs, uplink guard included) and the client sends to the public address, UDP
+  port 50000, which the prod forward ``udp 50000-60000`` DNATs to the guest.
+- **routed** (twice): the host has no ruleset at all (no conntrack, no NAT, no filter) and the
+  client routes straight to the guest's private address.
+- **nat-only**: the rendered ruleset without its filter chains (forward, input, uplink
+  guard): what conntrack and NAT cost by themselves, so the filter chains' share is visible.
 
 iperf3 sends WebRTC-sized datagrams (1200 bytes) as fast as it can, toward the guest (media
-from the internet) and back (``-R``, media to the internet, through the reply path and the
-uplink guard). Rounds alternate between the worlds, and the ratio of the medians of the
-received rates (nat / routed) is printed per direction. Target: >= 0.95x.
+from the internet) and back (``-R``: media to the internet, through the reply path and the
+uplink guard). A veth hands each packet to the next namespace on the sending CPU, so the
+sender pays for the whole path. The machines this runs on are shared and noisy, so each round
+runs two worlds **at the same time**, both senders pinned to CPU 0 and both receivers to CPU 1
+(iperf3 ``-A``): they get equal shares of the same CPU under the same load, and the ratio of
+what arrives is the ratio of their per-packet costs. The printed ratio is the median over
+rounds of nat / routed; the A/A ratio of the two routed worlds shows the noise floor of the
+method on this machine. Target: nat / routed >= 0.95x.
 
 iperf3's TCP control connection uses the data port's number, so the benchmark's plan also
-forwards TCP 50000 to the guest; that rule is walked only by the control connection's first
-packet.
+forwards TCP 50000 to the guest; only that connection's first packet walks that rule.
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -86,6 +95,14 @@ class World:
         self.kind = kind
         self.client, self.host, self.guest = (f"bu-{suffix}-{kind}-{r}" for r in "chg")
         self.created: list[str] = []
+        self.server: subprocess.Popen[bytes] | None = None
+        try:
+            self._build(ruleset)
+        except BaseException:
+            self.close()
+            raise
+
+    def _build(self, ruleset: str | None) -> None:
         for ns in (self.client, self.host, self.guest):
             sh("ip", "netns", "add", ns)
             self.created.append(ns)
@@ -130,14 +147,21 @@ class World:
         )
         time.sleep(0.5)
 
-    def udp_rate(self, seconds: float, reverse: bool) -> float:
-        """Received UDP payload rate in Gbit/s for one iperf3 run."""
+    def start(self, seconds: float, reverse: bool) -> subprocess.Popen[str]:
+        """One iperf3 run; the sender on CPU 0 and the receiver on CPU 1 (when there are two)."""
+        sender, receiver = 0, min(1, (os.cpu_count() or 1) - 1)
+        client_cpu, server_cpu = (receiver, sender) if reverse else (sender, receiver)
         argv = ["ip", "netns", "exec", self.client, "iperf3", "-c", self.target]
-        argv += ["-p", str(PORT)]
-        argv += ["-u", "-b", "0", "-l", str(DATAGRAM), "-t", str(seconds), "-J"]
+        argv += ["-p", str(PORT), "-A", f"{client_cpu},{server_cpu}"]
+        argv += ["-u", "-b", "0", "-l", str(DATAGRAM), "-t", f"{seconds:g}", "-J"]
         if reverse:
             argv.append("-R")
-        report = json.loads(sh(*argv, timeout=seconds + 30))
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def rate(self, run: subprocess.Popen[str], seconds: float) -> float:
+        """Received UDP payload rate of a finished run, in Gbit/s."""
+        out, err = run.communicate(timeout=seconds + 30)
+        report = json.loads(out) if out.strip() else {"error": err}
         if "error" in report:
             raise RuntimeError(f"iperf3 in {self.kind}: {report['error']}")
         end = report["end"]["sum"]
@@ -145,49 +169,74 @@ class World:
         return float(received) / 1e9
 
     def close(self) -> None:
-        if self.server.poll() is None:
+        if self.server is not None and self.server.poll() is None:
             self.server.terminate()
             self.server.wait(timeout=5)
         for ns in reversed(self.created):
             sh("ip", "netns", "del", ns, check=False)
 
 
+def without_filter_chains(ruleset: str) -> str:
+    """The ruleset with its filter-type chains removed (nat chains and sets kept)."""
+    chains = re.findall(r"\n    chain \w+ \{\n.*?\n    \}\n", ruleset, flags=re.S)
+    for chain in chains:
+        if "type filter hook" in chain:
+            ruleset = ruleset.replace(chain, "\n")
+    if "type filter hook" in ruleset:
+        raise RuntimeError("a filter chain was not removed; update the benchmark")
+    return ruleset
+
+
+def together(a: World, b: World, seconds: float, reverse: bool) -> float:
+    """Run ``a`` and ``b`` at the same time; the ratio of what reached their receivers."""
+    runs = (a.start(seconds, reverse), b.start(seconds, reverse))
+    return a.rate(runs[0], seconds) / b.rate(runs[1], seconds)
+
+
+def summary(ratios: list[float]) -> str:
+    q1, _, q3 = statistics.quantiles(ratios, n=4)
+    return f"{statistics.median(ratios):.3f}x (quartiles {q1:.3f}-{q3:.3f}, {len(ratios)} rounds)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--seconds", type=float, default=2.0)
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark builds network namespaces")
+    if shutil.which("iperf3") is None:
+        sys.exit("iperf3 is not installed: apt-get install iperf3")
 
     ruleset = nat_ruleset(prod_plan())
     suffix = secrets.token_hex(2)
     worlds: list[World] = []
     try:
-        nat = World("nat", suffix, ruleset)
-        worlds.append(nat)
-        routed = World("routed", suffix, None)
-        worlds.append(routed)
-        print(f"UDP {DATAGRAM}-byte datagrams, {args.rounds} rounds x {args.seconds:g}s, Gbit/s")
+        for kind, text in (
+            ("nat", ruleset),
+            ("natonly", without_filter_chains(ruleset)),
+            ("routed", None),
+            ("routed2", None),
+        ):
+            worlds.append(World(kind, suffix, text))
+        nat, nat_only, routed, routed2 = worlds
+        print(
+            f"UDP {DATAGRAM}-byte datagrams, {args.rounds} rounds of {args.seconds:g}s, "
+            "two worlds at a time, senders sharing CPU 0"
+        )
         for direction, reverse in (("to the guest", False), ("from the guest", True)):
-            rates: dict[str, list[float]] = {"nat": [], "routed": []}
-            pairs: list[float] = []
+            ratios: dict[str, list[float]] = {"nat": [], "nat-only": [], "control": []}
             for round_no in range(args.rounds):
-                # Back to back, alternating which world goes first: each pair shares the
-                # machine's momentary load, so the ratio of a pair is steadier than any rate.
-                first, second = (nat, routed) if round_no % 2 == 0 else (routed, nat)
-                for world in (first, second):
-                    rates[world.kind].append(world.udp_rate(args.seconds, reverse))
-                pairs.append(rates["nat"][-1] / rates["routed"][-1])
-            print(
-                f"{direction:>15}: nat {statistics.median(rates['nat']):6.2f}  "
-                f"routed {statistics.median(rates['routed']):6.2f}  "
-                f"ratio {statistics.median(pairs):.3f}x (median of {len(pairs)} pairs; "
-                f"quartiles {' '.join(f'{q:.3f}' for q in statistics.quantiles(pairs, n=4))})"
-                "  target >= 0.95x"
-            )
-            print(f"{'':>15}  nat rounds    {' '.join(f'{r:.2f}' for r in rates['nat'])}")
-            print(f"{'':>15}  routed rounds {' '.join(f'{r:.2f}' for r in rates['routed'])}")
+                # Alternate which world starts first; interleave the variant and the control.
+                for name, world in (("nat", nat), ("nat-only", nat_only)):
+                    if round_no % 2:
+                        ratios[name].append(1 / together(routed, world, args.seconds, reverse))
+                    else:
+                        ratios[name].append(together(world, routed, args.seconds, reverse))
+                ratios["control"].append(together(routed2, routed, args.seconds, reverse))
+            print(f"{direction:>15}: nat / routed       {summary(ratios['nat'])}  target >= 0.95x")
+            print(f"{'':>15}  nat-only / routed  {summary(ratios['nat-only'])}  (no filter chains)")
+            print(f"{'':>15}  routed / routed    {summary(ratios['control'])}  (noise floor)")
         counters = sh(
             "ip",
             "netns",
@@ -201,7 +250,7 @@ def main() -> None:
             "uplink_guard",
         )
         guard = [line.strip() for line in counters.splitlines() if "drop" in line]
-        print(f"uplink guard while measuring: {guard[0] if guard else 'missing!'}")
+        print(f"uplink guard in force while measuring: {guard[0] if guard else 'MISSING'}")
     finally:
         for world in reversed(worlds):
             world.close()
