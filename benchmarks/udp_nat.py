@@ -237,20 +237,10 @@ def main() -> None:
             print(f"{direction:>15}: nat / routed       {summary(ratios['nat'])}  target >= 0.95x")
             print(f"{'':>15}  nat-only / routed  {summary(ratios['nat-only'])}  (no filter chains)")
             print(f"{'':>15}  routed / routed    {summary(ratios['control'])}  (noise floor)")
-        counters = sh(
-            "ip",
-            "netns",
-            "exec",
-            nat.host,
-            "nft",
-            "list",
-            "chain",
-            "ip",
-            "platform_nat",
-            "uplink_guard",
-        )
+        listing = ("nft", "list", "chain", "ip", "platform_nat", "uplink_guard")
+        counters = sh("ip", "netns", "exec", nat.host, *listing)
         guard = [line.strip() for line in counters.splitlines() if "drop" in line]
-        print(f"uplink guard in force while measuring: {guard[0] if guard else 'MISSING'}")
+        print("uplink guard in force while measuring:", *guard, sep="\n  ")
     finally:
         for world in reversed(worlds):
             world.close()
