@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from components.proxmox_node import ProxmoxNode, ProxmoxNodeArgs
 from components.render.host_files import MERGE_DATA_SCRIPT, prepare_host_script
+from components.render.storage_merge import merge_data_script
 from tests.stacks import by_name, is_secret, record, stack_spec
 
 HOST = stack_spec("prod").host
@@ -56,3 +57,13 @@ def test_a_pinned_host_key_reaches_every_host_command() -> None:
         connection = resources[name].inputs["connection"]
         assert is_secret(connection)  # the private key makes the whole connection secret
         assert connection["value"]["hostKey"] == key
+
+
+def test_the_merge_uses_the_configured_volume_group() -> None:
+    def program() -> None:
+        host = HOST.model_copy(update={"mergeDataIntoRoot": True})
+        ProxmoxNode("ax102", ProxmoxNodeArgs(host, "t", "k", volume_group="vg_nvme"))
+
+    merge = by_name(record(program))["ax102-merge-data"]
+    assert merge.inputs["create"] == merge_data_script("vg_nvme")
+    assert "vg='vg_nvme'" in merge.inputs["create"]
