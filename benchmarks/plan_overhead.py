@@ -133,7 +133,8 @@ def bare_program(recorded: list[RecordedResource]) -> Callable[[], None]:
     """The same registrations declared flat through the provider SDK classes.
 
     This is what a team would write without this library: the same resources, types, names,
-    parents, providers, options and inputs, but no spec, derivation or component code.
+    parents, providers, options, inputs and waits on other resources' outputs, but no spec,
+    derivation or component code.
     """
     plan = []
     for r in recorded:
@@ -157,9 +158,24 @@ def bare_program(recorded: list[RecordedResource]) -> Callable[[], None]:
             if cls is None:
                 created[r.urn] = pulumi.ComponentResource(r.type, r.name, None, opts)
             else:
-                created[r.urn] = cls(r.name, opts, **_kwargs(inputs))
+                created[r.urn] = cls(r.name, opts, **_waiting(r, _kwargs(inputs), created))
 
     return program
+
+
+def _waiting(
+    r: RecordedResource, kwargs: dict[str, Any], created: dict[str, pulumi.Resource]
+) -> dict[str, Any]:
+    """Inputs that came from another resource's outputs wait for that resource, as they must in
+    any program (a provider's host computed from a readiness command cannot be known first):
+    the baseline keeps the dependency structure, not only the values."""
+    for key, urns in r.property_dependencies.items():
+        waits = [created[urn].urn for urn in urns if urn in created]
+        name = _snake(key)
+        if waits and name in kwargs:
+            value = kwargs[name]
+            kwargs[name] = pulumi.Output.all(*waits).apply(lambda _, v=value: v)
+    return kwargs
 
 
 def _signature(resources: list[RecordedResource]) -> list[tuple[str, str, str]]:

@@ -118,7 +118,7 @@ class ContainerService(pulumi.ComponentResource):
                 f"{name}-{mount.volume}",
                 name=mount.volume,
                 labels=[docker.VolumeLabelArgs(label="selfhosted.service", value=name)],
-                opts=pulumi.ResourceOptions.merge(on_engine, pulumi.ResourceOptions(protect=True)),
+                opts=pulumi.ResourceOptions(parent=self, provider=args.provider, protect=True),
             )
             for mount in args.volumes
         }
@@ -173,12 +173,11 @@ class ContainerService(pulumi.ComponentResource):
                 docker.ContainerLabelArgs(label=key, value=value)
                 for key, value in sorted(_labels(name, args).items())
             ],
-            opts=pulumi.ResourceOptions.merge(
-                on_engine,
-                pulumi.ResourceOptions(
-                    delete_before_replace=not args.zero_downtime,
-                    depends_on=[self.image, *self.volumes.values(), *args.after],
-                ),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=args.provider,
+                delete_before_replace=not args.zero_downtime,
+                depends_on=[self.image, *self.volumes.values(), *args.after],
             ),
         )
         self.register_outputs({"containerName": self.container.name})
