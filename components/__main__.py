@@ -59,9 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    result = plan_stack(args.project, args.stack, args.config)
-    if result.config_error is not None:
-        raise result.config_error
+    result = plan_stack(args.project, args.stack, args.config)  # SpecError: exit 2 in main
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
     else:

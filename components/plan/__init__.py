@@ -3,7 +3,7 @@
 Importable so tests, and other teams testing their own stacks, use the same code::
 
     from components.plan import plan_stack
-    result = plan_stack(Path("."), "prod")
+    result = plan_stack(Path("."), "prod")  # raises SpecError on a config error
     assert not result.mandatory_violations
 """
 
@@ -45,7 +45,6 @@ class PlanResult:
     stack: str
     resources: list[RecordedResource]
     violations: list[Violation] = field(default_factory=list)
-    config_error: SpecError | None = None
 
     @property
     def mandatory_violations(self) -> list[Violation]:
@@ -80,7 +79,8 @@ def plan_stack(
 ) -> PlanResult:
     """Run ``project_dir/__main__.py`` for ``stack`` under mocks, then its policy pack.
 
-    A config error stops before any resource is declared and before policies run. Any other
+    A config error raises ``SpecError`` (every problem at once): the program stops before any
+    resource is declared and before policies run, so no result could look clean. Any other
     program error propagates.
     """
     config = read_stack_config(config_file or project_dir / f"Pulumi.{stack}.yaml")
@@ -93,7 +93,7 @@ def plan_stack(
     )
     spec_error = _spec_error(run.error)
     if spec_error is not None:
-        return PlanResult(stack=stack, resources=run.resources, config_error=spec_error)
+        raise spec_error
     if run.error is not None:
         raise run.error
     pack_dir = policy_dir or project_dir / POLICY_DIR
