@@ -11,8 +11,6 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import YAMLError
 
-
-
 # What an encrypted value reads as offline: a plain token that fits any text format a renderer
 # checks (an API key name, a password), so the program renders as it would with the real value.
 OFFLINE_SECRET = "offline-secret-placeholder"

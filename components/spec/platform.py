@@ -481,16 +481,21 @@ def _check_route(
         and (proxy.service not in spec.services)
     ):
         return
-    if proxy is None or proxy.service not in spec.services:
+    if proxy is None:
         yield Problem(
             loc,
             f"route {route.host}{route.path} needs a proxy; declare platform:proxy with the "
             "service that terminates HTTPS",
         )
         return
+    if proxy.service not in spec.services:
+        return  # platform:proxy.service is reported on its own
     proxy_service = spec.services[proxy.service]
-    if service.machine not in spec.machines() or proxy_service.machine not in spec.machines():
-        return  # the unknown machine is reported on its own
+    machines = (service.machine, proxy_service.machine)
+    if any(m not in spec.machines() for m in machines) or any(
+        spec.is_guest(m) and spec.host_of(m) not in spec.proxmox_hosts() for m in machines
+    ):
+        return  # the unknown machine, or the guest's unknown host, is reported on its own
     if proxy_service.machine == service.machine:
         shared = set(proxy_service.networks) & set(service.networks)
         wanted = proxy.network
