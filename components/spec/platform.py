@@ -274,9 +274,9 @@ def _check_guests(spec: PlatformSpec) -> Iterator[Problem]:
     seen: dict[tuple[str, str, object], str] = {}
     for name, guest in spec.guests.items():
         host = spec.hosts.get(guest.host)
-        if host is None and spec.declared("hosts", guest.host):
-            continue
-        if not isinstance(host, ProxmoxHostSpec):
+        if isinstance(host, ProxmoxHostSpec):
+            yield from _check_guest_address(spec, name, guest, host)
+        elif not (host is None and spec.declared("hosts", guest.host)):
             proxmox = _known(spec.proxmox_hosts())
             what = "is not a host" if host is None else f"is a {host.kind} host, not proxmox"
             yield Problem(
@@ -284,7 +284,7 @@ def _check_guests(spec: PlatformSpec) -> Iterator[Problem]:
                 f"{guest.host} {what}; guests run on a Proxmox host: {proxmox}",
             )
             continue
-        yield from _check_guest_address(spec, name, guest, host)
+        # A host that failed its own validation still has guests that must not collide.
         for key, value in (
             ("address", guest.address),
             ("vmId", guest.vmId),
