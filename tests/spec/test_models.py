@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from components.spec import SpecError
 from tests.spec.spec_helpers import (
+    DROPLET_KEY,
     SECRET_VALUES,
     SECRETS,
     Mutation,
@@ -940,3 +942,209 @@ RULES = [
 @pytest.mark.parametrize(("mutations", "expected"), RULES)
 def test_rule(mutations: list[Mutation], expected: str) -> None:
     assert error_text(doc(*mutations)) == expected
+
+
+def test_missing_hosts_is_reported_with_what_depends_on_it() -> None:
+    lines = error_text(doc(drop("hosts"))).splitlines()
+    assert lines == [
+        "platform:hosts: is required: Hosts by name: kind proxmox, droplet, hcloud or ssh.",
+        *(
+            f"platform:guests.{guest}.host: ax102 is not a host; guests run on a Proxmox host: "
+            "none declared"
+            for guest in BASELINE["guests"]
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    "mutations",
+    [
+        pytest.param([forward("npm", "udp", 443)], id="udp-443-next-to-tcp-443"),
+        pytest.param([forward("backend", "tcp", "50000-50999")], id="tcp-range-next-to-udp"),
+        pytest.param([forward("npm", "udp", 22)], id="udp-22"),
+        pytest.param([forward("npm", "udp", 8006)], id="udp-8006"),
+        pytest.param([forward("npm", "tcp", "8000-8005")], id="tcp-range-just-below-8006"),
+        pytest.param([forward("npm", "tcp", "8007-8100")], id="tcp-range-just-above-8006"),
+        pytest.param([forward("npm", "tcp", 23)], id="tcp-23"),
+        pytest.param([put("services", "npm", "expose", 0, "ports", value="80-80")], id="80-80"),
+        pytest.param([put("services", "npm", "expose", 0, "ports", value="80")], id="port-text"),
+        pytest.param([forward("backend", "udp", "40000-40999")], id="1000-ports-via-docker"),
+        pytest.param(
+            [put("services", "agents", "expose", value=[{"kind": "private", "ports": 7881}])],
+            id="same-port-other-machine",
+        ),
+        pytest.param(
+            [
+                put(
+                    "services",
+                    "backend",
+                    "image",
+                    value="ghcr.io/example/backend@sha256:" + "a" * 64,
+                )
+            ],
+            id="digest",
+        ),
+        pytest.param(
+            [put("services", "frontend", "machine", value="proxy")], id="route-on-the-proxy-engine"
+        ),
+        pytest.param(
+            [drop("hosts", "ax102", "sshHostKey"), put("services", value={}), drop("proxy")],
+            id="no-host-key-without-engines",
+        ),
+        pytest.param([add_droplet(), add_service("web", machine="edge")], id="a-second-host"),
+    ],
+)
+def test_allowed(mutations: list[Mutation]) -> None:
+    parse(doc(*mutations))
+
+
+def test_a_droplet_stack_never_asks_for_a_proxmox_token() -> None:
+    document = {
+        "hosts": {
+            "edge": {
+                "kind": "droplet",
+                "region": "fra1",
+                "size": "s-2vcpu-4gb",
+                "sshAllowedFrom": ["198.51.100.0/24"],
+            }
+        },
+        "networks": {"app": {}},
+        "services": {"web": {"machine": "edge", "image": "nginx:1.27.3", "networks": ["app"]}},
+        "adminSshKeys": [DROPLET_KEY],
+        SECRETS: {"edge": {"sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\n"}},
+    }
+    spec = parse(document)
+    assert spec.machines() == ["edge"]
+    del document[SECRETS]["edge"]
+    assert error_text(document) == (
+        "platform:secrets.edge.sshPrivateKey: is required (private key (OpenSSH) the program "
+        "uses to reach the host over SSH) by the droplet host edge; set it with `pulumi config "
+        "set --secret --path 'platform:secrets.edge.sshPrivateKey' <value>`"
+    )
+
+
+def test_a_droplet_needs_admin_keys() -> None:
+    document = doc(add_droplet(), put("adminSshKeys", value=[]))
+    assert error_text(document) == (
+        "platform:adminSshKeys: is empty, but the servers edge are created with SSH key login "
+        "only; add at least one SSH public key"
+    )
+
+
+def test_every_problem_at_once_field_and_cross_field() -> None:
+    document = doc(
+        # Field errors: each entry fails its own validation.
+        put("guests", "monitoring", "address", value="banana"),
+        put("services", "npm", "expose", 0, "ports", value="abc"),
+        put("hosts", "ax102", "sshUsr", value="admin"),
+        # Cross-field errors, found on the entries that are valid on their own.
+        put("guests", "livekit", "vmId", value=102),
+        put("services", "backend", "machine", value="backnd"),
+        forward("redis", "tcp", 6380),
+        # A secret reference to nothing.
+        put("services", "redis", "env", "REDIS_PASSWORD", value={"secret": "redis.pasword"}),
+    )
+    assert error_text(document).splitlines() == [
+        "platform:hosts.ax102.sshUsr: is not a known key; allowed keys: apiCaBundle, apiEndpoint, "
+        "containerDatastore, dnsServers, guestManagementPorts, insecureTls, kind, "
+        "mergeDataIntoRoot, natBridge, nodeName, publicAddress, sshAddress, sshHostKey, sshUser, "
+        "template, uplinkBridge, volumeGroup",
+        "platform:guests.monitoring.address: banana is not a valid IPv4 address; use "
+        "dotted-decimal form without a prefix, such as 10.0.0.2",
+        f"platform:services.npm.expose[0].ports: abc {PORT_SYNTAX}",
+        # Checked although their host failed its own validation.
+        "platform:guests.livekit.vmId: 102 is already the vmId of platform:guests.proxy on host "
+        "ax102; each guest needs its own vmId",
+        "platform:services.redis.expose[1]: forward tcp 6380 would open redis:7.4.2 (Redis) to "
+        "the internet; a database stays internal: reach it over a network, or a private "
+        "exposure between guests",
+        # monitoring failed its own validation: it is not offered as a machine.
+        "platform:services.backend.machine: backnd is not a host or guest; known: agents, "
+        "backend, egress, frontend, livekit, proxy",
+        "platform:services.redis.env.REDIS_PASSWORD.secret: redis.pasword is not under "
+        "platform:secrets; set it with `pulumi config set --secret --path "
+        "'platform:secrets.redis.pasword' <value>`",
+    ]
+
+
+@pytest.mark.parametrize("address", ["10.0.0.1/31", "10.0.0.1/32"])
+def test_nat_bridge_too_small(address: str) -> None:
+    lines = error_text(doc(put("hosts", "ax102", "natBridge", "address", value=address)))
+    assert [line for line in lines.splitlines() if "natBridge" in line] == [
+        f"platform:hosts.ax102.natBridge.address: {address} leaves no room for guests; use /30 "
+        "or wider"
+    ]
+
+
+@pytest.mark.parametrize("address", ["203.0.113.1/24", "127.0.0.1/24", "169.254.0.1/24"])
+def test_nat_subnet_must_be_rfc1918_not_merely_reserved(address: str) -> None:
+    lines = error_text(doc(put("hosts", "ax102", "natBridge", "address", value=address)))
+    subnet = address.rsplit(".", 1)[0] + ".0/24"
+    assert (
+        f"platform:hosts.ax102.natBridge.address: {subnet} is not a private network; use an "
+        "RFC 1918 range such as 10.0.0.0/24"
+    ) in lines.splitlines()
+
+
+# --- secrets ------------------------------------------------------------------------------------
+
+
+def test_a_plaintext_secret_leaf() -> None:
+    stored = leaves(SECRET_VALUES) - {"redis.password"}
+    assert error_text(DOCUMENT, secret_leaves=stored) == (
+        "platform:secrets.redis.password: is stored in plaintext; store secrets encrypted with "
+        "`pulumi config set --secret --path 'platform:secrets.redis.password' <value>`"
+    )
+
+
+def test_secrets_all_in_plaintext() -> None:
+    assert error_text(DOCUMENT, secret_keys=frozenset()) == (
+        "platform:secrets: is stored in plaintext; store secrets encrypted with "
+        "`pulumi config set --secret --path 'platform:secrets' <value>`"
+    )
+
+
+def test_every_required_host_secret() -> None:
+    assert error_text(doc(put(SECRETS, "ax102", value={}))).splitlines() == [
+        "platform:secrets.ax102.apiToken: is required (Proxmox API token, "
+        "USER@REALM!TOKENID=UUID) by the proxmox host ax102; set it with `pulumi config set "
+        "--secret --path 'platform:secrets.ax102.apiToken' <value>`",
+        "platform:secrets.ax102.sshPrivateKey: is required (private key (OpenSSH) for SSH to the "
+        "Proxmox host) by the proxmox host ax102; set it with `pulumi config set --secret --path "
+        "'platform:secrets.ax102.sshPrivateKey' <value>`",
+    ]
+
+
+DISTINCTIVE = "root@pam!pulumi=SECRET-7f3a9c1e-do-not-print"
+
+
+@pytest.mark.parametrize(
+    "mutations",
+    [
+        pytest.param([put(SECRETS, "ax102", "apiToken", value=DISTINCTIVE)], id="a-leaf"),
+        pytest.param([put(SECRETS, "ax102", "apiTokn", value=DISTINCTIVE)], id="misspelt-leaf"),
+        pytest.param([put(SECRETS, "redis", "password", value=[DISTINCTIVE])], id="not-a-string"),
+        pytest.param(
+            [put(SECRETS, "redis", "password", value={"nested": DISTINCTIVE})], id="nested"
+        ),
+    ],
+)
+def test_secret_value_never_in_errors(mutations: list[Mutation]) -> None:
+    document = doc(
+        *mutations,
+        put("guests", "monitoring", "address", value="banana"),
+        put("services", "backend", "machine", value="backnd"),
+    )
+    for stored in (None, frozenset()):  # stored encrypted, then a plaintext leaf
+        with pytest.raises(SpecError) as caught:
+            parse(document, secret_leaves=stored)
+        error = caught.value
+        assert "platform:guests.monitoring.address: banana" in str(error)
+        assert "platform:services.backend.machine: backnd" in str(error)
+        for text in (
+            str(error),
+            repr(error),
+            *map(str, error.problems),
+            *map(repr, error.problems),
+        ):
+            assert "SECRET-7f3a9c1e" not in text
