@@ -21,7 +21,10 @@ _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[
 # Text that reaches a shell command line (host scripts, pct, ssh). Letters, digits and the
 # punctuation of names, paths and addresses only: no quote, space, `$`, `;`, `|`, `&`, `(`...
 _SHELL_SAFE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@+=,-]*$")
-SHELL_SAFE_ALLOWED = "letters, digits and . _ - : / @ + = , (no spaces or shell metacharacters)"
+SHELL_SAFE_ALLOWED = (
+    "letters, digits and . _ - : / @ + = , starting with a letter or digit (no spaces or shell "
+    "metacharacters)"
+)
 
 # OpenSSH public key types and the name their base64 blob must start with (RFC 4253 6.6).
 SSH_KEY_TYPES = (
