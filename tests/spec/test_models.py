@@ -6,13 +6,16 @@ Pure pydantic: no Pulumi runtime. Every assertion compares the exact text an ope
 
 from __future__ import annotations
 
+import itertools
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
-from components.spec import SpecError
+from components.spec import PortRange, SpecError
 from tests.spec.spec_helpers import (
     DROPLET_KEY,
     SECRET_VALUES,
@@ -435,43 +438,43 @@ RULES = [
         "container-datastore-shell",
         put("hosts", "ax102", "containerDatastore", value="local; reboot"),
         "platform:hosts.ax102.containerDatastore: local; reboot reaches a shell "
-        "command line; use only letters, digits and . _ - : / @ + = , (no spaces or "
-        "shell metacharacters)",
+        "command line; use only letters, digits and . _ - : / @ + = , starting with "
+        "a letter or digit (no spaces or shell metacharacters)",
     ),
     _case(
         "volume-group-shell",
         put("hosts", "ax102", "volumeGroup", value="pve$(reboot)"),
         "platform:hosts.ax102.volumeGroup: pve$(reboot) reaches a shell command "
-        "line; use only letters, digits and . _ - : / @ + = , (no spaces or shell "
-        "metacharacters)",
+        "line; use only letters, digits and . _ - : / @ + = , starting with a letter "
+        "or digit (no spaces or shell metacharacters)",
     ),
     _case(
         "template-datastore-shell",
         put("hosts", "ax102", "template", "datastore", value="local`id`"),
         "platform:hosts.ax102.template.datastore: local`id` reaches a shell command "
-        "line; use only letters, digits and . _ - : / @ + = , (no spaces or shell "
-        "metacharacters)",
+        "line; use only letters, digits and . _ - : / @ + = , starting with a letter "
+        "or digit (no spaces or shell metacharacters)",
     ),
     _case(
         "droplet-region-shell",
         add_droplet(region="fra1 && curl example.com"),
         "platform:hosts.edge.region: fra1 && curl example.com reaches a shell "
-        "command line; use only letters, digits and . _ - : / @ + = , (no spaces or "
-        "shell metacharacters)",
+        "command line; use only letters, digits and . _ - : / @ + = , starting with "
+        "a letter or digit (no spaces or shell metacharacters)",
     ),
     _case(
         "redis-address-shell",
         put("services", "livekit", "livekit", "redisAddress", value="10.0.0.10:6379|nc"),
         "platform:services.livekit.livekit.redisAddress: 10.0.0.10:6379|nc reaches a "
-        "shell command line; use only letters, digits and . _ - : / @ + = , (no "
-        "spaces or shell metacharacters)",
+        "shell command line; use only letters, digits and . _ - : / @ + = , starting "
+        "with a letter or digit (no spaces or shell metacharacters)",
     ),
     _case(
         "user-shell",
         put("services", "backend", "user", value="1000;id"),
         "platform:services.backend.user: 1000;id reaches a shell command line; use "
-        "only letters, digits and . _ - : / @ + = , (no spaces or shell "
-        "metacharacters)",
+        "only letters, digits and . _ - : / @ + = , starting with a letter or digit "
+        "(no spaces or shell metacharacters)",
     ),
     _case(
         "unknown-host-key",
@@ -1148,3 +1151,97 @@ def test_secret_value_never_in_errors(mutations: list[Mutation]) -> None:
             *map(repr, error.problems),
         ):
             assert "SECRET-7f3a9c1e" not in text
+
+
+# --- PortRange ----------------------------------------------------------------------------------
+
+RNG = random.Random(20240601)
+SAMPLE_PORTS = sorted({1, 2, 22, 80, 443, 8006, 65534, 65535, *RNG.sample(range(1, 65536), 40)})
+SAMPLE_RANGES = sorted(
+    {
+        (1, 65535),
+        (50000, 60000),
+        (80, 80),
+        *(tuple(sorted(RNG.sample(range(1, 65536), 2))) for _ in range(40)),
+    }
+)
+
+
+def port_range(value: Any) -> PortRange:
+    return PortRange.model_validate(value)
+
+
+@pytest.mark.parametrize("port", SAMPLE_PORTS)
+def test_single_port_int_and_str_forms_agree(port: int) -> None:
+    for form in (port, str(port), f" {port} ", f"{port}-{port}"):
+        parsed = port_range(form)
+        assert (parsed.start, parsed.end) == (port, port)
+        assert str(parsed) == str(port)
+    assert port in port_range(port)
+    assert port - 1 not in port_range(port)
+    assert port + 1 not in port_range(port)
+
+
+@pytest.mark.parametrize(("low", "high"), SAMPLE_RANGES)
+def test_range_round_trips(low: int, high: int) -> None:
+    parsed = port_range(f"{low}-{high}")
+    assert (parsed.start, parsed.end) == (low, high)
+    assert str(parsed) == (str(low) if low == high else f"{low}-{high}")
+    assert port_range(str(parsed)) == parsed
+    assert port_range(parsed) is parsed
+    assert port_range(parsed.model_dump()) == parsed
+
+
+@pytest.mark.parametrize(("low", "high"), SAMPLE_RANGES)
+def test_contains_is_inclusive(low: int, high: int) -> None:
+    parsed = port_range(f"{low}-{high}")
+    for port in (low, high, (low + high) // 2):
+        assert port in parsed
+    for port in (low - 1, high + 1, 0, 65536):
+        assert port not in parsed
+    assert str(low) not in parsed
+    assert float(low) not in parsed
+
+
+def test_overlaps_matches_brute_force() -> None:
+    ranges = [(a, b) for a, b in itertools.combinations_with_replacement(range(1, 9), 2)]
+    for (a, b), (c, d) in itertools.product(ranges, repeat=2):
+        first, second = port_range(f"{a}-{b}"), port_range(f"{c}-{d}")
+        shared = set(range(a, b + 1)) & set(range(c, d + 1))
+        assert first.overlaps(second) is bool(shared), (first, second)
+        assert second.overlaps(first) is first.overlaps(second)
+        assert all(port in first and port in second for port in shared)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("60000-50000", "is reversed: write the range low-high, as 50000-60000"),
+        (0, "is out of range: ports are 1-65535"),
+        (65536, "is out of range: ports are 1-65535"),
+        ("70000-70001", "is out of range: ports are 1-65535"),
+        ("0-80", "is out of range: ports are 1-65535"),
+        (-80, PORT_SYNTAX),
+        ("abc", PORT_SYNTAX),
+        ("80-", PORT_SYNTAX),
+        ("-80", PORT_SYNTAX),
+        ("80-90-100", PORT_SYNTAX),
+        ("80 - 90", PORT_SYNTAX),
+        ("", PORT_SYNTAX),
+        (1.5, PORT_SYNTAX),
+        (80.0, PORT_SYNTAX),
+        (True, PORT_SYNTAX),
+        (None, PORT_SYNTAX),
+        ([80], PORT_SYNTAX),
+        ("\u0662\u0662", PORT_SYNTAX),  # Arabic-Indic digits: not ASCII
+        ({"start": 80}, PORT_SYNTAX),
+        ({"start": "80", "end": "90"}, PORT_SYNTAX),
+        ({"start": 90, "end": 80}, "is reversed: write the range low-high, as 80-90"),
+    ],
+)
+def test_invalid_port_ranges(value: Any, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        port_range(value)
+    [error] = caught.value.errors()
+    assert error["type"] == "port_range"
+    assert error["msg"] == message
