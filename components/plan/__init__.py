@@ -22,6 +22,7 @@ from .policy_runner import (
 )
 from .recording import RecordedResource, public_view, run_program
 from .stack_file import StackConfig, StackFileError, read_project_name, read_stack_config
+from .stack_spec import read_stack_spec
 
 POLICY_DIR = "policies"
 POLICY_CONFIG = "policy-config.json"
@@ -83,7 +84,11 @@ def plan_stack(
     resource is declared and before policies run, so no result could look clean. Any other
     program error propagates.
     """
-    config = read_stack_config(config_file or project_dir / f"Pulumi.{stack}.yaml")
+    stack_file = config_file or project_dir / f"Pulumi.{stack}.yaml"
+    # The stack file says which leaves of platform:secrets are stored encrypted; the Pulumi
+    # runtime, and so the program, only knows whole keys. A plaintext leaf is found here.
+    read_stack_spec(stack_file)
+    config = read_stack_config(stack_file)
     run = run_program(
         project_dir / "__main__.py",
         project=read_project_name(project_dir),
