@@ -442,7 +442,12 @@ def _check_service_exposes(
                 f"({database}) to the internet; a database stays internal: reach it over a "
                 "network, or a private exposure between guests",
             )
-        elif isinstance(expose, PrivateExpose) and not spec.is_guest(service.machine):
+        elif (
+            isinstance(expose, PrivateExpose)
+            and not spec.is_guest(service.machine)
+            # A guest that failed its own validation is still a guest.
+            and not spec.declared("guests", service.machine)
+        ):
             yield Problem(
                 loc,
                 f"private {expose.protocol} {expose.ports}: a private exposure reaches other "
