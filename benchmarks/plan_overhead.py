@@ -2,13 +2,14 @@
 
 Run: `.venv/bin/python benchmarks/plan_overhead.py [--rounds N]`. Not a test: it prints
 wall times and ratios measured in the same run, interleaved round by round, because these
-machines are noisy. Targets: program overhead <= 1.2x the bare SDK; a Proxmox-only stack never
-imports the DigitalOcean or Hetzner Cloud SDKs.
+machines are noisy. Targets: program overhead <= 1.2x the bare SDK for every stack; a stack
+imports the provider SDKs of its own host kinds only (no Proxmox SDK without a Proxmox host...).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import json
 import re
@@ -27,27 +28,48 @@ import pulumi  # noqa: E402
 from pulumi.runtime.rpc import _RESOURCE_MODULES  # noqa: E402
 
 from components.plan import RecordedResource, plan_stack, read_stack_config, run_program  # noqa: E402
-from components.plan.recording import SECRET_SIG, SECRET_SIG_KEY  # noqa: E402
+from components.plan.recording import SECRET_SIG, SECRET_SIG_KEY, UNKNOWN  # noqa: E402
 
 PROJECT = "selfhosted-platform"
 MAIN = ROOT / "__main__.py"
 
 
 def synthetic_config(services: int) -> tuple[dict[str, str], set[str]]:
-    """Prod's config with ``services`` LXC services on a /16 NAT bridge."""
+    """Prod's config with ``services`` guests on a /16 NAT bridge, one container service each."""
     prod = read_stack_config(ROOT / "Pulumi.prod.yaml")
     values = dict(prod.values)
-    values["platform:natBridge"] = json.dumps({"name": "vmbr1", "address": "10.0.0.1/16"})
-    values["platform:services"] = json.dumps(
+    hosts = json.loads(values["platform:hosts"])
+    hosts["ax102"]["natBridge"] = {"name": "vmbr1", "address": "10.0.0.1/16"}
+    values["platform:hosts"] = json.dumps(hosts)
+    values["platform:guests"] = json.dumps(
         {
-            f"svc{i}": {"vmId": 1000 + i, "address": f"10.0.{i // 250}.{i % 250 + 2}"}
+            f"g{i}": {
+                "host": "ax102",
+                "vmId": 1000 + i,
+                "address": f"10.0.{i // 250}.{i % 250 + 2}",
+            }
             for i in range(services)
         }
     )
-    values["platform:forwards"] = json.dumps(
-        [{"protocol": "udp", "ports": "50000-60000", "to": "svc0"}]
+    values["platform:services"] = json.dumps(
+        {
+            f"svc{i}": {
+                "machine": f"g{i}",
+                "image": "ghcr.io/example/backend:1.0.0",
+                "networks": ["app"],
+                "healthcheck": {"test": ["CMD", "true"]},
+            }
+            for i in range(services)
+        }
     )
+    values.pop("platform:proxy")
     return values, set(prod.secret_keys)
+
+
+def stacks() -> list[str]:
+    return sorted(
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in ROOT.glob("Pulumi.*.yaml")
+    )
 
 
 def _snake(name: str) -> str:
@@ -67,7 +89,19 @@ def _kwargs(value: Any, rename: bool = True) -> Any:
         return [_kwargs(v, rename) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if value == UNKNOWN:
+        return _unknown()
     return value
+
+
+def _unknown() -> pulumi.Output[Any]:
+    """A value unknown during preview (an output of a resource not created yet)."""
+    loop = asyncio.get_event_loop()
+    value: asyncio.Future[Any] = loop.create_future()
+    value.set_result(None)
+    known: asyncio.Future[bool] = loop.create_future()
+    known.set_result(False)
+    return pulumi.Output(set(), value, known)
 
 
 def _json_decoded(value: Any) -> Any:
@@ -167,6 +201,13 @@ def compare(label: str, config: dict[str, str], secrets: set[str], rounds: int) 
     )
 
 
+HOST_SDKS = {
+    "proxmox": "pulumi_proxmoxve",
+    "droplet": "pulumi_digitalocean",
+    "hcloud": "pulumi_hcloud",
+}
+
+
 def import_times(rounds: int) -> None:
     def python(code: str) -> float:
         return _time(lambda: subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True))
@@ -174,25 +215,35 @@ def import_times(rounds: int) -> None:
     ours, bare = [], []
     for _ in range(rounds):
         ours.append(python("import components.program"))
-        bare.append(python("import pulumi, pulumi_proxmoxve, pulumi_command"))
+        bare.append(python("import pulumi, pulumi_docker, pulumi_command"))
     o, b = statistics.median(ours), statistics.median(bare)
     print(
         f"{'import':<22} {'':>5}            ours {o * 1000:8.1f} ms  "
         f"SDKs alone {b * 1000:6.1f} ms  ratio {o / b:5.2f}x"
     )
-    check = (
-        "import sys, runpy\n"
-        "from components.plan import read_stack_config, run_program\n"
-        "c = read_stack_config(__import__('pathlib').Path('Pulumi.prod.yaml'))\n"
-        "run_program(__import__('pathlib').Path('__main__.py'), project='p', stack='prod',"
-        " config=c.values, secret_keys=c.secret_keys)\n"
-        "print(sorted(m for m in ('pulumi_digitalocean', 'pulumi_hcloud', 'pulumi_docker')"
-        " if m in sys.modules))\n"
-    )
-    loaded = subprocess.run(
-        [sys.executable, "-c", check], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout.strip()
-    print(f"SDKs imported by the prod (Proxmox-only) plan besides Proxmox/command: {loaded}")
+    for stack in stacks():
+        check = (
+            "import json, sys, pathlib\n"
+            "from components.plan import read_stack_config, run_program\n"
+            f"c = read_stack_config(pathlib.Path('Pulumi.{stack}.yaml'))\n"
+            f"run_program(pathlib.Path('__main__.py'), project='p', stack='{stack}',"
+            " config=c.values, secret_keys=c.secret_keys)\n"
+            "kinds = sorted({h['kind'] for h in json.loads(c.values['platform:hosts']).values()})\n"
+            f"sdks = {sorted(HOST_SDKS.values())!r}\n"
+            "print(json.dumps([kinds, [m for m in sdks if m in sys.modules]]))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", check], cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout.strip()
+        kinds, loaded = json.loads(out)
+        expected = sorted(HOST_SDKS[k] for k in kinds if k in HOST_SDKS)
+        verdict = (
+            "only its own"
+            if loaded == expected
+            else f"EXTRA: {sorted(set(loaded) - set(expected))}"
+        )
+        kinds_text = ", ".join(kinds)
+        print(f"  {stack:<10} host kinds {kinds_text:<10} host SDKs imported {loaded} ({verdict})")
 
 
 def full_plan(rounds: int) -> None:
@@ -205,10 +256,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=7)
     rounds = parser.parse_args().rounds
-    prod = read_stack_config(ROOT / "Pulumi.prod.yaml")
     print(f"median of {rounds} interleaved rounds; ratio = ours / bare SDK, same run")
-    compare("prod", dict(prod.values), set(prod.secret_keys), rounds)
-    compare("synthetic 200 LXC", *synthetic_config(200), rounds)
+    for stack in stacks():
+        config = read_stack_config(ROOT / f"Pulumi.{stack}.yaml")
+        compare(stack, dict(config.values), set(config.secret_keys), rounds)
+    compare("synthetic 200 guests", *synthetic_config(200), rounds)
     import_times(max(3, rounds // 2))
     full_plan(max(3, rounds // 2))
 

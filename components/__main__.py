@@ -1,18 +1,23 @@
-"""Command line: ``python -m components plan|render|import-ids STACK``.
+"""Command line: ``plan|render|import-ids STACK`` and ``secret init|encrypt|verify --stack STACK``.
 
-Exit status of ``plan``: 0 clean or advisory only, 1 a mandatory violation, 2 a config error.
+Exit status of ``plan``: 0 clean or advisory only, 1 a mandatory violation, 2 a config error
+(including an incorrect passphrase). ``plan`` decrypts ``secure:`` values when
+PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE is set, as the Pulumi CLI does, and
+always prints secrets as ``[secret]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
-from components.derive import nat_plan
+from components.derive import connectivity, nat_plan
 from components.derive.import_ids import fill_import_file, import_ids
-from components.plan import StackFileError, plan_stack
+from components.plan import StackFileError, plan_stack, secret_cli
+from components.plan.passphrase import PassphraseError, passphrase_from_env, redact
 from components.plan.report import render_report
 from components.plan.stack_spec import read_stack_spec
 from components.render import host_files
@@ -29,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("--config", type=Path, help="read this file instead of Pulumi.STACK.yaml")
     plan.add_argument("--json", action="store_true", help="print one JSON object")
     plan.add_argument("--project", type=Path, default=Path.cwd(), help="project directory")
+    plan.add_argument(
+        "--matrix",
+        action="store_true",
+        help="print only the connectivity matrix (service x Docker network), as seed 004's table",
+    )
     render = commands.add_parser("render", help="write the generated host files")
     render.add_argument("stack")
     render.add_argument("--config", type=Path)
@@ -43,14 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     adopt.add_argument(
         "--fill", type=Path, help="fill the ids into this `pulumi preview --import-file` file"
     )
+    secret_cli.add_parser(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "plan":
             return _plan(args)
         if args.command == "import-ids":
             return _import_ids(args)
+        if args.command == "secret":
+            return secret_cli.run(args)
         return _render(args)
-    except StackFileError as error:
+    except (StackFileError, PassphraseError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
     except SpecError as error:
@@ -59,11 +72,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    result = plan_stack(args.project, args.stack, args.config)  # SpecError: exit 2 in main
-    if args.json:
-        print(json.dumps(result.as_json(), indent=2))
-    else:
-        print(render_report(result))
+    if args.matrix:
+        spec = read_stack_spec(args.config or args.project / f"Pulumi.{args.stack}.yaml")
+        print(connectivity(spec).as_table())
+        return EXIT_OK
+    passphrase = passphrase_from_env(os.environ)
+    result = plan_stack(args.project, args.stack, args.config, passphrase=passphrase)
+    text = json.dumps(result.as_json(), indent=2) if args.json else render_report(result)
+    # The program keeps config secrets wrapped; this also hides any that leaked out unwrapped.
+    print(redact(text, result.secret_values))
     return EXIT_MANDATORY if result.mandatory_violations else EXIT_OK
 
 

@@ -144,7 +144,7 @@ class ContainerService(pulumi.ComponentResource):
             ],
             volumes=[
                 docker.ContainerVolumeArgs(
-                    volume_name=self.volumes[mount.volume].name,
+                    volume_name=mount.volume,
                     container_path=mount.path,
                     read_only=mount.read_only,
                 )
@@ -177,7 +177,7 @@ class ContainerService(pulumi.ComponentResource):
                 on_engine,
                 pulumi.ResourceOptions(
                     delete_before_replace=not args.zero_downtime,
-                    depends_on=[self.image, *args.after],
+                    depends_on=[self.image, *self.volumes.values(), *args.after],
                 ),
             ),
         )

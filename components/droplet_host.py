@@ -10,6 +10,7 @@ import pulumi_digitalocean as digitalocean
 
 from components.derive import EdgeOpening
 from components.docker_engine import DockerEngine
+from components.render.cloud_init import digitalocean_volume_device
 from components.server_bootstrap import (
     ServerBootstrap,
     generated_host_key,
@@ -60,9 +61,7 @@ class DropletHost(pulumi.ComponentResource):
                 description=f"Docker data of {name}",
                 opts=pulumi.ResourceOptions(parent=self, protect=True),
             )
-            # DigitalOcean exposes a volume under its name (DigitalOcean docs, "How to Mount
-            # Volumes"): /dev/disk/by-id/scsi-0DO_Volume_<name>.
-            device = f"/dev/disk/by-id/scsi-0DO_Volume_{volume_name}"
+            device = digitalocean_volume_device(volume_name)
         self.droplet = digitalocean.Droplet(
             f"{name}-server",
             name=boot.hostname,

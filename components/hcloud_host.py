@@ -83,11 +83,8 @@ class HcloudHost(pulumi.ComponentResource):
                 delete_protection=True,
                 opts=pulumi.ResourceOptions(parent=self, protect=True),
             )
-            # Hetzner Cloud names a volume's device by its id (Hetzner Cloud docs, "Volumes"):
-            # /dev/disk/by-id/scsi-0HC_Volume_<id>.
-            device = self.volume.id.apply(
-                lambda volume_id: f"/dev/disk/by-id/scsi-0HC_Volume_{volume_id}"
-            )
+            # /dev/disk/by-id/scsi-0HC_Volume_<id>, known once the volume exists.
+            device = self.volume.linux_device
         self.server = hcloud.Server(
             f"{name}-server",
             name=boot.hostname,

@@ -53,7 +53,9 @@ def container_service_args(
     return ContainerServiceArgs(
         image=service.image,
         provider=engine.provider,
-        networks={key: engine.networks[key].name for key in service.networks},
+        # Names known from the spec, so no registration waits on another's outputs; the
+        # networks still come first (``after``).
+        networks={key: _docker_name(spec, key) for key in service.networks},
         host_network=service.networkMode == "host",
         command=service.command,
         env={key: value for key, value in service.env.items() if isinstance(value, str)},
@@ -86,7 +88,12 @@ def container_service_args(
         stateful=service.stateful,
         labels=labels,
         policy_exceptions=service.policyExceptions,
+        after=[engine.networks[key] for key in service.networks],
     )
+
+
+def _docker_name(spec: PlatformSpec, network: str) -> str:
+    return spec.networks[network].dockerName or network
 
 
 def _livekit_config(

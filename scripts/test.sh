@@ -4,9 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Network-namespace tests: nftables and iproute2; rendered files: shellcheck, systemd-analyze.
 DEBIAN_PACKAGES=(nftables iproute2 shellcheck systemd)
 # Renderer tests (tests/render): cloud-init schema, ssh -G / sshd, a dockerd, the runtime check image.
 DEBIAN_PACKAGES+=(cloud-init openssh-client openssh-server docker.io busybox-static)
+# Docker engine tests (tests/docker): their own dockerd in a network namespace, a probe image
+# built locally.
+DEBIAN_PACKAGES+=(iptables musl-tools gcc)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -22,4 +26,7 @@ bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+# GitHub workflows: actionlint (with shellcheck on every `run:`) and the workflow JSON schema.
+.venv/bin/actionlint .github/workflows/*.yml
+.venv/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 exec .venv/bin/python -m pytest "$@"

@@ -136,8 +136,10 @@ def proxy_routes(spec: PlatformSpec) -> tuple[ProxyRoute, ...]:
 
 
 def listen_ports(spec: PlatformSpec, service: str) -> tuple[tuple[str, PortRange], ...]:
-    """Every (protocol, ports) the service listens on: its exposures' ports."""
+    """Every (protocol, ports) the service listens on: its exposures' and its listen ports."""
     found: dict[tuple[str, int, int], tuple[str, PortRange]] = {}
+    for item in spec.services[service].listen:
+        found[(item.protocol, item.ports.start, item.ports.end)] = (item.protocol, item.ports)
     for expose in spec.services[service].expose:
         if isinstance(expose, RouteExpose):
             ports = PortRange(start=expose.port, end=expose.port)

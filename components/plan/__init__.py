@@ -46,6 +46,8 @@ class PlanResult:
     stack: str
     resources: list[RecordedResource]
     violations: list[Violation] = field(default_factory=list)
+    # Decrypted config secrets, only so printed output can hide them (passphrase.redact).
+    secret_values: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def mandatory_violations(self) -> list[Violation]:
@@ -77,18 +79,20 @@ def plan_stack(
     stack: str,
     config_file: Path | None = None,
     policy_dir: Path | None = None,
+    passphrase: str | None = None,
 ) -> PlanResult:
     """Run ``project_dir/__main__.py`` for ``stack`` under mocks, then its policy pack.
 
-    A config error raises ``SpecError`` (every problem at once): the program stops before any
-    resource is declared and before policies run, so no result could look clean. Any other
-    program error propagates.
+    With ``passphrase``, ``secure:`` config values are decrypted (passphrase provider) and reach
+    the program as secrets; without it they are secret placeholders. A config error raises
+    ``SpecError`` (every problem at once): the program stops before any resource is declared and
+    before policies run, so no result could look clean. Any other program error propagates.
     """
     stack_file = config_file or project_dir / f"Pulumi.{stack}.yaml"
     # The stack file says which leaves of platform:secrets are stored encrypted; the Pulumi
     # runtime, and so the program, only knows whole keys. A plaintext leaf is found here.
     read_stack_spec(stack_file)
-    config = read_stack_config(stack_file)
+    config = read_stack_config(stack_file, passphrase)
     run = run_program(
         project_dir / "__main__.py",
         project=read_project_name(project_dir),
@@ -105,7 +109,12 @@ def plan_stack(
     with PolicyPackProcess(pack_dir) as pack:
         pack.configure(load_policy_config(pack_dir / POLICY_CONFIG))
         violations = pack.check(run.resources)
-    return PlanResult(stack=stack, resources=run.resources, violations=violations)
+    return PlanResult(
+        stack=stack,
+        resources=run.resources,
+        violations=violations,
+        secret_values=config.secret_values,
+    )
 
 
 def _spec_error(error: BaseException | None) -> SpecError | None:

@@ -198,15 +198,13 @@ def _check_names(spec: PlatformSpec) -> Iterator[Problem]:
 def _check_proxmox_hosts(spec: PlatformSpec) -> Iterator[Problem]:
     for name, host in spec.proxmox_hosts().items():
         yield from _check_nat_bridge(name, host)
-        engines = sorted({s.machine for s in spec.services.values()} & set(spec.guests_of(name)))
+        engines = sorted(guest for guest in spec.guests_of(name) if spec.services_on(guest))
         if engines and host.sshHostKey is None:
-            # pulumi-docker reaches these engines with this host as the jump host, and the
-            # generated ssh_config refuses a host without a pinned key (render/ssh_config.py).
             yield Problem(
                 ("hosts", name, "sshHostKey"),
-                f"is required: the Docker engines of the guests {', '.join(engines)} are reached "
-                "through this host as the SSH jump host; pin its key (`ssh-ed25519 AAAA...`, "
-                "from /etc/ssh/ssh_host_ed25519_key.pub)",
+                f"is required: the Docker engines of {', '.join(engines)} are reached through "
+                f"{name} as SSH jump host, and an unpinned jump would accept any key; set it to "
+                "the content of the host's /etc/ssh/ssh_host_ed25519_key.pub",
             )
 
 

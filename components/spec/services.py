@@ -76,6 +76,13 @@ class PrivateExpose(Strict):
 Expose = Annotated[RouteExpose | ForwardExpose | PrivateExpose, Field(discriminator="kind")]
 
 
+class ListenSpec(Strict):
+    """A port the service serves on its networks only, reached by other services by alias."""
+
+    protocol: Literal["tcp", "udp"] = Field(default="tcp", description="tcp or udp.")
+    ports: PortRange = Field(description="Port or inclusive range, e.g. 5432.")
+
+
 class HealthcheckSpec(Strict):
     test: list[str] = Field(
         min_length=1,
@@ -145,6 +152,11 @@ class ServiceSpec(Strict):
     expose: list[Expose] = Field(
         default_factory=list,
         description="How the service is reached: route, forward or private; none = internal.",
+    )
+    listen: list[ListenSpec] = Field(
+        default_factory=list,
+        description="Ports served to other services on its networks (a database's 5432); "
+        "exposed ports need not be repeated.",
     )
     volumes: list[VolumeMountSpec] = Field(default_factory=list, description="Named volumes.")
     binds: list[BindMountSpec] = Field(

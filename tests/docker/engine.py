@@ -1,0 +1,290 @@
+"""A real Docker engine for the tests, alone in a network namespace the test made.
+
+Debian's ``dockerd`` (package ``docker.io``) runs as root with its own socket, ``--data-root``,
+``--exec-root``, ``--pidfile``, cgroup parent and ``--storage-driver=vfs`` (no overlay mounts
+needed), inside ``ip netns exec``: its bridges, iptables chains (the nf_tables backend of
+Debian's ``iptables``), published ports and ``docker-proxy`` processes all live in that
+namespace, which has no link and no route to anything else. Deleting the namespace at the end
+removes every rule and bridge with it; nothing touches the machine's own network.
+
+``ip netns exec`` gives the command a private mount namespace with a fresh ``/sys`` (so that
+``/sys/class/net`` shows the namespace's interfaces); that hides the cgroup hierarchies mounted
+under ``/sys/fs/cgroup``, which dockerd needs. The start script mounts them again, exactly as
+the machine has them (read from ``/proc/self/mounts``), inside that private mount namespace.
+
+The probe image is built here too: ``probe.c`` compiled statically with musl (``musl-tools``),
+plus Debian's ``busybox-static`` for a shell when debugging, imported with ``docker import``
+(no registry is involved).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import shlex
+import shutil
+import signal
+import subprocess
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+
+HERE = Path(__file__).resolve().parent
+PROBE_SOURCE = HERE / "probe.c"
+PROBE_IMAGE = "selfhosted-probe:test"
+# musl-gcc, not gcc: a static glibc binary resolves names only with glibc's NSS libraries at
+# run time, which the probe image does not have; musl's resolver is built in (musl-gcc
+# wraps the system gcc).
+REQUIRED_TOOLS = ("ip", "dockerd", "containerd", "runc", "iptables", "busybox", "musl-gcc", "gcc")
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+
+# Timing lines (engine start/stop, each probed stack); tests/docker/conftest.py prints them in
+# pytest's terminal summary, where output capture cannot swallow them.
+TIMINGS: list[str] = []
+
+
+class EngineError(RuntimeError):
+    pass
+
+
+def missing_requirements() -> list[str]:
+    """What stops the engine from starting here, each with the fix (empty when all is there)."""
+    problems = []
+    if os.geteuid() != 0:
+        problems.append("not running as root (dockerd and `ip netns` need it)")
+    missing = [tool for tool in REQUIRED_TOOLS if shutil.which(tool) is None]
+    if missing:
+        problems.append(
+            f"missing tools: {', '.join(missing)} (install docker.io iptables busybox-static "
+            "musl-tools gcc iproute2: `bash scripts/test.sh` does)"
+        )
+    return problems
+
+
+def run(argv: list[str], *, timeout: float = 30.0, check: bool = True) -> str:
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    if check and proc.returncode != 0:
+        raise EngineError(
+            f"{shlex.join(argv)} exited {proc.returncode}: {proc.stderr.strip() or proc.stdout}"
+        )
+    return proc.stdout
+
+
+def cgroup_mount_commands(mounts_text: str) -> list[str]:
+    """Shell commands that mount the cgroup hierarchies listed in ``/proc/self/mounts`` again."""
+    commands = []
+    for line in mounts_text.splitlines():
+        source, target, fstype, options = line.split()[:4]
+        under_cgroup = target == "/sys/fs/cgroup" or target.startswith("/sys/fs/cgroup/")
+        if not under_cgroup or fstype not in {"tmpfs", "cgroup", "cgroup2"}:
+            continue
+        commands.append(f"mkdir -p {shlex.quote(target)}")
+        commands.append(
+            f"mount -t {fstype} -o {shlex.quote(options)} {shlex.quote(source)} "
+            f"{shlex.quote(target)}"
+        )
+    return commands
+
+
+@dataclass
+class DockerEngine:
+    """A running dockerd in its own network namespace; ``client`` talks to its socket."""
+
+    netns: str
+    workdir: Path
+    proc: subprocess.Popen[bytes]
+    client: docker.DockerClient
+    probe_binary: Path
+    started_in: float
+    extra_addresses: set[str] = field(default_factory=set)
+
+    @property
+    def api(self) -> docker.APIClient:
+        return self.client.api
+
+    @property
+    def socket(self) -> Path:
+        return self.workdir / "docker.sock"
+
+    @property
+    def log(self) -> Path:
+        return self.workdir / "dockerd.log"
+
+    def ns_argv(self, *args: str) -> list[str]:
+        return ["ip", "netns", "exec", self.netns, *args]
+
+    def ns_run(self, *args: str, timeout: float = 30.0, check: bool = True) -> str:
+        return run(self.ns_argv(*args), timeout=timeout, check=check)
+
+    def add_address(self, address: str) -> None:
+        """Give the engine's namespace ``address``, e.g. a published port's declared address.
+
+        It goes on the namespace's own ``lo`` (a local /32, like a dummy link's, but the
+        ``dummy`` link type needs a kernel module that a CI machine may not have).
+        """
+        if address in self.extra_addresses:
+            return
+        run(["ip", "-n", self.netns, "addr", "add", f"{address}/32", "dev", "lo"])
+        self.extra_addresses.add(address)
+
+    def tail_log(self, lines: int = 30) -> str:
+        return _tail(self.log, lines)
+
+
+def build_probe(workdir: Path) -> Path:
+    """Compile probe.c into a static binary with musl: ~100 KB, with its own DNS resolver."""
+    out = workdir / "probe"
+    run(["musl-gcc", "-static", "-Os", "-Wall", "-Werror", "-o", str(out), str(PROBE_SOURCE)])
+    return out
+
+
+def probe_rootfs_tar(probe: Path) -> bytes:
+    """The probe image's root filesystem: /probe, and busybox as /bin/sh for debugging."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for directory in ("bin", "etc", "tmp"):
+            info = tarfile.TarInfo(directory)
+            info.type = tarfile.DIRTYPE
+            info.mode = 0o1777 if directory == "tmp" else 0o755
+            tar.addfile(info)
+        tar.add(probe, arcname="probe")
+        busybox = shutil.which("busybox")
+        if busybox:
+            tar.add(os.path.realpath(busybox), arcname="bin/busybox")
+            link = tarfile.TarInfo("bin/sh")
+            link.type = tarfile.SYMTYPE
+            link.linkname = "busybox"
+            tar.addfile(link)
+    return buf.getvalue()
+
+
+def import_probe_image(engine: DockerEngine) -> str:
+    engine.api.import_image_from_data(
+        probe_rootfs_tar(engine.probe_binary),
+        repository=PROBE_IMAGE.partition(":")[0],
+        tag=PROBE_IMAGE.partition(":")[2],
+        changes=['ENTRYPOINT ["/probe"]'],
+    )
+    return PROBE_IMAGE
+
+
+def start_engine() -> DockerEngine:
+    """Create the namespace, start dockerd in it, wait (bounded) for its API, import the image."""
+    problems = missing_requirements()
+    if problems:
+        raise EngineError("the Docker engine tests cannot run: " + "; ".join(problems))
+    t0 = time.monotonic()
+    suffix = f"{os.getpid()}-{secrets.token_hex(2)}"
+    netns = f"shdock-{suffix}"
+    # Short path: containerd's sockets live under the exec root and unix paths max out at 108.
+    workdir = Path(tempfile.mkdtemp(prefix="shdock-", dir="/tmp"))
+    run(["ip", "netns", "add", netns])
+    try:
+        run(["ip", "-n", netns, "link", "set", "lo", "up"])
+        probe = build_probe(workdir)
+        config = workdir / "daemon.json"
+        config.write_text("{}\n")  # never the machine's /etc/docker/daemon.json
+        dockerd = [
+            "dockerd",
+            f"--config-file={config}",
+            f"--host=unix://{workdir / 'docker.sock'}",
+            f"--data-root={workdir / 'data'}",
+            f"--exec-root={workdir / 'exec'}",
+            f"--pidfile={workdir / 'docker.pid'}",
+            f"--cgroup-parent=/{netns}",
+            "--storage-driver=vfs",
+            # Docker's embedded DNS forwards a name it does not know upstream, and when the
+            # upstream cannot be reached (always, here) it never answers: every lookup of a
+            # name from another network would wait out the client's timeout, and removing the
+            # container waits for the forward too. With ndots set explicitly it answers a
+            # single-label name it does not know at once, with no address (moby/libnetwork
+            # resolver.go, ServeDNS: "If the user sets ndots > 0 explicitly and the query is in
+            # the root domain don't forward it out"). ndots:0 is what Docker writes anyway.
+            "--dns-opt=ndots:0",
+            "--iptables=true",
+            "--ip-forward=true",
+        ]
+        mounts = Path("/proc/self/mounts").read_text()
+        script = "\n".join(
+            ["set -e", *cgroup_mount_commands(mounts), "exec " + shlex.join(dockerd)]
+        )
+        log = (workdir / "dockerd.log").open("wb")
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", netns, "sh", "-c", script],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        client = _wait_for_api(proc, workdir)
+        engine = DockerEngine(netns, workdir, proc, client, probe, started_in=0.0)
+        import_probe_image(engine)
+        engine.started_in = time.monotonic() - t0
+        return engine
+    except BaseException:
+        _stop(netns, workdir, locals().get("proc"))
+        raise
+
+
+def _wait_for_api(proc: subprocess.Popen[bytes], workdir: Path) -> docker.DockerClient:
+    deadline = time.monotonic() + START_TIMEOUT
+    last: Any = None
+    log = workdir / "dockerd.log"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise EngineError(f"dockerd exited {proc.returncode} while starting:\n{_tail(log)}")
+        if (workdir / "docker.sock").exists():
+            try:
+                client = docker.DockerClient(
+                    base_url=f"unix://{workdir / 'docker.sock'}", timeout=60
+                )
+                client.ping()
+                return client
+            except Exception as exc:  # not up yet
+                last = exc
+        time.sleep(0.2)
+    raise EngineError(f"dockerd did not answer in {START_TIMEOUT:.0f}s ({last}):\n{_tail(log)}")
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    if not log.exists():
+        return ""
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def stop_engine(engine: DockerEngine) -> None:
+    """Remove everything the tests made, stop dockerd, delete the namespace and the files."""
+    errors = []
+    try:
+        for container in engine.api.containers(all=True):
+            engine.api.remove_container(container["Id"], force=True, v=True)
+    except Exception as exc:
+        errors.append(f"removing containers: {exc}")
+    engine.client.close()
+    try:
+        _stop(engine.netns, engine.workdir, engine.proc)
+    except Exception as exc:
+        errors.append(str(exc))
+    if errors:
+        raise EngineError("Docker engine teardown: " + "; ".join(errors))
+
+
+def _stop(netns: str, workdir: Path, proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is not None and proc.poll() is None:
+        # dockerd stops its own containerd; SIGTERM is its graceful shutdown.
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    run(["ip", "netns", "del", netns], check=False)
+    shutil.rmtree(workdir, ignore_errors=True)

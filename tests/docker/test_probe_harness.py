@@ -1,0 +1,184 @@
+"""The probe harness against a real Docker engine, on a synthetic program shaped like seed 004.
+
+The expectation is checked twice: against a table written here by hand (so the harness's model
+of Docker is itself tested), and against what the engine does. The negative control proves the
+probe sees a difference when the engine does something other than what was recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.plan import run_program
+
+from .engine import DockerEngine
+from .fakes import ctr, net
+from .harness import (
+    ENGINE,
+    STANDIN_ADDRESS,
+    UNKNOWN,
+    ProbeKey,
+    assert_stack_isolated,
+    compare,
+    expected_matrix,
+    format_pairs,
+    materialise,
+    pair_matrix,
+    probe_stack,
+    read_stack,
+)
+from .synthetic_program import program
+
+pytestmark = pytest.mark.docker
+
+
+def record(**extra: Any) -> list[Any]:
+    run = run_program(program(**extra), project="synthetic", stack="test", config={})
+    assert run.error is None, run.error
+    return run.resources
+
+
+# Who reaches whom (any route, any declared port), written from the program's docstring.
+REACHES = {
+    "proxy": {"app", "media"},
+    "app": {"proxy", "media", "api"},
+    "api": {"app", "db", "worker"},
+    "db": {"api", "worker"},
+    "worker": {"api", "db"},
+    "media": {"proxy", "app"},
+}
+ENGINE_REACHES = {"proxy", "media", "app", "livekit"}  # published ports, host networking
+
+
+def test_expected_pairs_match_the_hand_written_table() -> None:
+    pairs = pair_matrix(expected_matrix(record()))
+    nodes = set(REACHES)
+    want = {(s, t): t in REACHES[s] for s in nodes for t in nodes if s != t}
+    want |= {(ENGINE, t): True for t in ENGINE_REACHES}
+    assert pairs == want, format_pairs(expected_matrix(record()))
+
+
+def test_expected_routes_follow_docker_dns_and_address_scoping() -> None:
+    expected = expected_matrix(record())
+    # app shares `shared` with api: api's name resolves, its internal-x alias and address do not
+    assert expected[ProbeKey("app", "api", "name", "tcp", 8000)] is True
+    assert expected[ProbeKey("app", "api", "ip:shared", "tcp", 8000)] is True
+    assert expected[ProbeKey("app", "api", "ip:internal-x", "tcp", 8000)] is False
+    assert expected[ProbeKey("app", "api", "alias:api-svc", "tcp", 8000)] is False
+    assert expected[ProbeKey("db", "api", "alias:api-svc", "udp", 9005)] is True
+    # published ports answer on their declared address only, 0.0.0.0 everywhere
+    assert expected[ProbeKey(ENGINE, "proxy", "published:127.0.0.1", "tcp", 8080)] is True
+    assert expected[ProbeKey(ENGINE, "proxy", "elsewhere:198.51.100.254", "tcp", 8080)] is False
+    assert expected[ProbeKey(ENGINE, "media", "published:203.0.113.10", "udp", 7882)] is True
+    assert expected[ProbeKey(ENGINE, "media", "elsewhere:127.0.0.1", "udp", 7882)] is False
+    assert expected[ProbeKey(ENGINE, "media", "elsewhere:198.51.100.254", "tcp", 7881)] is True
+    # a published port without a host port: Docker picks it, the probe reads it back (port 0)
+    assert expected[ProbeKey(ENGINE, "app", "published:127.0.0.1", "tcp", 0)] is True
+    assert expected[ProbeKey(ENGINE, "livekit", "host", "udp", 55000)] is True
+
+
+def test_engine_does_exactly_what_the_recording_declares(docker_engine: DockerEngine) -> None:
+    resources = record()
+    observed = probe_stack(docker_engine, resources)
+    expected = expected_matrix(resources)
+    mismatches = compare(expected, observed)
+    assert mismatches == [], "\n".join(mismatches) + "\n" + format_pairs(observed.matrix())
+    # Both outcomes really happened: this is not a matrix of timeouts or of successes.
+    assert sum(observed.matrix().values()) == sum(expected.values()) > 0
+    assert not all(observed.matrix().values())
+
+
+def test_negative_control_an_extra_network_is_seen(docker_engine: DockerEngine) -> None:
+    """db wrongly attached to web: the probe must report web's containers reaching it."""
+    declared = expected_matrix(record())
+    observed = probe_stack(docker_engine, record(extra_networks={"db": ["web"]}))
+    mismatches = compare(declared, observed)
+    assert "proxy -> db tcp/5432 by name (db): should fail, connected: db tcp 5432" in mismatches
+    assert "media -> db tcp/5432 by name (db): should fail, connected: db tcp 5432" in mismatches
+    assert any(
+        line.startswith("db -> proxy tcp/80 by name (proxy): should fail") for line in mismatches
+    )
+    # ... and nothing else changed: the rest of the matrix still holds
+    unrelated = [
+        line
+        for line in mismatches
+        if " db " not in line and not line.startswith("db ") and "-> db " not in line
+    ]
+    assert unrelated == []
+
+
+def test_materialised_networks_keep_their_recorded_settings(
+    docker_engine: DockerEngine,
+) -> None:
+    stack = read_stack(record())
+    with materialise(docker_engine, stack) as m:
+        net = docker_engine.api.inspect_network("internal-x")
+        assert net["Internal"] is True
+        assert net["IPAM"]["Config"][0]["Subnet"] == "172.31.0.0/16"
+        assert net["Options"]["com.docker.network.bridge.name"] == "br-hub"
+        # the bridge lives in the engine's namespace, under its recorded name and gateway
+        link = docker_engine.ns_run("ip", "-4", "-o", "addr", "show", "dev", "br-hub")
+        assert "172.31.0.1/16" in link
+        assert m.addresses["db"] == {"internal-x": "172.31.0.10"}
+        web = docker_engine.api.inspect_network("web")
+        assert web["Internal"] is False
+        aliases = docker_engine.api.inspect_container(m.ids["app"])["NetworkSettings"]["Networks"][
+            "web"
+        ]["Aliases"]
+        assert "app-svc" in aliases
+    # everything is gone afterwards; the engine's own networks remain
+    names = {n["Name"] for n in docker_engine.api.networks()}
+    assert names == {"bridge", "host", "none"}
+    assert docker_engine.api.containers(all=True) == []
+
+
+def test_isolation_comes_from_dockers_iptables_rules(docker_engine: DockerEngine) -> None:
+    """With Docker's isolation chains bypassed, routed traffic crosses networks, and it shows.
+
+    Proves that the engine's iptables rules (Debian's iptables, nf_tables backend, inside the
+    engine's namespace) are what the negative results measure, not a routing accident.
+    """
+    chains = docker_engine.ns_run("iptables", "-S")
+    assert "-N DOCKER-ISOLATION-STAGE-1" in chains
+    assert "-A FORWARD -j DOCKER-USER" in chains
+    bypass = ["-I", "DOCKER-USER", "-j", "ACCEPT"]
+    docker_engine.ns_run("iptables", *bypass)
+    try:
+        with pytest.raises(AssertionError) as info:
+            assert_stack_isolated(docker_engine, record())
+    finally:
+        docker_engine.ns_run("iptables", "-D", *bypass[1:])
+    lines = str(info.value).splitlines()
+    # app (web, shared) reaches api's address on the internal network through the engine
+    crossed = [line for line in lines if line.startswith("app -> api tcp/8000 by ip:internal-x")]
+    assert len(crossed) == 1
+    assert crossed[0].endswith("should fail, connected: api tcp 8000")
+    # names still do not resolve across networks: DNS scoping is not iptables' doing
+    assert not any("by name" in line or "by alias" in line for line in lines)
+    # and nothing that should connect was broken by the bypass
+    assert not any("should connect, failed" in line for line in lines)
+    assert docker_engine.ns_run("iptables", "-S", "DOCKER-USER").splitlines() == [
+        "-N DOCKER-USER",
+        "-A DOCKER-USER -j RETURN",
+    ]
+
+
+def test_published_runs_and_an_unknown_address(docker_engine: DockerEngine) -> None:
+    """A droplet's address is unknown at plan time: a stand-in carries it; runs are sampled."""
+    ports: list[dict[str, Any]] = [
+        {"internal": float(p), "external": float(p), "ip": UNKNOWN, "protocol": "udp"}
+        for p in range(40000, 40010)
+    ]
+    ports.append({"internal": 7881.0, "external": 7881.0, "ip": UNKNOWN})
+    resources = [
+        net("app"),
+        ctr("livekit", [{"name": "app", "aliases": ["rtc"]}], listen="tcp/7880", ports=ports),
+        ctr("backend", [{"name": "app"}], listen="tcp/8000"),
+    ]
+    observed = assert_stack_isolated(docker_engine, resources)
+    reached = observed.results[ProbeKey(ENGINE, "livekit", "published:[unknown]", "udp", 40004)]
+    assert reached.address == STANDIN_ADDRESS
+    assert reached.detail == "livekit udp 40004"
+    assert observed.results[ProbeKey("backend", "livekit", "alias:rtc", "udp", 40009)].answered_by
