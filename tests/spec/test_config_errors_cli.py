@@ -323,9 +323,9 @@ def test_a_secret_written_twice_is_not_printed(
 ) -> None:
     text = PROD_FILE.read_text()
     stack_file = tmp_path / "Pulumi.prod.yaml"
-    stack_file.write_text(
-        text.replace("    redis:\n", f"    redis:\n      password: {PLAINTEXT_KEY}\n", 1)
-    )
+    secrets = text.index("  platform:secrets:\n")
+    at = text.index("    redis:\n", secrets) + len("    redis:\n")
+    stack_file.write_text(text[:at] + f"      password: {PLAINTEXT_KEY}\n" + text[at:])
     assert main(["plan", "prod", "--config", str(stack_file), "--project", str(ROOT)]) == 2
     _, err = capsys.readouterr()
     assert "platform:secrets.redis.password is [secret] on line" in err

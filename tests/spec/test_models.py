@@ -416,10 +416,10 @@ RULES = [
     _case(
         "host-key-missing-with-engines",
         drop("hosts", "ax102", "sshHostKey"),
-        "platform:hosts.ax102.sshHostKey: is required: the Docker engines of the "
-        "guests agents, backend, egress, frontend, livekit, proxy are reached "
-        "through this host as the SSH jump host; pin its key (`ssh-ed25519 AAAA...`, "
-        "from /etc/ssh/ssh_host_ed25519_key.pub)",
+        "platform:hosts.ax102.sshHostKey: is required: the Docker engines of agents, "
+        "backend, egress, frontend, livekit, proxy are reached through ax102 as SSH "
+        "jump host, and an unpinned jump would accept any key; set it to the content "
+        "of the host's /etc/ssh/ssh_host_ed25519_key.pub",
     ),
     _case(
         "admin-key-truncated",
@@ -831,7 +831,7 @@ RULES = [
         "service-unknown-key",
         put("services", "backend", "memory", value=4096),
         "platform:services.backend.memory: is not a known key; allowed keys: binds, "
-        "capAdd, command, env, expose, healthcheck, image, livekit, machine, "
+        "capAdd, command, env, expose, healthcheck, image, listen, livekit, machine, "
         "networkMode, networks, policyExceptions, resources, stateful, user, volumes",
     ),
     _case(
