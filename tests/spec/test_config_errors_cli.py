@@ -25,6 +25,7 @@ import yaml
 from components.__main__ import main
 from components.plan import StackFileError, plan_stack, read_stack_config, run_program
 from components.plan.stack_file import read_project_name
+from components.plan.stack_spec import read_stack_spec
 from components.spec import SpecError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -363,3 +364,25 @@ def test_prod_plans_cleanly_as_json() -> None:
         for part in ciphertext.removeprefix("v1:").split(":"):
             assert part not in run.stdout
     assert '"[secret]"' in run.stdout
+
+
+def test_a_misspelt_namespace_hides_nothing(tmp_path: Path) -> None:
+    # `platfrom:hosts` instead of `platform:hosts`: the namespace, and everything that then
+    # misses its hosts, in one error.
+    config = prod_config()
+    config["platfrom:hosts"] = config.pop("platform:hosts")
+    stack_file = tmp_path / "Pulumi.prod.yaml"
+    stack_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+    with pytest.raises(SpecError) as caught:
+        read_stack_spec(stack_file)
+    guests = ("proxy", "livekit", "egress", "agents", "backend", "frontend", "monitoring")
+    assert str(caught.value).splitlines() == [
+        "platfrom:hosts: is in the namespace platfrom, which nothing reads; did you mean "
+        f"platform:hosts? Known namespaces: {KNOWN_NAMESPACES}",
+        "platform:hosts: is required: Hosts by name: kind proxmox, droplet, hcloud or ssh.",
+        *(
+            f"platform:guests.{guest}.host: ax102 is not a host; guests run on a Proxmox host: "
+            "none declared"
+            for guest in guests
+        ),
+    ]
