@@ -1,9 +1,12 @@
-"""Command line: ``plan|render|import-ids STACK`` and ``secret init|encrypt|verify --stack STACK``.
+"""Command line: ``plan|render|import-ids|policy-config STACK`` and ``secret ... --stack STACK``.
 
 Exit status of ``plan``: 0 clean or advisory only, 1 a mandatory violation, 2 a config error
-(including an incorrect passphrase). ``plan`` decrypts ``secure:`` values when
+(the stack config, an incorrect passphrase, the policy config, or a missing policy pack: one
+line per problem, naming the file and the key). ``plan`` decrypts ``secure:`` values when
 PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE is set, as the Pulumi CLI does, and
-always prints secrets as ``[secret]``.
+always prints secrets as ``[secret]``. ``policy-config`` writes the merged policy config
+(``policy-config.json`` with the stack's ``policyConfig`` output over it) for
+``pulumi preview --policy-pack-config``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ from pathlib import Path
 
 from components.derive import connectivity, nat_plan
 from components.derive.import_ids import fill_import_file, import_ids
-from components.plan import StackFileError, plan_stack, secret_cli
+from components.plan import (
+    PolicyConfigError,
+    PolicyPackError,
+    StackFileError,
+    plan_stack,
+    policy_config_for,
+    secret_cli,
+)
 from components.plan.passphrase import PassphraseError, passphrase_from_env, redact
 from components.plan.report import render_report
 from components.plan.stack_spec import read_stack_spec
@@ -39,6 +49,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="print only the connectivity matrix (service x Docker network), as seed 004's table",
     )
+    policy = commands.add_parser(
+        "policy-config", help="write the policy config the stack is checked with"
+    )
+    policy.add_argument("stack")
+    policy.add_argument("--config", type=Path, help="read this file instead of Pulumi.STACK.yaml")
+    policy.add_argument("--out", type=Path, help="write here instead of standard output")
+    policy.add_argument("--project", type=Path, default=Path.cwd(), help="project directory")
     render = commands.add_parser("render", help="write the generated host files")
     render.add_argument("stack")
     render.add_argument("--config", type=Path)
@@ -62,12 +79,21 @@ def main(argv: list[str] | None = None) -> int:
             return _import_ids(args)
         if args.command == "secret":
             return secret_cli.run(args)
+        if args.command == "policy-config":
+            return _policy_config(args)
         return _render(args)
     except (StackFileError, PassphraseError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
     except SpecError as error:
         print(f"error: invalid stack config:\n{error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except PolicyConfigError as error:
+        for problem in error.problems:
+            print(f"error: invalid policy config: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    except PolicyPackError as error:
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
 
@@ -103,6 +129,19 @@ def _import_ids(args: argparse.Namespace) -> int:
     print(f"{args.fill}: ids for {', '.join(filled) or 'nothing'}")
     if removed:
         print(f"removed (created by `pulumi up`, not imported): {', '.join(removed)}")
+    return EXIT_OK
+
+
+def _policy_config(args: argparse.Namespace) -> int:
+    config = policy_config_for(
+        args.project, args.stack, args.config, passphrase=passphrase_from_env(os.environ)
+    )
+    text = json.dumps(config, indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
     return EXIT_OK
 
 

@@ -29,19 +29,19 @@ preview, and ``pulumi up`` checks the resolved values.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.networks import Network, covers_anywhere, network
+from lib.rule import resource_rule
 
 DO_FIREWALL = "digitalocean:index/firewall:Firewall"
 HCLOUD_FIREWALL = "hcloud:index/firewall:Firewall"
@@ -54,10 +54,6 @@ DEFAULT_MEDIA_PORTS = [
 ALL_PORTS_WORDS = ("", "any", "all", "0")
 PORTED_PROTOCOLS = ("tcp", "udp")
 SSH_PORT = 22
-IPV4_ANYWHERE = ipaddress.IPv4Network("0.0.0.0/0")
-IPV6_ANYWHERE = ipaddress.IPv6Network("::/0")
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -122,29 +118,12 @@ def _allowed(config: Mapping[str, Any]) -> list[Ports]:
     return allowed
 
 
-def _network(text: Any) -> Network | None:
-    try:
-        return ipaddress.ip_network(str(text).strip(), strict=False)
-    except ValueError:
-        return None
-
-
-def _covers_anywhere(sources: Iterable[Any]) -> bool:
-    """Whether the sources of one address family together cover that whole family."""
-    networks = [n for n in map(_network, sources) if n is not None]
-    v4 = [n for n in networks if isinstance(n, ipaddress.IPv4Network)]
-    v6 = [n for n in networks if isinstance(n, ipaddress.IPv6Network)]
-    return IPV4_ANYWHERE in ipaddress.collapse_addresses(v4) or IPV6_ANYWHERE in (
-        ipaddress.collapse_addresses(v6)
-    )
-
-
 def _outside(sources: Iterable[Any], cidrs: list[Network]) -> list[str]:
     outside = []
     for source in sources:
-        network = _network(source)
-        inside = network is not None and any(
-            network.version == cidr.version and network.subnet_of(cidr)  # type: ignore[arg-type]
+        parsed = network(source)
+        inside = parsed is not None and any(
+            parsed.version == cidr.version and parsed.subnet_of(cidr)  # type: ignore[arg-type]
             for cidr in cidrs
         )
         if not inside:
@@ -165,11 +144,9 @@ def _rules(args: ResourceValidationArgs) -> Iterable[tuple[str, Mapping[str, Any
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in (DO_FIREWALL, HCLOUD_FIREWALL):
-        return
     config = args.get_config() or {}
     allowed = _allowed(config)
-    ssh_cidrs = [n for n in map(_network, config.get("sshCidrs", [])) if n is not None]
+    ssh_cidrs = [n for n in map(network, config.get("sshCidrs", [])) if n is not None]
     for path, rule, port_key, source_key in _rules(args):
         protocol = str(rule.get("protocol") or "").lower()
         ports = Ports(protocol, _span(protocol, rule.get(port_key)))
@@ -178,7 +155,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         if public and not ssh:
             continue  # whoever the sources are, this is a public service port
         sources = list(rule.get(source_key) or [])
-        if not public and _covers_anywhere(sources):
+        if not public and covers_anywhere(sources):
             listed = ", ".join(map(str, allowed)) or "nothing"
             report_violation(
                 f"{path} allows {ports} from {', '.join(map(str, sources))}; from anywhere "
@@ -203,25 +180,25 @@ _PORTS_SCHEMA = {
     },
 }
 
-cloud_firewall_restricted_inbound = ResourceValidationPolicy(
+cloud_firewall_restricted_inbound = resource_rule(
     name="cloud-firewall-restricted-inbound",
+    rule_id="CLD-001",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Cloud firewalls (DigitalOcean, Hetzner Cloud) open only the public service ports to "
         "anywhere, and SSH only to the configured networks."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    remediation_steps=(
+    remediation=(
         "Limit the rule's sources to known networks, or narrow it to a public port (config "
         "`publicPorts`, `mediaPorts`); allow SSH only from the networks in `sshCidrs` (an "
         "office, a VPN or a bastion) or reach the host over a VPN."
     ),
-    config_schema=PolicyConfigSchema(
-        properties={
-            "publicPorts": _PORTS_SCHEMA,
-            "mediaPorts": _PORTS_SCHEMA,
-            "sshCidrs": {"type": "array", "items": {"type": "string"}},
-        }
-    ),
+    config={
+        "publicPorts": _PORTS_SCHEMA,
+        "mediaPorts": _PORTS_SCHEMA,
+        "sshCidrs": {"type": "array", "items": {"type": "string"}},
+    },
     validate=_validate,
 )

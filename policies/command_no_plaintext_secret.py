@@ -5,12 +5,10 @@ belongs in a Pulumi secret (``pulumi config set --secret``, ``Output.secret``), 
 engine keeps encrypted and masks. Checked on ``command:remote:Command`` and
 ``command:local:Command``:
 
-- ``environment`` entries whose NAME looks secret (contains PASSWORD, PASSWD, SECRET, TOKEN,
-  API_KEY, PRIVATE_KEY or ACCESS_KEY, or ends with ``_KEY``) with a non-empty value that is not
-  a Pulumi secret. Names that say where a secret is or describe it are not secrets:
-  ``*_FILE``, ``*_PATH``, ``*_DIR``, ``*_URL``, ``*_NAME``, ``*_ID``, ``*_LENGTH``, ``*_TTL``,
-  ``*_TIMEOUT`` and the like, ``*PUBLIC_KEY`` and ``*HOST_KEY``. The same names decide the
-  assignments below.
+- ``environment`` entries whose NAME looks secret by the pack's one rule
+  (``lib.secret_names``: PASSWORD, SECRET, TOKEN, ..., a ``_KEY``/``_PASS`` suffix; not
+  ``*_FILE``, ``*_PATH``, ``*PUBLIC_KEY``, ...) with a non-empty value that is not a Pulumi
+  secret. The same names decide the assignments below.
 - ``create``, ``update`` and ``delete`` text that is not a Pulumi secret and holds an obvious
   inline credential: an assignment of a literal to a secret-looking name (``PASSWORD=x``,
   ``export API_TOKEN='x'``, ``-e DB_PASSWORD=x``; ``$VAR``, ``${VAR}``, ``$(...)`` and
@@ -43,24 +41,18 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
-from pulumi_policy.proxy import _DictProxy
 
-from secret_marking import is_secret
+from lib.readers import peek
+from lib.rule import resource_rule
+from lib.secret_marking import is_secret
+from lib.secret_names import is_secret_name
 
 COMMAND_TYPES = ("command:remote:Command", "command:local:Command")
 RESOURCE_TYPES = COMMAND_TYPES
 SCANNED_PROPERTIES = ("create", "update", "delete")
 CONNECTION_SECRETS = ("password", "privateKey", "privateKeyPassword")
-
-_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|_KEY$")
-# Names that say where a secret is, or describe one, rather than hold it.
-_NOT_SECRET_NAME = re.compile(
-    r"_(?:FILE|PATH|DIR|FILENAME|URL|ENDPOINT|NAME|ID|TYPE|LENGTH|LEN|TTL|EXPIRY|EXPIRES"
-    r"|TIMEOUT|ENABLED|REQUIRED|POLICY|ALGORITHM)$|(?:PUBLIC|HOST)_?KEY$"
-)
 
 # A shell word used as a value: "..." or '...' or unquoted text up to a separator.
 _WORD = r"""(?P<value>"[^"\n]*"|'[^'\n]*'|[^\s;&|()<>'"]+)"""
@@ -85,12 +77,6 @@ _PORT_MAPPING = re.compile(r"[0-9.]+:[0-9.:]+(?:/[a-z]+)?")
 _URL_PASSWORD = re.compile(
     r"\b(?P<scheme>[a-z][a-z0-9+.-]*)://[^\s/?#@:'\"]*:(?P<value>[^\s/?#@'\"]+)@", re.I
 )
-
-
-def is_secret_name(name: str) -> bool:
-    """Whether an environment variable called ``name`` holds a secret by its name."""
-    upper = name.upper()
-    return bool(_SECRET_NAME.search(upper)) and not _NOT_SECRET_NAME.search(upper)
 
 
 def _literal(value: str) -> bool:
@@ -124,26 +110,15 @@ def _inline_credentials(text: str) -> Iterator[tuple[int, str]]:
             yield match.start(), f"contains a {match['scheme']}:// URL with a password"
 
 
-def _peek(mapping: Any, key: str) -> Any:
-    """The value at ``key`` (None when absent) without the SDK's unknown-value check.
-
-    Only used to ask ``is_secret``: a secret passes whether or not its value is known.
-    """
-    target = mapping["__target"] if isinstance(mapping, _DictProxy) else mapping
-    return target.get(key) if isinstance(target, Mapping) else None
-
-
 def _plain(mapping: Any, key: str) -> Any:
     """The value at ``key`` unless it is absent or a Pulumi secret; unknown values raise."""
-    raw = _peek(mapping, key)
+    raw = peek(mapping, key)
     if raw is None or is_secret(raw):
         return None
     return mapping[key]  # through the proxy: an unknown plain value defers the policy
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in COMMAND_TYPES:
-        return
     props = args.props
     for prop in SCANNED_PROPERTIES:
         text = _plain(props, prop)
@@ -177,15 +152,17 @@ def _check_connection(connection: Any, path: str, report_violation: ReportViolat
             report_violation(f"`{path}.{key}` is in plaintext.", None)
 
 
-command_no_plaintext_secret = ResourceValidationPolicy(
+command_no_plaintext_secret = resource_rule(
     name="command-no-plaintext-secret",
+    rule_id="CMD-001",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Commands (pulumi-command) hold no plaintext secret in their scripts, environment or "
         "connection: secrets are Pulumi secrets."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Store the value as a secret (`pulumi config set --secret`, `pulumi.Output.secret`) "
         "and pass it in `environment` (the script reads `$NAME`) or `stdin`, or make the whole "
         "`create`/`update`/`delete` text a secret; rotate any credential that was committed or "

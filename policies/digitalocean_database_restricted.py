@@ -5,9 +5,11 @@ Checked across the stack (it needs the database firewalls):
   ``privateNetworkUuid`` (it is placed in the named VPC) or when a
   ``digitalocean:index/databaseFirewall:DatabaseFirewall`` of the stack with at least one rule
   (trusted source) names it in ``clusterId``;
-- a ``DatabaseFirewall`` must not trust an ``ip_addr`` source that covers a whole address
-  family (``0.0.0.0/0``, ``::/0``): that restores the open default. Such a firewall is
-  reported itself; the cluster it names counts as covered, so it is not reported twice.
+- a ``DatabaseFirewall`` must not trust ``ip_addr`` sources that together cover a whole address
+  family (``0.0.0.0/0``, ``::/0``, or splits such as ``0.0.0.0/1`` + ``128.0.0.0/1``, by the
+  pack's one function ``lib.networks.covers_anywhere``): that restores the open default. Such a
+  firewall is reported itself; the cluster it names counts as covered, so it is not reported
+  twice.
 
 Caveat, as the issue specifies: a VPC gives the cluster a private hostname, but DigitalOcean
 keeps the public endpoint reachable until trusted sources restrict it. The VPC condition is
@@ -29,7 +31,6 @@ during preview, and ``pulumi up`` checks the resolved values.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from pulumi_policy import (
@@ -38,9 +39,11 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 from pulumi_policy.proxy import UnknownValueError
+
+from lib.networks import covers_anywhere, network
+from lib.rule import stack_rule
 
 CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster"
 FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall"
@@ -93,19 +96,17 @@ def _guarded(cluster: PolicyResource, firewalls: list[PolicyResource]) -> bool:
 
 
 def _open_sources(firewall: PolicyResource) -> list[str]:
-    """The ``ip_addr`` sources that cover a whole address family."""
-    found = []
-    for rule in firewall.props.get("rules") or []:
-        if rule.get("type") != "ip_addr":
-            continue
-        value = str(rule.get("value"))
-        try:
-            network = ipaddress.ip_network(value.strip(), strict=False)
-        except ValueError:
-            continue
-        if network.prefixlen == 0:
-            found.append(value)
-    return found
+    """The firewall's ``ip_addr`` sources when together they cover a whole address family
+    (``lib.networks.covers_anywhere``: ``0.0.0.0/0``, or ``0.0.0.0/1`` + ``128.0.0.0/1``)."""
+    sources = [
+        str(rule.get("value"))
+        for rule in firewall.props.get("rules") or []
+        if rule.get("type") == "ip_addr"
+    ]
+    if not covers_anywhere(sources):
+        return []
+    whole = [s for s in sources if (n := network(s)) is not None and n.prefixlen == 0]
+    return whole or [s for s in sources if network(s) is not None]
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -129,15 +130,17 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
             )
 
 
-digitalocean_database_restricted = StackValidationPolicy(
+digitalocean_database_restricted = stack_rule(
     name="digitalocean-database-restricted",
+    rule_id="CLD-003",
+    resource_types=RESOURCE_TYPES,
     description=(
         "DigitalOcean database clusters are not open to the whole internet: they are placed "
         "in a VPC or have a database firewall with trusted sources."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Add a `digitalocean.DatabaseFirewall` with `cluster_id=cluster.id` and rules for the "
         "droplets, tags or addresses that need the database (never 0.0.0.0/0), and set "
         "`private_network_uuid` to the application's VPC."

@@ -34,10 +34,10 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
-from images import parse_image
+from lib.images import parse_image
+from lib.rule import stack_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 VOLUME_TYPE = "docker:index/volume:Volume"
@@ -137,15 +137,17 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
                     )
 
 
-docker_container_database_volume_protected = StackValidationPolicy(
+docker_container_database_volume_protected = stack_rule(
     name="docker-container-database-volume-protected",
+    rule_id="DKR-017",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Database containers keep their data in a named volume declared in the stack as a "
         "protected docker.Volume (or in a host directory), never only in the container."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Declare a `docker.Volume` with `opts=pulumi.ResourceOptions(protect=True)` and mount "
         "it at the database's data directory, passing `volume.name` as `volume_name`."
     ),

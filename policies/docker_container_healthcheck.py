@@ -23,9 +23,10 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -33,8 +34,6 @@ PROBE_TYPES = ("CMD", "CMD-SHELL")
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     healthcheck = args.props.get("healthcheck")
     if healthcheck is None:
         report_violation("`healthcheck` is not set.", None)
@@ -57,15 +56,18 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         report_violation(f"`healthcheck.tests` has no command after {kind}.", None)
 
 
-docker_container_healthcheck = ResourceValidationPolicy(
+docker_container_healthcheck = resource_rule(
     name="docker-container-healthcheck",
+    rule_id="DKR-013",
+    cis="5.26",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers declare a health check: `healthcheck.tests` runs a command with "
         "CMD or CMD-SHELL."
     ),
-    enforcement_level=EnforcementLevel.ADVISORY,
+    level=EnforcementLevel.ADVISORY,
     severity=Severity.LOW,
-    remediation_steps=(
+    remediation=(
         "Set `healthcheck` with `tests` such as "
         '`["CMD", "curl", "-fsS", "http://localhost:8080/health"]` or '
         '`["CMD-SHELL", "pg_isready -U app"]`, plus `interval`, `timeout` and `retries`.'

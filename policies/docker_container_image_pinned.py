@@ -21,11 +21,11 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from images import parse_image
+from lib.images import parse_image
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -34,8 +34,6 @@ IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{64}")
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     image = args.props.get("image")
     if not isinstance(image, str) or not image:
         report_violation("`image` is not set.", None)
@@ -51,15 +49,17 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         report_violation(f"Image {image} uses the latest tag.", None)
 
 
-docker_container_image_pinned = ResourceValidationPolicy(
+docker_container_image_pinned = resource_rule(
     name="docker-container-image-pinned",
+    rule_id="DKR-014",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers run a pinned image: an explicit tag other than latest, or a "
         "digest (@sha256:...)."
     ),
-    enforcement_level=EnforcementLevel.ADVISORY,
+    level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
-    remediation_steps=(
+    remediation=(
         "Name a version tag (`postgres:16.4`) or, better, a digest "
         "(`postgres:16.4@sha256:...`, or a `docker.RemoteImage`'s `repo_digest`), and "
         "update it deliberately."

@@ -75,12 +75,12 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from images import parse_image
+from lib.images import parse_image
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -398,8 +398,6 @@ def _mosquitto(read: Reader, tag: str | None) -> None:
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     image = args.props.get("image")
     if not isinstance(image, str):
         return
@@ -425,15 +423,17 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     read.finish(report_violation)
 
 
-docker_container_no_default_credentials = ResourceValidationPolicy(
+docker_container_no_default_credentials = resource_rule(
     name="docker-container-no-default-credentials",
+    rule_id="DKR-016",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers of well-known services (RabbitMQ, Redis/Valkey, Mosquitto, "
         "MySQL/MariaDB, PostgreSQL, MongoDB) never run with default, empty or no credentials."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Give the service its own credentials as Pulumi secrets: RABBITMQ_DEFAULT_USER and "
         "RABBITMQ_DEFAULT_PASS; `--requirepass` in the Redis/Valkey command (REDIS_PASSWORD "
         "for bitnami/redis); MONGO_INITDB_ROOT_USERNAME and MONGO_INITDB_ROOT_PASSWORD; a "

@@ -22,9 +22,10 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -43,8 +44,6 @@ def _nnp_value(option: str) -> str | None:
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     last: str | None = None
     for option in args.props.get("securityOpts") or []:
         if isinstance(option, str) and _nnp_value(option) is not None:
@@ -57,15 +56,18 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         report_violation(f"`securityOpts` sets {last}, which is not true.", None)
 
 
-docker_container_no_new_privileges = ResourceValidationPolicy(
+docker_container_no_new_privileges = resource_rule(
     name="docker-container-no-new-privileges",
+    rule_id="DKR-007",
+    cis="5.25",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers run with no-new-privileges: `securityOpts` contains "
         "no-new-privileges, no-new-privileges:true or no-new-privileges=true."
     ),
-    enforcement_level=EnforcementLevel.ADVISORY,
+    level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
-    remediation_steps=(
+    remediation=(
         'Add `"no-new-privileges=true"` to `securityOpts` (and remove any later '
         "no-new-privileges entry that sets it to false)."
     ),

@@ -1,21 +1,14 @@
 """docker-container-no-plaintext-secret-env: secret environment variables arrive as secrets.
 
 An ``envs`` entry ``NAME=value`` whose NAME looks secret must reach the engine as a Pulumi
-secret, or its value is stored in plain text in the state file and shown by
-``pulumi stack export``, previews and diffs. NAME looks secret when, compared without regard
-to case, it contains PASSWORD, PASSWD, SECRET, TOKEN, API_KEY, APIKEY, PRIVATE_KEY or
-ACCESS_KEY, or ends with _KEY or _PASS (``RABBITMQ_DEFAULT_PASS``, ``SMTP_PASS``; a suffix only,
-as PASS inside a name is too often something else: ``PASSTHROUGH``, ``BYPASS_CACHE``). Not
-checked:
+secret, or its value is stored in plain text in the state file and shown by ``pulumi stack
+export``, previews and diffs. NAME looks secret by the pack's one rule (``lib.secret_names``:
+PASSWORD, SECRET, TOKEN, ..., or a ``_KEY``/``_PASS`` suffix; not ``*_FILE``, ``*_PATH``,
+``*PUBLIC_KEY``, the database images' yes/no switches, ...). Not checked:
 
 * an entry with an empty value (``NAME=``) or no ``=``: there is nothing to protect;
-* NAME ending in ``_FILE``: by the images' convention it names a file (a mounted secret),
-  not the secret itself;
-* the database images' switches that only mention a password (``NOT_SECRET_NAMES``:
-  ``MYSQL_ALLOW_EMPTY_PASSWORD``, ``MYSQL_RANDOM_ROOT_PASSWORD``, Bitnami's
-  ``ALLOW_EMPTY_PASSWORD``, ...): their values are yes/no flags;
 * NAME listed in the policy config ``allowedNames`` (case-insensitive; default empty), for
-  settings that only look secret, such as ``PASSWORD_MIN_LENGTH``.
+  settings that only look secret.
 
 The entry passes when it is a secret, alone (``pulumi.Output.secret("DB_PASSWORD=...")`` or
 an ``Output.concat`` with a secret) or as part of a secret ``envs`` list; ``secret_marking``
@@ -32,77 +25,32 @@ but only after the violations of every known entry are reported.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
-from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
+from pulumi_policy.proxy import UnknownValueError
 
-from secret_marking import is_secret
+from lib.readers import peek
+from lib.rule import resource_rule
+from lib.secret_marking import is_secret
+from lib.secret_names import is_secret_name
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
-SECRET_WORDS = (
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-)
-SECRET_SUFFIXES = ("_KEY", "_PASS")
-FILE_SUFFIX = "_FILE"
-# Switches of the official and Bitnami database images: the value is a flag, not a secret.
-NOT_SECRET_NAMES = frozenset(
-    {
-        "ALLOW_EMPTY_PASSWORD",
-        "MYSQL_ALLOW_EMPTY_PASSWORD",
-        "MYSQL_RANDOM_ROOT_PASSWORD",
-        "MYSQL_ONETIME_PASSWORD",
-        "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD",
-        "MARIADB_RANDOM_ROOT_PASSWORD",
-    }
-)
-
-
-def looks_secret(name: str) -> bool:
-    upper = name.upper()
-    if upper.endswith(FILE_SUFFIX) or upper in NOT_SECRET_NAMES:
-        return False
-    return upper.endswith(SECRET_SUFFIXES) or any(word in upper for word in SECRET_WORDS)
-
-
-def _peek(container: Any, key: Any) -> Any:
-    """``container[key]`` (None when absent) without the SDK's unknown-value check.
-
-    Only used to ask ``is_secret``: a secret passes whether or not its value is known.
-    """
-    target = container["__target"] if isinstance(container, (_DictProxy, _ListProxy)) else container
-    try:
-        return target[key]
-    except (KeyError, IndexError, TypeError):
-        return None
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
-    if is_secret(_peek(args.props, "envs")):
+    if is_secret(peek(args.props, "envs")):
         return  # the whole list is a secret (and unknown: a known one is a list of secrets)
     config = args.get_config() or {}
     allowed = {str(name).upper() for name in config.get("allowedNames", [])}
     entries = args.props.get("envs") or []
     first_unknown: int | None = None
     for index in range(len(entries)):
-        if is_secret(_peek(entries, index)):
+        if is_secret(peek(entries, index)):
             continue
         try:
             entry = entries[index]
@@ -113,29 +61,29 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         if not isinstance(entry, str):
             continue
         name, equals, value = entry.partition("=")
-        if not equals or not value or name.upper() in allowed or not looks_secret(name):
+        if not equals or not value or name.upper() in allowed or not is_secret_name(name):
             continue
         report_violation(f"`envs` sets {name} in plain text.", None)
     if first_unknown is not None:
         entries[first_unknown]  # raises: the SDK reports the policy as not run
 
 
-docker_container_no_plaintext_secret_env = ResourceValidationPolicy(
+docker_container_no_plaintext_secret_env = resource_rule(
     name="docker-container-no-plaintext-secret-env",
+    rule_id="DKR-015",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers receive secret-looking environment variables (passwords, tokens, "
         "keys) only as Pulumi secrets, never in plain text."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Read the value with `config.require_secret(...)` (or from a secret resource output) "
         'and build the entry with `pulumi.Output.concat("NAME=", value)`, or mount the secret '
         "as a file and pass its path in NAME_FILE. A setting that only looks secret can be "
         "listed in the policy config `allowedNames`."
     ),
-    config_schema=PolicyConfigSchema(
-        properties={"allowedNames": {"type": "array", "items": {"type": "string"}}}
-    ),
+    config={"allowedNames": {"type": "array", "items": {"type": "string"}}},
     validate=_validate,
 )

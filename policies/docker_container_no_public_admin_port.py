@@ -19,30 +19,30 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from catalog import ADMIN_PORTS
-from published_ports import public_publications
+from lib.ports import ADMIN_PORTS, public_publications
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     for detail in public_publications(args.props.get("ports"), ADMIN_PORTS):
         report_violation(detail, None)
 
 
-docker_container_no_public_admin_port = ResourceValidationPolicy(
+docker_container_no_public_admin_port = resource_rule(
     name="docker-container-no-public-admin-port",
+    rule_id="DKR-009",
+    cis="5.8",
+    resource_types=RESOURCE_TYPES,
     description="Docker containers never publish an admin or management port on a public address.",
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Reach the admin interface through the authenticating reverse proxy or a VPN: drop the "
         "published port, or bind it to 127.0.0.1 or a private address with `ip`."
     ),

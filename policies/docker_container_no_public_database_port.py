@@ -14,30 +14,30 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from catalog import DATABASE_PORTS
-from published_ports import public_publications
+from lib.ports import DATABASE_PORTS, public_publications
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     for detail in public_publications(args.props.get("ports"), DATABASE_PORTS):
         report_violation(detail, None)
 
 
-docker_container_no_public_database_port = ResourceValidationPolicy(
+docker_container_no_public_database_port = resource_rule(
     name="docker-container-no-public-database-port",
+    rule_id="DKR-008",
+    cis="5.8",
+    resource_types=RESOURCE_TYPES,
     description="Docker containers never publish a database port on a public address.",
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    remediation_steps=(
+    remediation=(
         "Drop the published port and reach the database over a Docker network, or bind it "
         "to 127.0.0.1 or a private address with `ip`."
     ),

@@ -17,9 +17,11 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.readers import capability_name
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -39,15 +41,7 @@ RISKY_CAPABILITIES = (
 )
 
 
-def capability_name(value: str) -> str:
-    """``cap_sys_admin`` and `` SYS_ADMIN`` are ``SYS_ADMIN``."""
-    name = value.strip().upper()
-    return name.removeprefix("CAP_")
-
-
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     capabilities = args.props.get("capabilities") or {}
     reported: set[str] = set()
     for added in capabilities.get("adds") or []:
@@ -61,16 +55,19 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         report_violation(f"`capabilities.adds` has {shown}.", None)
 
 
-docker_container_no_risky_capabilities = ResourceValidationPolicy(
+docker_container_no_risky_capabilities = resource_rule(
     name="docker-container-no-risky-capabilities",
+    rule_id="DKR-005",
+    cis="5.3",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers never add a capability that reaches the host: ALL, SYS_ADMIN, "
         "NET_ADMIN, SYS_PTRACE, SYS_MODULE, SYS_RAWIO, DAC_READ_SEARCH, BPF, PERFMON, SYS_BOOT, "
         "MAC_ADMIN or MAC_OVERRIDE."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Remove the capability from `capabilities.adds`; add only narrow ones the service "
         "needs (for example NET_BIND_SERVICE or CHOWN), and run tasks that need host-level "
         "privileges on the host instead of in a container."

@@ -19,9 +19,10 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -43,8 +44,6 @@ def disabled_confinement(option: str) -> str | None:
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     for option in args.props.get("securityOpts") or []:
         if not isinstance(option, str):
             continue
@@ -53,15 +52,18 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
             report_violation(f"`securityOpts` has {option}, which disables {disabled}.", None)
 
 
-docker_container_no_unconfined_profile = ResourceValidationPolicy(
+docker_container_no_unconfined_profile = resource_rule(
     name="docker-container-no-unconfined-profile",
+    rule_id="DKR-006",
+    cis="5.1, 5.2, 5.21",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers keep their seccomp, AppArmor and SELinux confinement: no "
         "`securityOpts` entry disables it."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Remove the option. If the default profile blocks a call the service needs, give it a "
         "custom seccomp or AppArmor profile that allows just that call."
     ),

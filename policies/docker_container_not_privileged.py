@@ -13,27 +13,29 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     if args.props.get("privileged") is True:
         report_violation("`privileged` is true.", None)
 
 
-docker_container_not_privileged = ResourceValidationPolicy(
+docker_container_not_privileged = resource_rule(
     name="docker-container-not-privileged",
+    rule_id="DKR-001",
+    cis="5.4",
+    resource_types=RESOURCE_TYPES,
     description="Docker containers never run privileged.",
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    remediation_steps=(
+    remediation=(
         "Remove `privileged` and grant only what the service needs: a single capability in "
         "`capabilities.adds` or a single device in `devices`."
     ),

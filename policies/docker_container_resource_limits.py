@@ -22,40 +22,27 @@ limit is still reported when a ulimit is unknown. An unknown ``hard`` is read on
 
 from __future__ import annotations
 
-from typing import Any
-
 from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.readers import is_positive, number
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
 PIDS_ULIMIT = "nproc"
 
 
-def _number(value: Any) -> Any:
-    """A number as sent on the wire (protobuf numbers are floats) shown as an int."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _is_positive(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-
-
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     memory = args.props.get("memory")
     if memory is None:
         report_violation("No memory limit: `memory` is not set.", None)
-    elif not _is_positive(memory):
-        report_violation(f"No memory limit: `memory` is {_number(memory)}.", None)
+    elif not is_positive(memory):
+        report_violation(f"No memory limit: `memory` is {number(memory)}.", None)
 
     found = False
     for ulimit in args.props.get("ulimits") or []:
@@ -63,24 +50,27 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
             continue
         found = True
         hard = ulimit.get("hard")
-        if not _is_positive(hard):
-            shown = "not set" if hard is None else _number(hard)
+        if not is_positive(hard):
+            shown = "not set" if hard is None else number(hard)
             report_violation(f"No process limit: the nproc ulimit's `hard` is {shown}.", None)
             return
     if not found:
         report_violation("No process limit: `ulimits` has no nproc entry.", None)
 
 
-docker_container_resource_limits = ResourceValidationPolicy(
+docker_container_resource_limits = resource_rule(
     name="docker-container-resource-limits",
+    rule_id="DKR-011",
+    cis="5.10, 5.28",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers set a memory limit (`memory` above 0) and a process limit (a "
         "`ulimits` entry named nproc with `hard` above 0, as this provider has no pids-limit "
         "property)."
     ),
-    enforcement_level=EnforcementLevel.ADVISORY,
+    level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
-    remediation_steps=(
+    remediation=(
         "Set `memory` to the container's limit in MB, and add "
         '`ulimits=[{"name": "nproc", "soft": N, "hard": N}]` with N above the process count '
         "the service needs: pulumi-docker has no pids-limit property, so the nproc ulimit "

@@ -14,9 +14,10 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "docker:index/container:Container"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
@@ -24,25 +25,26 @@ RESTARTING_POLICIES = ("always", "unless-stopped", "on-failure")
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     restart = args.props.get("restart")
     if restart in RESTARTING_POLICIES:
         return
-    if restart is None:
+    if restart is None:  # the provider's Check fills "no"; only a hand-made input lacks it
         report_violation("`restart` is not set, so the provider's default no applies.", None)
     else:
         report_violation(f"`restart` is {restart!r}.", None)
 
 
-docker_container_restart_policy = ResourceValidationPolicy(
+docker_container_restart_policy = resource_rule(
     name="docker-container-restart-policy",
+    rule_id="DKR-012",
+    cis="5.14",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker containers restart on their own: `restart` is always, unless-stopped or on-failure."
     ),
-    enforcement_level=EnforcementLevel.ADVISORY,
+    level=EnforcementLevel.ADVISORY,
     severity=Severity.LOW,
-    remediation_steps=(
+    remediation=(
         'Set `restart="unless-stopped"` (or "always", or "on-failure" with '
         "`max_retry_count` for a job that should give up)."
     ),

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.rule import resource_rule
 
 NETWORK_TYPE = "docker:index/network:Network"
 RESOURCE_TYPES = (NETWORK_TYPE,)
@@ -38,8 +38,6 @@ EFFECTS = {
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != NETWORK_TYPE:
-        return
     driver = args.props.get("driver")
     if driver not in EFFECTS:
         return
@@ -57,20 +55,20 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         )
 
 
-docker_network_no_uplink_macvlan = ResourceValidationPolicy(
+docker_network_no_uplink_macvlan = resource_rule(
     name="docker-network-no-uplink-macvlan",
+    rule_id="NET-001",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Docker macvlan and ipvlan networks never use an uplink interface as parent: the uplink "
         "shows only the host's own MAC and addresses."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    remediation_steps=(
+    remediation=(
         "Use a bridge network and publish ports through the host, or give the macvlan/ipvlan "
         "network a parent on a NAT bridge without physical ports (for example vmbr1)."
     ),
-    config_schema=PolicyConfigSchema(
-        properties={"uplinkInterfaces": {"type": "array", "items": {"type": "string"}}}
-    ),
+    config={"uplinkInterfaces": {"type": "array", "items": {"type": "string"}}},
     validate=_validate,
 )

@@ -18,12 +18,12 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
 
-from catalog import admin_ports_in, database_ports_in
-from nat_rules import dnat_forwards
+from lib.nat_rules import dnat_forwards
+from lib.ports import admin_ports_in, database_ports_in
+from lib.rule import resource_rule
 
 COMMAND_TYPES = ("command:remote:Command", "command:local:Command")
 RESOURCE_TYPES = COMMAND_TYPES
@@ -31,15 +31,13 @@ SCANNED_PROPERTIES = ("create", "update", "stdin")
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in COMMAND_TYPES:
-        return
     for prop in SCANNED_PROPERTIES:
         text = args.props.get(prop)
         if not isinstance(text, str):
             continue
         for forward in dnat_forwards(text):
-            services = database_ports_in(forward.start, forward.end)
-            services += admin_ports_in(forward.start, forward.end)
+            services = database_ports_in(forward.protocol, forward.start, forward.end)
+            services += admin_ports_in(forward.protocol, forward.start, forward.end)
             for port, service in sorted(services):
                 report_violation(
                     f"`{prop}` forwards {forward} which includes {forward.protocol} {port} "
@@ -48,15 +46,17 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
                 )
 
 
-nat_forward_no_private_service_port = ResourceValidationPolicy(
+nat_forward_no_private_service_port = resource_rule(
     name="nat-forward-no-private-service-port",
+    rule_id="NET-003",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Port forwards (DNAT rules) never send a database or admin port from the public "
         "address to a guest."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    remediation_steps=(
+    remediation=(
         "Remove the forward and keep the service on the private network: reach databases from "
         "application guests, and admin interfaces through the authenticating proxy, over SSH "
         "or over a VPN."

@@ -22,17 +22,16 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "proxmoxve:index/containerLegacy:ContainerLegacy"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     features = args.props.get("features") or {}
     if features.get("nesting") is not True:
         return
@@ -43,15 +42,17 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     report_violation(f"`features.nesting` is true while `unprivileged` is {state}.", None)
 
 
-proxmox_container_nesting_unprivileged_only = ResourceValidationPolicy(
+proxmox_container_nesting_unprivileged_only = resource_rule(
     name="proxmox-container-nesting-unprivileged-only",
+    rule_id="PVE-002",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Proxmox LXC containers enable nesting (`features.nesting`) only when they are "
         "unprivileged."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    remediation_steps=(
+    remediation=(
         "Make the container unprivileged (`unprivileged: true`; recreate or restore it with "
         "`pct restore --unprivileged 1`), or turn `features.nesting` off if the guest does not "
         "run containers or systemd services that need it."

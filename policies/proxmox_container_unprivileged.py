@@ -15,17 +15,16 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.rule import resource_rule
 
 CONTAINER_TYPE = "proxmoxve:index/containerLegacy:ContainerLegacy"
 RESOURCE_TYPES = (CONTAINER_TYPE,)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != CONTAINER_TYPE:
-        return
     unprivileged = args.props.get("unprivileged")
     if unprivileged is True:
         return
@@ -38,12 +37,14 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     report_violation(detail, None)
 
 
-proxmox_container_unprivileged = ResourceValidationPolicy(
+proxmox_container_unprivileged = resource_rule(
     name="proxmox-container-unprivileged",
+    rule_id="PVE-001",
+    resource_types=RESOURCE_TYPES,
     description="Proxmox LXC containers are unprivileged (`unprivileged: true`).",
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    remediation_steps=(
+    remediation=(
         "Set `unprivileged: true`. Proxmox cannot convert an existing container: back it up "
         "and restore it as unprivileged (`pct restore --unprivileged 1`), or recreate it, and "
         "fix ownership of bind-mounted host paths for the shifted uids (100000+)."

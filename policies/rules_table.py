@@ -37,6 +37,7 @@ ROOT = PACK_DIR.parent
 README = PACK_DIR / "README.md"
 CONFIG = PACK_DIR / "policy-config.json"
 ALL_TYPES = "*"
+EXCEPTIONS_KEY = "exceptions"
 
 if str(ROOT) not in sys.path:  # run as `python policies/rules_table.py`
     sys.path.insert(0, str(ROOT))
@@ -56,6 +57,8 @@ class RulesTableError(Exception):
 @dataclass(frozen=True)
 class Rule:
     name: str
+    rule_id: str
+    cis: str
     kind: str  # "resource" or "stack"
     resource_types: tuple[str, ...]
     severity: str
@@ -130,6 +133,10 @@ def rules(pack: PolicyPackProcess) -> list[Rule]:
         policy = described[info.name]
         module = module_for(info.name)
         types = resource_types(module)
+        if not policy.rule_id:
+            raise RulesTableError(
+                f"policy {info.name} has no stable id: build it with lib.rule's factories"
+            )
         if not types:
             raise RulesTableError(
                 f"policy {info.name}: module {module.__name__} declares no RESOURCE_TYPES; "
@@ -140,10 +147,15 @@ def rules(pack: PolicyPackProcess) -> list[Rule]:
             if info.HasField("configSchema")
             else {}
         )
-        config = tuple((key, _schema_type(value)) for key, value in schema.items())
+        # `exceptions` is every rule's (lib.exceptions), explained once in the README.
+        config = tuple(
+            (key, _schema_type(value)) for key, value in schema.items() if key != EXCEPTIONS_KEY
+        )
         result.append(
             Rule(
                 name=info.name,
+                rule_id=policy.rule_id,
+                cis=policy.cis,
                 kind=_POLICY_TYPES.get(info.policy_type, "resource"),
                 resource_types=types,
                 severity=policy.severity,
@@ -179,13 +191,13 @@ def _types_cell(rule: Rule) -> str:
 
 def rules_markdown(rules_: Sequence[Rule]) -> str:
     lines = [
-        "| rule | resource types | severity | level | what it checks |",
-        "|---|---|---|---|---|",
+        "| id | rule | CIS Docker | resource types | severity | level | what it checks |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for rule in rules_:
+    for rule in sorted(rules_, key=lambda r: r.rule_id):
         lines.append(
-            f"| `{rule.name}` | {_types_cell(rule)} | {rule.severity} | {rule.level} | "
-            f"{_cell(rule.description)} |"
+            f"| {rule.rule_id} | `{rule.name}` | {rule.cis or '-'} | {_types_cell(rule)} | "
+            f"{rule.severity} | {rule.level} | {_cell(rule.description)} |"
         )
     return "\n".join(lines)
 

@@ -47,9 +47,10 @@ from pulumi_policy import (
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 from pulumi_policy.proxy import UnknownValueError
+
+from lib.rule import stack_rule
 
 DROPLET = "digitalocean:index/droplet:Droplet"
 DO_FIREWALL = "digitalocean:index/firewall:Firewall"
@@ -284,15 +285,17 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
                 )
 
 
-server_has_firewall_and_ssh_keys = StackValidationPolicy(
+server_has_firewall_and_ssh_keys = stack_rule(
     name="server-has-firewall-and-ssh-keys",
+    rule_id="CLD-002",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Cloud servers (DigitalOcean droplets, Hetzner Cloud servers) have SSH keys and are "
         "covered by a cloud firewall of the stack."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Pass `ssh_keys` (fingerprints or ids of `SshKey` resources). Cover the server with a "
         "firewall: on DigitalOcean list `droplet.id` in a `Firewall`'s `droplet_ids` or share a "
         "tag; on Hetzner Cloud set `firewall_ids`, or use a `FirewallAttachment` or the "

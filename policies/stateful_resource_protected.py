@@ -24,9 +24,10 @@ from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     Severity,
 )
+
+from lib.rule import resource_rule
 
 # Type -> (what it is called in messages, the provider's delete-protection property or None).
 STATEFUL_TYPES: dict[str, tuple[str, str | None]] = {
@@ -53,15 +54,17 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         )
 
 
-stateful_resource_protected = ResourceValidationPolicy(
+stateful_resource_protected = resource_rule(
     name="stateful-resource-protected",
+    rule_id="STK-001",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Volumes and database clusters are protected so their data survives `pulumi destroy` "
         "and replacement: the protect resource option, or the provider's delete protection."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps=(
+    remediation=(
         "Pass `opts=pulumi.ResourceOptions(protect=True)` to the resource (on Hetzner Cloud "
         "volumes `delete_protection=True` also counts). `retain_on_delete` is invisible to "
         "policies: set `protect` as well. To really delete it later, unprotect it first."

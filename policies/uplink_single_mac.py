@@ -21,14 +21,13 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     ReportViolation,
     Severity,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
-from catalog import is_non_public
+from lib.ports import is_non_public
+from lib.rule import stack_rule
 
 BRIDGE_TYPES = (
     "proxmoxve:network/linux/bridge:Bridge",
@@ -87,23 +86,23 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
             )
 
 
-uplink_single_mac = StackValidationPolicy(
+uplink_single_mac = stack_rule(
     name="uplink-single-mac",
+    rule_id="NET-002",
+    resource_types=RESOURCE_TYPES,
     description=(
         "Each uplink shows a single MAC address: no guest interface on a bridge with physical "
         "ports unless its MAC is allowed."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
+    level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    remediation_steps=(
+    remediation=(
         "Attach guests to a bridge without physical ports (for example vmbr1, 10.0.0.1/24) "
         "and give them internet access with masquerade and port forwards on the host."
     ),
-    config_schema=PolicyConfigSchema(
-        properties={
-            "uplinkBridges": {"type": "array", "items": {"type": "string"}},
-            "allowedMacs": {"type": "array", "items": {"type": "string"}},
-        }
-    ),
+    config={
+        "uplinkBridges": {"type": "array", "items": {"type": "string"}},
+        "allowedMacs": {"type": "array", "items": {"type": "string"}},
+    },
     validate=_validate,
 )

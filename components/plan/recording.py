@@ -21,6 +21,7 @@ import pulumi.runtime.config as runtime_config
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks
 from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.rpc import serialize_properties
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -110,6 +111,7 @@ class RecordingMonitor(mocks.MockMonitor):
 class ProgramRun:
     resources: list[RecordedResource]
     error: BaseException | None
+    outputs: dict[str, Any] = field(default_factory=dict)  # root stack outputs, secrets "[secret]"
 
 
 def run_program(
@@ -155,11 +157,26 @@ def _run(  # noqa: PLR0917 - positional so Context.run can pass them
             runpy.run_path(str(path), run_name="__main__")
 
     error: BaseException | None = None
+    outputs: dict[str, Any] = {}
     try:
         _sync_await(run_pulumi_func(body))
+        outputs = _sync_await(_stack_outputs())
     except Exception as exc:  # reported to the caller along with what was recorded
         error = exc
-    return ProgramRun(resources=monitor.recorded, error=error)
+    return ProgramRun(resources=monitor.recorded, error=error, outputs=public_view(outputs))
+
+
+async def _stack_outputs() -> dict[str, Any]:
+    """The root stack's ``pulumi.export`` values, serialized as the engine would store them.
+
+    The mock runtime's root stack registers its outputs before the program runs, so they are
+    read from the stack itself once the program is done.
+    """
+    root = pulumi.runtime.settings.get_root_resource()
+    exported = getattr(root, "outputs", None) or {}
+    struct = await serialize_properties(exported, {})
+    result: dict[str, Any] = json_format.MessageToDict(struct)
+    return result
 
 
 def public_view(value: Any) -> Any:

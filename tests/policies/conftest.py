@@ -98,6 +98,7 @@ COMPLIANT_CONTAINER: dict[str, Any] = {
     "image": "postgres:16.4",
     "restart": "unless-stopped",
     "memory": 512,
+    "cpus": "1",
     "ulimits": [{"name": "nproc", "soft": 512, "hard": 512}],
     "healthcheck": {"tests": ["CMD-SHELL", "pg_isready -U app"], "interval": "10s"},
     "securityOpts": ["no-new-privileges:true"],
@@ -133,3 +134,38 @@ def compliant_stack(*resources: RecordedResource) -> list[RecordedResource]:
 def check(pack: PolicyPackProcess, *resources: RecordedResource) -> list[Violation]:
     """The whole pack's diagnostics for ``resources`` analyzed in ``compliant_stack``."""
     return pack.check(compliant_stack(*resources))
+
+
+LXC = "proxmoxve:index/containerLegacy:ContainerLegacy"
+
+# A Proxmox LXC container that every policy of the pack accepts: the prod stack's proxy
+# container as the engine sends it (unprivileged, nesting and keyctl on, on the NAT bridge).
+COMPLIANT_LXC: dict[str, Any] = {
+    "nodeName": "ax102",
+    "vmId": 102,
+    "description": "Nginx Proxy Manager - web gateway and TLS (Let's Encrypt)",
+    "tags": ["selfhosted", "stateless"],
+    "unprivileged": True,
+    "features": {"nesting": True, "keyctl": True},
+    "protection": False,
+    "started": True,
+    "startOnBoot": True,
+    "startup": {"order": 1},
+    "cpu": {"cores": 2},
+    "memory": {"dedicated": 2048, "swap": 0},
+    "disk": {"datastoreId": "local", "size": 16},
+    "operatingSystem": {"type": "debian", "templateFileId": "local:vztmpl/debian-12.tar.zst"},
+    "networkInterfaces": [{"name": "eth0", "bridge": "vmbr1"}],
+    "initialization": {
+        "hostname": "proxy",
+        "ipConfigs": [{"ipv4": {"address": "10.0.0.2/24", "gateway": "10.0.0.1"}}],
+        "dns": {"servers": ["1.1.1.1", "9.9.9.9"]},
+        "userAccount": {"keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLE ops@example.com"]},
+    },
+}
+
+
+def lxc(name: str, **changes: Any) -> RecordedResource:
+    """COMPLIANT_LXC with top-level ``changes`` (a value of None removes the key)."""
+    properties = {**COMPLIANT_LXC, **changes}
+    return resource(LXC, name, {k: v for k, v in properties.items() if v is not None})

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "policies"))
 
-from nat_rules import Forward, dnat_forwards
+from lib.nat_rules import Forward, dnat_forwards
 
 
 def test_forward_str() -> None:

@@ -41,9 +41,12 @@ def test_rewriting_an_up_to_date_readme_changes_nothing(generated: dict[str, str
 def test_every_registered_policy_is_in_the_table(
     pack: PolicyPackProcess, generated: dict[str, str]
 ) -> None:
-    names = [p.name for p in pack.info().policies]
-    rows = [line for line in generated["rules"].splitlines() if line.startswith("| `")]
-    assert [row.split("`")[1] for row in rows] == names
+    by_id = sorted(pack.policies(), key=lambda p: p.rule_id)
+    rows = generated["rules"].splitlines()[2:]
+    assert [row.split("`")[1] for row in rows] == [p.name for p in by_id]
+    # id and CIS reference lead each row
+    assert [row.split(" | ")[0].strip("| ") for row in rows] == [p.rule_id for p in by_id]
+    assert [row.split(" | ")[2] for row in rows] == [p.cis or "-" for p in by_id]
 
 
 def test_every_policy_has_resource_types_and_an_unknown_value_decision(

@@ -353,7 +353,19 @@ def test_prod_plans_cleanly_as_json() -> None:
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr
     plan = json.loads(run.stdout)
-    assert set(plan) >= {"stack", "resources", "violations"}
+    assert set(plan) == {"stack", "resources", "outputs", "violations", "exceptions"}
+    # Exactly the exceptions prod declares (platform:services.<name>.policyExceptions), each
+    # named by the service's config path.
+    assert sorted(
+        (e["policy"], e["urn"].rpartition("::")[2], e["configPath"]) for e in plan["exceptions"]
+    ) == [
+        ("docker-container-no-host-namespace", "livekit-container", "platform:services.livekit"),
+        (
+            "docker-container-no-risky-capabilities",
+            "egress-container",
+            "platform:services.egress",
+        ),
+    ]
     assert plan["stack"] == "prod"
     assert [r["type"] for r in plan["resources"]].count(STACK_TYPE) == 1
     assert len(plan["resources"]) > 1

@@ -1,0 +1,33 @@
+"""Container image references: ``[registry/]repository[:tag][@digest]``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    repository: str  # without registry for Docker Hub ("livekit/livekit-server", "postgres")
+    tag: str | None
+    digest: str | None
+
+    @property
+    def name(self) -> str:
+        """The last path part, e.g. ``livekit-server`` or ``postgres``."""
+        return self.repository.rsplit("/", 1)[-1]
+
+
+def parse_image(image: str) -> ImageRef:
+    reference, _, digest = image.partition("@")
+    slash = reference.rfind("/")
+    colon = reference.rfind(":")
+    tag = None
+    if colon > slash:
+        reference, tag = reference[:colon], reference[colon + 1 :]
+    parts = reference.split("/")
+    # A first part with a dot, a colon or "localhost" is a registry host, not a namespace.
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    if parts[:1] == ["library"]:
+        parts = parts[1:]
+    return ImageRef(repository="/".join(parts).lower(), tag=tag or None, digest=digest or None)

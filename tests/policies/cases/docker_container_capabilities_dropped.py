@@ -1,0 +1,25 @@
+"""docker-container-capabilities-dropped (CIS 5.3, advisory)."""
+
+from __future__ import annotations
+
+from ..conftest import UNKNOWN, container
+from ..harness import RuleCases, fails, passes, unknown
+
+POLICY = "docker-container-capabilities-dropped"
+MESSAGE = (
+    "`capabilities.drops` does not drop ALL: the container keeps Docker's default capabilities."
+)
+
+CASES = RuleCases(
+    policy=POLICY,
+    level="advisory",
+    cases=[
+        passes(container("pass_compliant")),
+        passes(
+            container("pass_cap_prefix", capabilities={"drops": ["cap_all"], "adds": ["CHOWN"]})
+        ),
+        fails(container("fail_none", capabilities=None), MESSAGE),
+        fails(container("fail_some", capabilities={"drops": ["NET_RAW", "MKNOD"]}), MESSAGE),
+        unknown(container("unknown_drops", capabilities={"drops": UNKNOWN}), ".capabilities.drops"),
+    ],
+)
