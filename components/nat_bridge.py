@@ -20,6 +20,8 @@ class NatBridgeArgs:
     connection: command.remote.ConnectionArgs
     # Resources that must exist first, such as the host preparation (ip_forward, boot unit).
     after: tuple[pulumi.Resource, ...] = ()
+    # Host management ports (of 22, 8006, 3128) that guests may reach; the rest are refused.
+    guest_host_ports: frozenset[int] = frozenset()
 
 
 class NatBridge(pulumi.ComponentResource):
@@ -49,7 +51,7 @@ class NatBridge(pulumi.ComponentResource):
             comment=f"routed NAT for {plan.subnet} behind {plan.public_address}",
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
         )
-        self.ruleset_text = nat_ruleset(plan)
+        self.ruleset_text = nat_ruleset(plan, guest_host_ports=args.guest_host_ports)
         # The ruleset travels on stdin; the script checks it with `nft -c` before loading it,
         # and an unchanged text leaves the host untouched. `update` (not replace) keeps a
         # change from running the delete step after the new ruleset is in place.

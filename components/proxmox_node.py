@@ -16,8 +16,9 @@ import pulumi
 import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 
-from components.render.host_files import MERGE_DATA_SCRIPT, prepare_host_script
+from components.render.host_files import prepare_host_script
 from components.render.proxmox_steps import storage_content_script
+from components.render.storage_merge import merge_data_script
 from components.spec import ProxmoxHostSpec, config_path
 
 # Content types (pve-storage) the stack puts on a storage: templates and container volumes.
@@ -78,16 +79,17 @@ class ProxmoxNode(pulumi.ComponentResource):
         )
         storage_steps: list[pulumi.Resource] = []
         if host.mergeDataIntoRoot:
-            # Runs once; the script itself refuses while guests still use local-lvm.
+            # The script refuses while any thin volume is in the pool, and a re-run after a
+            # failure at any step finishes the merge.
             storage_steps.append(
                 command.remote.Command(
                     f"{name}-merge-data",
                     connection=self.connection,
-                    create=MERGE_DATA_SCRIPT,
+                    create=merge_data_script(host.volumeGroup),
                     opts=pulumi.ResourceOptions(parent=self),
                 )
             )
-        prepare = prepare_host_script()
+        prepare = prepare_host_script(host.uplinkBridge, host.publicAddress)
         self.prepared = command.remote.Command(
             f"{name}-prepare",
             connection=self.connection,

@@ -55,6 +55,7 @@ class ProxmoxPlatform(pulumi.ComponentResource):
                 node_name=host.nodeName,
                 provider=self.node.provider,
                 connection=self.node.connection,
+                guest_host_ports=frozenset(host.guestManagementPorts),
                 after=(self.node.prepared,),
             ),
             child,

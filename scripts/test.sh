@@ -11,6 +11,8 @@ DEBIAN_PACKAGES+=(cloud-init openssh-client openssh-server docker.io busybox-sta
 # Docker engine tests (tests/docker): their own dockerd in a network namespace, a probe image
 # built locally.
 DEBIAN_PACKAGES+=(iptables musl-tools gcc)
+# The uplink capture and the storage-merge tests: tcpdump, real LVM tools.
+DEBIAN_PACKAGES+=(tcpdump lvm2)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -9,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from components.render.storage_merge import merge_data_script
 from tests.stacks import ROOT
 
 EXPECTED = {
     "nftables.conf",
     "sysctl.d/99-platform-forwarding.conf",
     "systemd/platform-nat.service",
+    "systemd/nftables.service.d/platform-nat.conf",
     "prepare-host.sh",
     "apply-nat.sh",
     "merge-data-into-root.sh",
@@ -82,13 +85,36 @@ def test_sysctl_file_enables_forwarding(rendered: Path) -> None:
     assert settings == ["net.ipv4.ip_forward=1"]
 
 
-def test_systemd_unit_verifies(rendered: Path, tmp_path: Path) -> None:
-    unit = tmp_path / "platform-nat.service"
-    unit.write_text((rendered / "systemd/platform-nat.service").read_text())
+def test_systemd_units_verify(rendered: Path, tmp_path: Path) -> None:
+    # Our unit, and Debian's nftables.service (from the installed package) with our drop-in.
+    debian_unit = Path("/lib/systemd/system/nftables.service")
+    if not debian_unit.exists():
+        pytest.fail("nftables is not installed; run `bash scripts/test.sh`, which installs it")
+    (tmp_path / "nftables.service.d").mkdir()
+    (tmp_path / "nftables.service").write_text(debian_unit.read_text())
+    for name in ("platform-nat.service", "nftables.service.d/platform-nat.conf"):
+        (tmp_path / name).write_text((rendered / "systemd" / name).read_text())
     result = subprocess.run(
-        [_tool("systemd-analyze"), "verify", "--man=no", str(unit)],
+        [
+            _tool("systemd-analyze"),
+            "verify",
+            "--man=no",
+            str(tmp_path / "platform-nat.service"),
+            str(tmp_path / "nftables.service"),
+        ],
         capture_output=True,
         text=True,
         check=False,
+        cwd=tmp_path,
+        env={**os.environ, "SYSTEMD_UNIT_PATH": f"{tmp_path}:"},
     )
-    assert result.returncode == 0, result.stderr
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_merge_script_for_another_volume_group_passes_shellcheck(tmp_path: Path) -> None:
+    script = tmp_path / "merge.sh"
+    script.write_text(merge_data_script("vg_nvme"))
+    result = subprocess.run(
+        [_tool("shellcheck"), "-s", "sh", str(script)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout

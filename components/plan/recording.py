@@ -57,6 +57,11 @@ class RecordedResource:
         return self.provider.rpartition("::")[0] if self.provider else ""
 
 
+def mock_id(type_: str, name: str) -> str:
+    """The id a resource gets under the offline plan's mocks."""
+    return str(zlib.crc32(f"{type_}::{name}".encode()))
+
+
 class _EchoMocks(pulumi.runtime.Mocks):
     """Every resource's outputs are its inputs; its id is a number derived from its name.
 
@@ -67,7 +72,7 @@ class _EchoMocks(pulumi.runtime.Mocks):
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
-        return str(zlib.crc32(f"{args.typ}::{args.name}".encode())), dict(args.inputs)
+        return mock_id(args.typ, args.name), dict(args.inputs)
 
     def call(
         self, args: pulumi.runtime.MockCallArgs

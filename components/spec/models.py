@@ -213,7 +213,7 @@ class ProxmoxHostSpec(_Strict):
         default=False,
         description=(
             "Opt-in: fold the default `data` thin pool into the root LV (seed 000). Refuses to "
-            "run while any guest still uses `local-lvm`."
+            "run while any thin volume is in the pool."
         ),
     )
     volumeGroup: ShellSafe = Field(

@@ -49,3 +49,21 @@ def test_ruleset_travels_on_stdin_and_updates_in_place() -> None:
     assert ruleset.delete_before_replace is True
     assert set(ruleset.dependencies) == {resources["nat-bridge"].urn, resources["prepared"].urn}
     assert ruleset.parent == resources["nat"].urn
+
+
+def test_management_ports_opened_to_guests_reach_the_ruleset() -> None:
+    def program() -> None:
+        NatBridge(
+            "nat",
+            NatBridgeArgs(
+                plan=PLAN,
+                node_name="ax102",
+                provider=proxmoxve.Provider("pve", endpoint="https://192.0.2.1:8006/"),
+                connection=command.remote.ConnectionArgs(host="192.0.2.1", user="root"),
+                guest_host_ports=frozenset({8006}),
+            ),
+        )
+
+    stdin = by_name(record(program))["nat-ruleset"].inputs["stdin"]
+    assert stdin == nat_ruleset(PLAN, guest_host_ports=frozenset({8006}))
+    assert 'iifname "vmbr1" tcp dport { 22, 3128 } counter reject with tcp reset' in stdin

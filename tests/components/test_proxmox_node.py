@@ -6,8 +6,9 @@ import pulumi
 import pytest
 
 from components.proxmox_node import ProxmoxNode, ProxmoxNodeArgs, storage_needs
-from components.render.host_files import MERGE_DATA_SCRIPT, prepare_host_script
+from components.render.host_files import prepare_host_script
 from components.render.proxmox_steps import storage_content_script
+from components.render.storage_merge import merge_data_script
 from components.spec import ProxmoxHostSpec
 from tests.stacks import by_name, ed25519_public_key, is_secret, record, stack_spec
 
@@ -34,7 +35,7 @@ def test_host_steps_and_template() -> None:
     resources = by_name(record(lambda: _declare(False)))
     assert "ax102-merge-data" not in resources
     prepare = resources["ax102-prepare"]
-    assert prepare.inputs["create"] == prepare_host_script()
+    assert prepare.inputs["create"] == prepare_host_script("vmbr0", HOST.publicAddress)
     assert is_secret(prepare.inputs["connection"])
     template = resources["ax102-template"]
     assert template.inputs["contentType"] == "vztmpl"
@@ -54,7 +55,7 @@ def test_host_steps_and_template() -> None:
 def test_data_merge_is_opt_in_and_runs_before_preparation() -> None:
     resources = by_name(record(lambda: _declare(True)))
     merge = resources["ax102-merge-data"]
-    assert merge.inputs["create"] == MERGE_DATA_SCRIPT
+    assert merge.inputs["create"] == merge_data_script("pve")
     assert "update" not in merge.inputs  # runs once; never re-run by a config change
     assert merge.urn in resources["ax102-prepare"].dependencies
 
@@ -114,3 +115,13 @@ def test_a_ca_bundle_only_counts_when_the_cli_runs_with_it(
         "run pulumi with SSL_CERT_FILE=pve-bundle.pem"
     )
     assert messages == ([expected] if warned else [])
+
+
+def test_the_merge_uses_the_configured_volume_group() -> None:
+    def program() -> None:
+        host = HOST.model_copy(update={"mergeDataIntoRoot": True, "volumeGroup": "vg_nvme"})
+        ProxmoxNode("ax102", ProxmoxNodeArgs(host, "t", "k"))
+
+    merge = by_name(record(program))["ax102-merge-data"]
+    assert merge.inputs["create"] == merge_data_script("vg_nvme")
+    assert "vg='vg_nvme'" in merge.inputs["create"]

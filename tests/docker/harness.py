@@ -44,6 +44,8 @@ from typing import Any, Protocol
 import docker.errors
 import docker.types
 
+from components.plan.recording import mock_id
+
 from .engine import PROBE_IMAGE, TIMINGS, DockerEngine
 
 NETWORK_TYPE = "docker:index/network:Network"
@@ -247,10 +249,10 @@ def read_stack(resources: Sequence[Recorded]) -> StackDecl:
                 ipv6=bool(inputs.get("ipv6", False)),
             )
         )
-        # Under the mock runtime a network's id is "<resource name>-id"; a program may pass
+        # Under the mock runtime a network's id is mock_id(type, name); a program may pass
         # either network.name or network.id to networksAdvanced.
         refs[name] = name
-        refs[f"{res.name}-id"] = name
+        refs[mock_id(res.type, res.name)] = name
 
     containers: list[ContainerDecl] = []
     for res in resources:

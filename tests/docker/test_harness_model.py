@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from components.plan.recording import mock_id
+
 from .engine import cgroup_mount_commands
 from .fakes import Fake, ctr, net
 from .harness import (
@@ -67,7 +69,7 @@ def test_networks_are_found_by_name_or_by_mock_id_and_ports_by_default_tcp() -> 
             net("hub", internal=True),
             ctr(
                 "db",
-                [{"name": "hub-id", "aliases": ["database"]}],
+                [{"name": mock_id("docker:index/network:Network", "hub"), "aliases": ["database"]}],
                 ports=[{"internal": 5432.0, "external": 15432.0, "ip": "127.0.0.1"}],
             ),
         ]

@@ -185,3 +185,42 @@ def start_server(
         stderr = proc.stderr.read() if proc.stderr else ""
         raise RuntimeError(f"server {name} in {ns.name} did not start: {line!r} {stderr}")
     return server
+
+
+@dataclass
+class Capture:
+    """``tcpdump`` on one interface of a namespace: what really went over that wire."""
+
+    ns: Netns
+    proc: subprocess.Popen[str]
+    pcap: Path
+
+    def packets(self) -> list[str]:
+        """Stop the capture and return one line per IPv4 packet: ``SRC > DST: ...``."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=5)
+        text = run(["tcpdump", "-n", "-r", str(self.pcap), "ip"], timeout=20).stdout
+        return [line.split(" IP ", 1)[1] for line in text.splitlines() if " IP " in line]
+
+
+def start_capture(ns: Netns, interface: str, pcap: Path, cleanup: Cleanup) -> Capture:
+    """Capture every frame on ``interface`` into ``pcap``; returns once tcpdump listens."""
+    if shutil.which("tcpdump") is None:
+        pytest.fail("tcpdump is not installed; run `bash scripts/test.sh`, which installs it")
+    proc = subprocess.Popen(
+        ns.argv("tcpdump", "-i", interface, "-n", "-p", "-U", "--immediate-mode", "-w", str(pcap)),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    capture = Capture(ns, proc, pcap)
+    cleanup.push(lambda: proc.poll() is not None or (proc.terminate(), proc.wait(timeout=5)))
+    assert proc.stderr is not None
+    ready, _, _ = select.select([proc.stderr], [], [], 10.0)
+    line = proc.stderr.readline() if ready else ""
+    if "listening on" not in line:
+        proc.kill()
+        raise RuntimeError(f"tcpdump in {ns.name} did not start: {line!r}")
+    return capture

@@ -18,6 +18,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +31,18 @@ from components.render.host_files import SYSCTL_CONF, host_files
 from components.spec import PlatformSpec
 
 from .netns import (
+    HERE,
     INET_ADDRESS,
     INET_PREFIX,
     INET_TCP_PORT,
+    PYTHON,
     Cleanup,
     Netns,
     Server,
     new_netns,
     require_root_and_tools,
     session_suffix,
+    start_capture,
     start_server,
     tcp,
     udp,
@@ -187,6 +191,37 @@ def drop_counter(topo: Topology) -> int | None:
         r'iifname "vmbr0" oifname "vmbr1" counter packets (\d+) bytes \d+ drop', topo.table()
     )
     return int(match.group(1)) if match else None
+
+
+def guard_drops(topo: Topology) -> int:
+    """Packets dropped so far by the uplink guard, all of its rules together."""
+    listing = topo.host.exec("nft", "list", "chain", "ip", "platform_nat", "uplink_guard").stdout
+    counts = re.findall(r'oifname "vmbr0" counter packets (\d+) bytes \d+ drop', listing)
+    assert len(counts) == 4, listing  # 10/8, 172.16/12, 192.168/16, 100.64/10
+    return sum(int(c) for c in counts)
+
+
+def rule_counter(topo: Topology, rule: str) -> int:
+    """Packets counted so far by the running table's rule that reads ``rule`` (counter elided)."""
+    for line in topo.table().splitlines():
+        match = re.search(r"counter packets (\d+) bytes \d+", line)
+        if match and line.replace(match.group(0), "counter").strip() == rule:
+            return int(match.group(1))
+    raise AssertionError(f"no rule {rule!r} in\n{topo.table()}")
+
+
+INVALID_RULE = 'iifname "vmbr1" ct state invalid,untracked counter drop'
+PRIVATE = [IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+
+
+def private_sources(packets: list[str]) -> list[str]:
+    """The captured packets (``SRC.PORT > DST.PORT: ...``) whose source address is private."""
+    leaked = []
+    for packet in packets:
+        source = IPv4Address(".".join(packet.split(" ", 1)[0].split(".")[:4]))
+        if any(source in net for net in PRIVATE):
+            leaked.append(packet)
+    return leaked
 
 
 def events_from(server: Server, peer: str) -> list[tuple[str, int]]:
@@ -340,6 +375,108 @@ def test_ruleset_loads_on_a_fresh_host_with_the_udp_range_as_one_rule(
         assert udp_rules == [expected], listing  # the whole range, one rule, no expansion
     chains = fresh_host.exec("nft", "list", "chains", "ip").stdout.splitlines()
     names = [line.split()[1] for line in chains if line.strip().startswith("chain ")]
-    assert names == ["prerouting", "output", "postrouting", "forward"]
+    assert names == ["prerouting", "output", "postrouting", "uplink_guard", "forward", "input"]
     tables = fresh_host.exec("nft", "list", "tables").stdout.split("\n")
     assert [t for t in tables if t] == ["table ip platform_nat"]
+
+
+def test_untracked_guest_segments_never_leave_with_a_private_source(
+    topo: Topology, tmp_path: Path
+) -> None:
+    # A guest answering a connection the host never tracked: RST, SYN+ACK and FIN+ACK with no
+    # connection behind them. Conntrack calls them invalid, so masquerade cannot rewrite them.
+    cleanup = Cleanup()
+    before = rule_counter(topo, INVALID_RULE)
+    try:
+        capture = start_capture(topo.inet, "eth0", tmp_path / "uplink.pcap", cleanup)
+        sent = topo.guests["backend"].exec(
+            PYTHON, str(HERE / "raw_tcp.py"), INET_ADDRESS, str(INET_TCP_PORT), "40001", "R,SA,FA"
+        )
+        assert sent.stdout.strip() == BACKEND  # built with the guest's own source address
+        # Control on the same wire: a real connection leaves behind the public address.
+        (control,) = topo.guests["backend"].probe(tcp(INET_ADDRESS, INET_TCP_PORT))
+        assert reply(control) == ("inet", PUBLIC, INET_TCP_PORT)
+        packets = capture.packets()
+    finally:
+        cleanup.run()
+    assert private_sources(packets) == []
+    assert [p for p in packets if p.startswith(f"{PUBLIC}.")], packets  # the capture works
+    assert not [p for p in packets if ".40001 >" in p], packets  # not even translated
+    assert rule_counter(topo, INVALID_RULE) - before == 3  # each one dropped on the host
+
+
+def test_a_flow_tracked_before_the_ruleset_cannot_leak_its_private_source(
+    topo: Topology, tmp_path: Path
+) -> None:
+    # While the table is absent (nftables.service flushed the ruleset, say) another table keeps
+    # conntrack tracking, as pve-firewall or Docker do, and a guest's flow gets an entry with no
+    # NAT binding. Conntrack never adds one later: the guard after source NAT is what stops it.
+    cleanup = Cleanup()
+    flow = (
+        "import socket, sys\n"
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+        "s.bind(('0.0.0.0', 40002)); s.settimeout(1.0)\n"
+        f"s.sendto(b'media', ('{INET_ADDRESS}', 9100))\n"
+        "try:\n    print(s.recv(4096).decode().strip())\n"
+        "except TimeoutError:\n    print('timeout')\n"
+    )
+    try:
+        start_server(topo.inet, "inet-udp", tmp_path, cleanup, udp_ports=(9100,))
+        topo.host.exec("nft", "delete", "table", "ip", "platform_nat")
+        cleanup.push(lambda: topo.host.exec("nft", "-f", "-", input=topo.ruleset))
+        tracker = "table ip other {\n chain f {\n type filter hook forward priority 0\n"
+        tracker += " ct state new\n }\n}"
+        topo.host.exec("nft", "-f", "-", input=tracker)
+        cleanup.push(lambda: topo.host.exec("nft", "delete", "table", "ip", "other"))
+        topo.inet.ip("route", "replace", "10.0.0.0/24", "via", PUBLIC)
+        cleanup.push(lambda: topo.inet.ip("route", "del", "10.0.0.0/24", "via", PUBLIC))
+
+        window = topo.guests["backend"].exec(PYTHON, "-c", flow).stdout.strip()
+        assert f'"peer": "{BACKEND}"' in window  # the premise: untranslated, and answered
+
+        topo.host.exec("nft", "-f", "-", input=topo.ruleset)
+        capture = start_capture(topo.inet, "eth0", tmp_path / "uplink.pcap", cleanup)
+        after = topo.guests["backend"].exec(PYTHON, "-c", flow).stdout.strip()
+        (control,) = topo.guests["backend"].probe(tcp(INET_ADDRESS, INET_TCP_PORT))
+        assert reply(control) == ("inet", PUBLIC, INET_TCP_PORT)
+        packets = capture.packets()
+        guarded = guard_drops(topo)  # before the cleanup reloads the table
+    finally:
+        cleanup.run()
+    assert after == "timeout"
+    assert private_sources(packets) == []
+    assert [p for p in packets if p.startswith(f"{PUBLIC}.")], packets  # the capture works
+    assert guarded >= 1  # counted since the table was loaded in this test
+
+
+def test_guests_cannot_reach_the_hosts_management_ports(topo: Topology, tmp_path: Path) -> None:
+    cleanup = Cleanup()
+    management = (22, 8006, 3128)
+    try:
+        host = start_server(topo.host, "host", tmp_path, cleanup, tcp_ports=management)
+        # Control: the host listens on all three (reached here from the internet side).
+        control = topo.inet.probe(*(tcp(PUBLIC, p) for p in management))
+        assert [reply(r) for r in control] == [("host", INET_ADDRESS, p) for p in management]
+
+        guest = topo.guests["backend"]
+        aimed = [tcp(address, p) for address in (GATEWAY, PUBLIC) for p in management]
+        assert guest.probe(*aimed) == [{"error": "refused"}] * len(aimed)
+        assert events_from(host, BACKEND) == []
+
+        # A port the stack opens to guests (the SPICE proxy here) answers them; the rest not.
+        opened = nat_ruleset(nat_plan(prod_spec()), guest_host_ports=frozenset({3128}))
+        topo.host.exec("nft", "-f", "-", input=opened)
+        spice, ssh, web = guest.probe(tcp(GATEWAY, 3128), tcp(GATEWAY, 22), tcp(PUBLIC, 8006))
+        assert reply(spice) == ("host", BACKEND, 3128)
+        assert (ssh, web) == ({"error": "refused"}, {"error": "refused"})
+    finally:
+        topo.host.exec("nft", "-f", "-", input=topo.ruleset)
+        cleanup.run()
+
+
+def test_guest_host_ports_accepts_only_management_ports() -> None:
+    plan = nat_plan(prod_spec())
+    message = "guest_host_ports [5432] are not host management ports; allowed: [22, 3128, 8006]"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        nat_ruleset(plan, guest_host_ports=frozenset({22, 5432}))

@@ -98,7 +98,7 @@ def test_a_secret_that_leaks_unwrapped_is_still_printed_as_secret(tmp_path: Path
     skip = shutil.ignore_patterns(".venv", ".tools", ".git", "*cache*")
     shutil.copytree(ROOT, project, ignore=skip)
     encrypt_config_value(
-        project / "Pulumi.prod.yaml", "example:leak", "ax102-nat-ruleset", EXAMPLE_PASSPHRASE
+        project / "Pulumi.prod.yaml", "docker:leak", "ax102-nat-ruleset", EXAMPLE_PASSPHRASE
     )
     result = run_cli("plan", "prod", "--json", "--project", str(project), env=PASS)
     assert result.returncode == 0, result.stderr
