@@ -465,7 +465,7 @@ def test_guests_cannot_reach_the_hosts_management_ports(topo: Topology, tmp_path
         assert events_from(host, BACKEND) == []
 
         # A port the stack opens to guests (the SPICE proxy here) answers them; the rest not.
-        opened = nat_ruleset(nat_plan(prod_spec()), guest_host_ports=frozenset({3128}))
+        opened = nat_ruleset(nat_plan(prod_spec(), HOST), guest_host_ports=frozenset({3128}))
         topo.host.exec("nft", "-f", "-", input=opened)
         spice, ssh, web = guest.probe(tcp(GATEWAY, 3128), tcp(GATEWAY, 22), tcp(PUBLIC, 8006))
         assert reply(spice) == ("host", BACKEND, 3128)
@@ -476,7 +476,7 @@ def test_guests_cannot_reach_the_hosts_management_ports(topo: Topology, tmp_path
 
 
 def test_guest_host_ports_accepts_only_management_ports() -> None:
-    plan = nat_plan(prod_spec())
+    plan = nat_plan(prod_spec(), HOST)
     message = "guest_host_ports [5432] are not host management ports; allowed: [22, 3128, 8006]"
     with pytest.raises(ValueError, match=re.escape(message)):
         nat_ruleset(plan, guest_host_ports=frozenset({22, 5432}))
