@@ -19,7 +19,7 @@ import pulumi_proxmoxve as proxmoxve
 from components.render.host_files import prepare_host_script
 from components.render.proxmox_steps import storage_content_script
 from components.render.storage_merge import merge_data_script
-from components.spec import ProxmoxHostSpec
+from components.spec import ProxmoxHostSpec, config_path
 
 # Content types (pve-storage) the stack puts on a storage: templates and container volumes.
 TEMPLATE_CONTENT = "vztmpl"
@@ -59,7 +59,7 @@ class ProxmoxNode(pulumi.ComponentResource):
         super().__init__("selfhosted:proxmox:ProxmoxNode", name, None, opts)
         host = args.host
         self.node_name = host.nodeName
-        _warn_unless_ca_bundle_in_use(host)
+        _warn_unless_ca_bundle_in_use(name, host)
         self.provider = proxmoxve.Provider(
             f"{name}-provider",
             endpoint=str(host.apiEndpoint),
@@ -136,14 +136,15 @@ class ProxmoxNode(pulumi.ComponentResource):
         self.register_outputs({"templateFileId": self.template_file_id})
 
 
-def _warn_unless_ca_bundle_in_use(host: ProxmoxHostSpec) -> None:
+def _warn_unless_ca_bundle_in_use(name: str, host: ProxmoxHostSpec) -> None:
     """The provider has no CA option; the bundle only counts if the CLI runs with it."""
     if host.apiCaBundle is None:
         return
     given = os.environ.get("SSL_CERT_FILE")
     if given is None or Path(given).resolve() != Path(host.apiCaBundle).resolve():
         pulumi.log.warn(
-            f"platform:host.apiCaBundle is {host.apiCaBundle}, but SSL_CERT_FILE is "
+            f"{config_path(('hosts', name, 'apiCaBundle'))} is {host.apiCaBundle}, but "
+            f"SSL_CERT_FILE is "
             f"{given or 'not set'}: the Proxmox provider verifies the API against "
             f"SSL_CERT_FILE only; run pulumi with SSL_CERT_FILE={host.apiCaBundle}"
         )

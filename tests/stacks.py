@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import struct
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from components.plan import RecordedResource, read_stack_config, run_program
-from components.spec import PlatformSpec, parse_platform
-from components.spec.errors import CONFIG_NAMESPACE
+from components.plan import RecordedResource, run_program
+from components.plan.stack_spec import read_stack_spec
+from components.spec import PlatformSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 
 
 def stack_spec(stack: str) -> PlatformSpec:
-    config = read_stack_config(ROOT / f"Pulumi.{stack}.yaml")
-    prefix = f"{CONFIG_NAMESPACE}:"
-    return parse_platform(
-        {k.removeprefix(prefix): v for k, v in config.values.items() if k.startswith(prefix)},
-        {k.removeprefix(prefix) for k in config.secret_keys if k.startswith(prefix)},
-    )
+    """The repo's ``Pulumi.<stack>.yaml`` read as the CLI reads it (namespaces, secret leaves)."""
+    return read_stack_spec(ROOT / f"Pulumi.{stack}.yaml")
 
 
 def record(program: Callable[[], None]) -> list[RecordedResource]:
@@ -37,3 +36,16 @@ def by_name(resources: list[RecordedResource]) -> dict[str, RecordedResource]:
 
 def is_secret(value: Any) -> bool:
     return isinstance(value, dict) and SECRET_SIG_KEY in value
+
+
+def ed25519_public_key(seed: str, comment: str = "") -> str:
+    """A well-formed OpenSSH ed25519 public key line whose 32 key bytes come from ``seed``.
+
+    Its form is what `ssh-keygen -t ed25519` writes (RFC 8709: string "ssh-ed25519", string
+    key); the bytes are not a point anyone holds a private key for, which the spec never needs.
+    """
+    kind = b"ssh-ed25519"
+    key = hashlib.sha256(seed.encode()).digest()
+    blob = struct.pack(">I", len(kind)) + kind + struct.pack(">I", len(key)) + key
+    line = f"ssh-ed25519 {base64.b64encode(blob).decode()}"
+    return f"{line} {comment}" if comment else line

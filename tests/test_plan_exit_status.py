@@ -14,8 +14,10 @@ from tests.stacks import ROOT
 
 def test_forwarding_a_database_port_is_a_mandatory_violation(tmp_path: Path) -> None:
     document = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
-    document["config"]["platform:forwards"].append(
-        {"protocol": "tcp", "ports": 5432, "to": "backend", "description": "oops"}
+    # The backend's image is no database the spec knows, so the spec lets the forward through;
+    # the pack knows 5432 is PostgreSQL's port and blocks it at the NAT ruleset.
+    document["config"]["platform:services"]["backend"]["expose"].append(
+        {"kind": "forward", "protocol": "tcp", "ports": 5432, "description": "oops"}
     )
     stack_file = tmp_path / "Pulumi.prod.yaml"
     stack_file.write_text(yaml.safe_dump(document, sort_keys=False))

@@ -77,7 +77,8 @@ class _EchoMocks(pulumi.runtime.Mocks):
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+        # A list, never None: the SDK's mock monitor iterates the failures (mocks.py, Invoke).
+        return {}, []
 
 
 class RecordingMonitor(mocks.MockMonitor):

@@ -25,6 +25,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .passphrase import (
     Crypter,
@@ -186,7 +187,8 @@ def _load(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise StackFileError(f"{path}: no such stack file") from None
     except DuplicateKeyError as error:
-        raise StackFileError(f"{path}: a key is written twice: {_one_line(error)}") from None
+        found = _duplicate_keys(path.read_text()) or [_one_line(error)]
+        raise StackFileError(f"{path}: a key is written twice: {'; '.join(found)}") from None
     except YAMLError as error:
         raise StackFileError(f"{path}: not valid YAML: {_one_line(error)}") from None
     if document is None:
@@ -194,6 +196,42 @@ def _load(path: Path) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise StackFileError(f"{path}: expected a mapping at the top level")
     return document
+
+
+def _duplicate_keys(text: str) -> list[str]:
+    """Each key written twice, by its config path, lines and values (duplicates are found by
+    ruamel's constructor; the composed node tree still has both)."""
+    found: list[str] = []
+
+    def walk(node: Node, path: str) -> None:
+        if isinstance(node, MappingNode):
+            seen: dict[str, tuple[ScalarNode, Node]] = {}
+            for key, value in node.value:
+                name = str(key.value)
+                where = name if path in ("", "config") else f"{path}.{name}"
+                if name in seen:
+                    first_key, first_value = seen[name]
+                    # A secret written in plaintext by mistake is still never printed.
+                    secret = where.startswith("platform:secrets")
+                    found.append(
+                        f"{where} is {_shown(value, secret)} on line {key.start_mark.line + 1} "
+                        f"and {_shown(first_value, secret)} on line "
+                        f"{first_key.start_mark.line + 1}; keep one"
+                    )
+                seen.setdefault(name, (key, value))
+                walk(value, where)
+        elif isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, f"{path}[{index}]")
+
+    walk(YAML(typ="safe", pure=True).compose(text), "")
+    return found
+
+
+def _shown(node: Node, secret: bool) -> str:
+    if secret:
+        return "[secret]"
+    return str(node.value) if isinstance(node, ScalarNode) else "a block"
 
 
 def _one_line(error: YAMLError) -> str:

@@ -21,7 +21,10 @@ _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[
 # Text that reaches a shell command line (host scripts, pct, ssh). Letters, digits and the
 # punctuation of names, paths and addresses only: no quote, space, `$`, `;`, `|`, `&`, `(`...
 _SHELL_SAFE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@+=,-]*$")
-SHELL_SAFE_ALLOWED = "letters, digits and . _ - : / @ + = , (no spaces or shell metacharacters)"
+SHELL_SAFE_ALLOWED = (
+    "letters, digits and . _ - : / @ + = , starting with a letter or digit (no spaces or shell "
+    "metacharacters)"
+)
 
 # OpenSSH public key types and the name their base64 blob must start with (RFC 4253 6.6).
 SSH_KEY_TYPES = (
@@ -84,13 +87,18 @@ def check_ssh_public_key(value: str) -> str:
     if len(parts) < 2 or parts[0] not in SSH_KEY_TYPES:
         raise ValueError(f"is not an OpenSSH public key; expected {allowed}")
     try:
-        blob = base64.b64decode(parts[1], validate=True)
-        (length,) = struct.unpack(">I", blob[:4])
-        inner = blob[4 : 4 + length].decode("ascii")
-    except (binascii.Error, struct.error, UnicodeDecodeError):
+        fields = _ssh_strings(base64.b64decode(parts[1], validate=True))
+        inner = fields[0].decode("ascii")
+    except (binascii.Error, struct.error, UnicodeDecodeError, ValueError, IndexError):
         raise ValueError(
             f"is not an OpenSSH public key: its key data is not valid base64 of a {parts[0]} key"
         ) from None
+    # The blob is the type name, then the key itself (RFC 4253 6.6, RFC 8709 4): a name alone,
+    # or an ed25519 key of another length than 32 bytes, is a truncated or damaged key.
+    if len(fields) < 2 or (inner == "ssh-ed25519" and len(fields[1]) != 32):
+        raise ValueError(
+            f"is not an OpenSSH public key: its key data is not valid base64 of a {parts[0]} key"
+        )
     if inner != parts[0]:
         raise ValueError(
             f"is not an OpenSSH public key: the line says {parts[0]} but the key data is "
@@ -99,6 +107,18 @@ def check_ssh_public_key(value: str) -> str:
     if len(parts) == 3:
         _shell_safe_comment(parts[2])
     return value.strip()
+
+
+def _ssh_strings(blob: bytes) -> list[bytes]:
+    """Split a key blob into its length-prefixed strings; ValueError unless they fill it."""
+    fields: list[bytes] = []
+    while blob:
+        (length,) = struct.unpack(">I", blob[:4])
+        if length > len(blob) - 4:
+            raise ValueError("truncated")
+        fields.append(blob[4 : 4 + length])
+        blob = blob[4 + length :]
+    return fields
 
 
 def _shell_safe_comment(comment: str) -> None:

@@ -138,9 +138,13 @@ def _validate(
             valid[key] = TypeAdapter[Any](field.rebuild_annotation()).validate_python(document[key])
         except ValidationError:
             continue
+    for key in _SECTIONS:
+        # A missing or invalid section is reported above; the rules read it as empty.
+        valid.setdefault(key, {})
     partial = PlatformSpec.model_construct(**valid)
     object.__setattr__(partial, "__pydantic_private__", {"_unvalidated": frozenset(unvalidated)})
-    problems.extend(cross_field_problems(partial))
+    # When every field is valid, the model's own validator already reported these.
+    problems.extend(p for p in cross_field_problems(partial) if p not in problems)
     return partial, problems
 
 
@@ -205,6 +209,7 @@ def _problems_from(error: ValidationError, secret_keys: Set[str]) -> list[Proble
                 problems.setdefault(full.loc, full)
             continue
         if detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            detail["ctx"] = {**detail.get("ctx", {}), "expected_tags": _kinds(detail["loc"])}
             loc = (*loc, "kind")
         shown = SECRET_PLACEHOLDER if loc and loc[0] in secret_keys else _show(detail["input"])
         # A value no member of a union accepts fails once per member: report the first.
@@ -268,7 +273,14 @@ def _walk(
             annotation = _member_named(members, part)
             continue
         model = _model_in(annotation)
-        if model is not None and isinstance(part, str) and part in model.model_fields:
+        # A dict key is never a field, even when a service is called `livekit` or `image`.
+        container = get_origin(_unannotated(annotation)) in (dict, list)
+        if (
+            model is not None
+            and not container
+            and isinstance(part, str)
+            and part in model.model_fields
+        ):
             field = model.model_fields[part]
             annotation = field.annotation
             path.append(part)
@@ -278,6 +290,18 @@ def _walk(
         annotation = args[-1] if args else None
         path.append(part)
     return tuple(path), annotation, field
+
+
+def _kinds(loc: tuple[int | str, ...]) -> str:
+    """The `kind` values the discriminated union at ``loc`` accepts, as config spells them."""
+    _, annotation, _ = _walk(loc)
+    tags = [
+        tag
+        for member in _union_members(annotation)
+        if (model := _model_in(member)) is not None and "kind" in model.model_fields
+        for tag in get_args(model.model_fields["kind"].annotation)
+    ]
+    return ", ".join(tags)
 
 
 def _unannotated(annotation: Any) -> Any:

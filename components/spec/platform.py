@@ -272,9 +272,9 @@ def _check_guests(spec: PlatformSpec) -> Iterator[Problem]:
     seen: dict[tuple[str, str, object], str] = {}
     for name, guest in spec.guests.items():
         host = spec.hosts.get(guest.host)
-        if host is None and spec.declared("hosts", guest.host):
-            continue
-        if not isinstance(host, ProxmoxHostSpec):
+        if isinstance(host, ProxmoxHostSpec):
+            yield from _check_guest_address(spec, name, guest, host)
+        elif not (host is None and spec.declared("hosts", guest.host)):
             proxmox = _known(spec.proxmox_hosts())
             what = "is not a host" if host is None else f"is a {host.kind} host, not proxmox"
             yield Problem(
@@ -282,7 +282,7 @@ def _check_guests(spec: PlatformSpec) -> Iterator[Problem]:
                 f"{guest.host} {what}; guests run on a Proxmox host: {proxmox}",
             )
             continue
-        yield from _check_guest_address(spec, name, guest, host)
+        # A host that failed its own validation still has guests that must not collide.
         for key, value in (
             ("address", guest.address),
             ("vmId", guest.vmId),
@@ -440,7 +440,12 @@ def _check_service_exposes(
                 f"({database}) to the internet; a database stays internal: reach it over a "
                 "network, or a private exposure between guests",
             )
-        elif isinstance(expose, PrivateExpose) and not spec.is_guest(service.machine):
+        elif (
+            isinstance(expose, PrivateExpose)
+            and not spec.is_guest(service.machine)
+            # A guest that failed its own validation is still a guest.
+            and not spec.declared("guests", service.machine)
+        ):
             yield Problem(
                 loc,
                 f"private {expose.protocol} {expose.ports}: a private exposure reaches other "
@@ -479,16 +484,21 @@ def _check_route(
         and (proxy.service not in spec.services)
     ):
         return
-    if proxy is None or proxy.service not in spec.services:
+    if proxy is None:
         yield Problem(
             loc,
             f"route {route.host}{route.path} needs a proxy; declare platform:proxy with the "
             "service that terminates HTTPS",
         )
         return
+    if proxy.service not in spec.services:
+        return  # platform:proxy.service is reported on its own
     proxy_service = spec.services[proxy.service]
-    if service.machine not in spec.machines() or proxy_service.machine not in spec.machines():
-        return  # the unknown machine is reported on its own
+    machines = (service.machine, proxy_service.machine)
+    if any(m not in spec.machines() for m in machines) or any(
+        spec.is_guest(m) and spec.host_of(m) not in spec.proxmox_hosts() for m in machines
+    ):
+        return  # the unknown machine, or the guest's unknown host, is reported on its own
     if proxy_service.machine == service.machine:
         shared = set(proxy_service.networks) & set(service.networks)
         wanted = proxy.network

@@ -1,4 +1,4 @@
-"""LxcService under mocks: one unprivileged container on the NAT bridge, as the engine sees it."""
+"""LxcService under mocks: one unprivileged LXC guest on the NAT bridge, as the engine sees it."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ import pytest
 
 from components.lxc_service import CONTAINER_IGNORED_AFTER_CREATE, LxcService, LxcServiceArgs
 from components.render.proxmox_steps import container_disk_script, container_keys_script
-from components.spec import ServiceSpec
-from tests.stacks import by_name, is_secret, record
+from components.spec import GuestSpec
+from tests.stacks import by_name, ed25519_public_key, is_secret, record
+
+ADMIN_KEY = ed25519_public_key("ops", "ops@example.com")
 
 
-def _declare(service: ServiceSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+def _declare(service: GuestSpec, opts: pulumi.ResourceOptions | None = None) -> None:
     provider = proxmoxve.Provider("pve", endpoint="https://192.0.2.1:8006/")
     bridge = proxmoxve.network.linux.Bridge("br", node_name="pve", name="vmbr1")
     LxcService(
@@ -35,15 +37,21 @@ def _declare(service: ServiceSpec, opts: pulumi.ResourceOptions | None = None) -
             subnet=IPv4Network("10.0.0.0/24"),
             gateway=IPv4Address("10.0.0.1"),
             dns_servers=[IPv4Address("192.0.2.53")],
-            ssh_keys=["ssh-ed25519 AAAA ops"],
+            ssh_keys=[ADMIN_KEY],
             after=(bridge,),
         ),
         opts,
     )
 
 
-SERVICE = ServiceSpec(
-    vmId=110, address=IPv4Address("10.0.0.10"), cores=8, memoryMb=16384, diskGb=32, startOrder=2
+SERVICE = GuestSpec(
+    host="pve",
+    vmId=110,
+    address=IPv4Address("10.0.0.10"),
+    cores=8,
+    memoryMb=16384,
+    diskGb=32,
+    startOrder=2,
 )
 
 
@@ -64,7 +72,7 @@ def test_container_inputs_match_the_service() -> None:
         {"ipv4": {"address": "10.0.0.10/24", "gateway": "10.0.0.1"}}
     ]
     assert inputs["initialization"]["hostname"] == "livekit"
-    assert inputs["initialization"]["userAccount"] == {"keys": ["ssh-ed25519 AAAA ops"]}
+    assert inputs["initialization"]["userAccount"] == {"keys": [ADMIN_KEY]}
     assert inputs["initialization"]["dns"] == {"servers": ["192.0.2.53"]}
     assert inputs["startOnBoot"] is True
     assert inputs["startup"] == {"order": 2}
@@ -115,11 +123,7 @@ def test_keys_and_disk_are_host_steps_after_the_container() -> None:
     resources = by_name(record(lambda: _declare(SERVICE)))
     container = resources["livekit-container"]
     keys, disk = resources["livekit-ssh-keys"], resources["livekit-disk"]
-    assert (
-        keys.inputs["create"]
-        == keys.inputs["update"]
-        == container_keys_script(110, ["ssh-ed25519 AAAA ops"])
-    )
+    assert keys.inputs["create"] == keys.inputs["update"] == container_keys_script(110, [ADMIN_KEY])
     assert disk.inputs["create"] == disk.inputs["update"] == container_disk_script(110, 32)
     for step in (keys, disk):
         assert step.type == "command:remote:Command"

@@ -11,7 +11,7 @@ from components.render import NAT_APPLY_SCRIPT, nat_ruleset
 from tests.stacks import by_name, record, stack_spec
 
 SPEC = stack_spec("prod")
-PLAN = nat_plan(SPEC)
+PLAN = nat_plan(SPEC, "ax102")
 
 
 def _declare() -> None:

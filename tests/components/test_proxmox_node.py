@@ -9,9 +9,11 @@ from components.proxmox_node import ProxmoxNode, ProxmoxNodeArgs, storage_needs
 from components.render.host_files import prepare_host_script
 from components.render.proxmox_steps import storage_content_script
 from components.render.storage_merge import merge_data_script
-from tests.stacks import by_name, is_secret, record, stack_spec
+from components.spec import ProxmoxHostSpec
+from tests.stacks import by_name, ed25519_public_key, is_secret, record, stack_spec
 
-HOST = stack_spec("prod").host
+HOST = stack_spec("prod").hosts["ax102"]
+assert isinstance(HOST, ProxmoxHostSpec)
 
 
 def _declare(merge: bool) -> None:
@@ -75,7 +77,7 @@ def test_storage_needs_group_by_storage() -> None:
 
 
 def test_a_pinned_host_key_reaches_every_host_command() -> None:
-    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTests root@ax102"
+    key = ed25519_public_key("ax102 host key", "root@ax102")
 
     def program() -> None:
         host = HOST.model_copy(update={"sshHostKey": key, "mergeDataIntoRoot": True})
@@ -108,7 +110,7 @@ def test_a_ca_bundle_only_counts_when_the_cli_runs_with_it(
 
     record(program)
     expected = (
-        "platform:host.apiCaBundle is pve-bundle.pem, but SSL_CERT_FILE is "
+        "platform:hosts.ax102.apiCaBundle is pve-bundle.pem, but SSL_CERT_FILE is "
         f"{env or 'not set'}: the Proxmox provider verifies the API against SSL_CERT_FILE only; "
         "run pulumi with SSL_CERT_FILE=pve-bundle.pem"
     )

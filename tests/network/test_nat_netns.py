@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 
 from components.derive import nat_plan
-from components.plan import read_stack_config
+from components.plan.stack_spec import read_stack_spec
 from components.render import NAT_APPLY_SCRIPT, nat_ruleset
 from components.render.host_files import SYSCTL_CONF, host_files
-from components.spec import PlatformSpec, parse_platform
+from components.spec import PlatformSpec
 
 from .netns import (
     HERE,
@@ -70,18 +70,19 @@ GUESTS: dict[str, tuple[str, tuple[int, ...], tuple[int, ...]]] = {
 }
 
 
+HOST = "ax102"  # the prod stack's Proxmox host, under platform:hosts
+
+
 def prod_spec() -> PlatformSpec:
-    cfg = read_stack_config(REPO / "Pulumi.prod.yaml")
-    p = "platform:"
-    values = {k[len(p) :]: v for k, v in cfg.values.items() if k.startswith(p)}
-    secrets = {k[len(p) :] for k in cfg.secret_keys if k.startswith(p)}
-    return parse_platform(values, secrets)
+    return read_stack_spec(REPO / "Pulumi.prod.yaml")
 
 
 def rendered_ruleset(spec: PlatformSpec) -> str:
     """``nftables.conf`` exactly as ``python -m components render`` writes it for the host."""
-    (text,) = [f.text for f in host_files(spec, nat_plan(spec)) if f.path == "nftables.conf"]
-    assert text == nat_ruleset(nat_plan(spec))
+    plan = nat_plan(spec, HOST)
+    files = host_files(spec.proxmox_hosts()[HOST], plan)
+    (text,) = [f.text for f in files if f.path == "nftables.conf"]
+    assert text == nat_ruleset(plan)
     return text
 
 
@@ -110,13 +111,13 @@ class Topology:
 
 def _build(tmp: Path, cleanup: Cleanup) -> Topology:
     spec = prod_spec()
-    plan = nat_plan(spec)
+    plan = nat_plan(spec, HOST)
     # The test world is drawn for the prod stack; a config change must show up here first.
     assert (str(plan.public_address), plan.uplink, plan.bridge) == (PUBLIC, "vmbr0", "vmbr1")
     assert (str(plan.gateway), str(plan.subnet)) == (GATEWAY, "10.0.0.0/24")
-    assert str(spec.services["proxy"].address) == PROXY
-    assert str(spec.services["livekit"].address) == LIVEKIT
-    assert str(spec.services["backend"].address) == BACKEND
+    assert str(spec.guests["proxy"].address) == PROXY
+    assert str(spec.guests["livekit"].address) == LIVEKIT
+    assert str(spec.guests["backend"].address) == BACKEND
 
     suffix = session_suffix()
     host = new_netns("host", suffix, cleanup)
@@ -464,7 +465,7 @@ def test_guests_cannot_reach_the_hosts_management_ports(topo: Topology, tmp_path
         assert events_from(host, BACKEND) == []
 
         # A port the stack opens to guests (the SPICE proxy here) answers them; the rest not.
-        opened = nat_ruleset(nat_plan(prod_spec()), guest_host_ports=frozenset({3128}))
+        opened = nat_ruleset(nat_plan(prod_spec(), HOST), guest_host_ports=frozenset({3128}))
         topo.host.exec("nft", "-f", "-", input=opened)
         spice, ssh, web = guest.probe(tcp(GATEWAY, 3128), tcp(GATEWAY, 22), tcp(PUBLIC, 8006))
         assert reply(spice) == ("host", BACKEND, 3128)
@@ -475,7 +476,7 @@ def test_guests_cannot_reach_the_hosts_management_ports(topo: Topology, tmp_path
 
 
 def test_guest_host_ports_accepts_only_management_ports() -> None:
-    plan = nat_plan(prod_spec())
+    plan = nat_plan(prod_spec(), HOST)
     message = "guest_host_ports [5432] are not host management ports; allowed: [22, 3128, 8006]"
     with pytest.raises(ValueError, match=re.escape(message)):
         nat_ruleset(plan, guest_host_ports=frozenset({22, 5432}))

@@ -90,6 +90,17 @@ FORCE_NEW: dict[str, tuple[ForceNew, ...]] = {
 }
 
 
+# The table covers the Proxmox host layer: the node, its bridge, its guests and the host steps.
+# The Docker layer (containers, images, volumes, networks on the guests' engines) is replaced by
+# design when a service changes (create-before-delete or delete-before-replace, decided by
+# ContainerService) and is not compared here.
+SCOPE = ("proxmoxve:", "command:", "pulumi:providers:proxmoxve", "pulumi:providers:command")
+
+
+def in_scope(resource_type: str) -> bool:
+    return resource_type.startswith(SCOPE)
+
+
 def rules_for(resource_type: str) -> tuple[ForceNew, ...]:
     """The table's rules; an unknown custom type is an error, so new types must be added."""
     if resource_type.startswith(COMPONENT_PREFIX):

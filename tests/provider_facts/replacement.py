@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from components.plan import RecordedResource, read_stack_config, run_program
-from tests.provider_facts.force_new import rules_for
+from tests.provider_facts.force_new import in_scope, rules_for
 
 ROOT = Path(__file__).resolve().parents[2]
 _INDEX = re.compile(r"\[\d+\]")
@@ -59,6 +60,8 @@ def compare(
     change = Change()
     replaced_ids: set[str] = set()
     for resource in after:  # registration order: a dependency is registered before its users
+        if not in_scope(resource.type):
+            continue
         old = old_by_urn.get(resource.urn)
         if old is None:
             change.created.append(resource.name)
@@ -81,10 +84,15 @@ def compare(
         ]
         if reasons:
             change.replaced[resource.name] = reasons
-            replaced_ids.add(f"{resource.name}-id")  # the mock runtime's id of this resource
+            replaced_ids.add(mock_id(resource))
         elif changed:
             change.updated[resource.name] = sorted(changed)
     return change
+
+
+def mock_id(resource: RecordedResource) -> str:
+    """The id the mock runtime gave ``resource`` (components.plan.recording._EchoMocks)."""
+    return str(zlib.crc32(f"{resource.type}::{resource.name}".encode()))
 
 
 def _under(path: str, prefix: str) -> bool:

@@ -1,4 +1,4 @@
-"""Routine edits of the prod stack never replace a container, the bridge or a host step.
+"""Routine edits of the prod stack never replace an LXC guest, the bridge or a host step.
 
 Each case edits Pulumi.prod.yaml's config the way an operator would, records the program
 before and after under the mock runtime, and checks the changed inputs against the providers'
@@ -17,13 +17,12 @@ import pytest
 
 from components.lxc_service import CONTAINER_IGNORED_AFTER_CREATE
 from components.plan import RecordedResource
-from tests.provider_facts.force_new import CONTAINER, FORCE_NEW, rules_for
+from tests.provider_facts.force_new import CONTAINER, FORCE_NEW, in_scope, rules_for
 from tests.provider_facts.replacement import Change, compare, record, stack_config
+from tests.stacks import ed25519_public_key
 
-SERVICES = ("proxy", "livekit", "egress", "agents", "backend", "frontend", "monitoring")
-NEW_KEY = (
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINEWKEYNEWKEYNEWKEYNEWKEYNEWKEYNEWKEY new@example.com"
-)
+GUESTS = ("proxy", "livekit", "egress", "agents", "backend", "frontend", "monitoring")
+NEW_KEY = ed25519_public_key("new", "new@example.com")
 NEW_TEMPLATE = {
     "url": "https://download.proxmox.com/images/system/debian-13-standard_13.1-2_amd64.tar.zst",
     "checksumAlgorithm": "sha512",
@@ -48,53 +47,58 @@ def _change(edit: Edit, *, honour_ignore: bool = True) -> Change:
     return compare(list(before), record(edited, secrets), honour_ignore=honour_ignore)
 
 
-def _service(name: str, key: str, value: Any) -> Edit:
+def _guest(name: str, key: str, value: Any) -> Edit:
     def edit(values: dict[str, Any]) -> None:
-        values["platform:services"][name][key] = value
+        values["platform:guests"][name][key] = value
 
     return edit
 
 
 def _add_key(values: dict[str, Any]) -> None:
-    values["platform:containerSshKeys"] = [*values["platform:containerSshKeys"], NEW_KEY]
+    values["platform:adminSshKeys"] = [*values["platform:adminSshKeys"], NEW_KEY]
 
 
 def _new_template(values: dict[str, Any]) -> None:
-    values["platform:host"]["template"] = NEW_TEMPLATE
+    values["platform:hosts"]["ax102"]["template"] = NEW_TEMPLATE
 
 
 def _add_forward(values: dict[str, Any]) -> None:
-    values["platform:forwards"].append(
-        {"protocol": "tcp", "ports": 8443, "to": "proxy", "description": "admin"}
+    values["platform:services"]["npm"]["expose"].append(
+        {"kind": "forward", "protocol": "tcp", "ports": 8443, "description": "admin"}
     )
 
 
 def _dns(values: dict[str, Any]) -> None:
-    values["platform:host"]["dnsServers"] = ["9.9.9.9"]
+    values["platform:hosts"]["ax102"]["dnsServers"] = ["9.9.9.9"]
+
+
+def _c(guest: str) -> str:
+    """The program's name of a guest's LXC container."""
+    return f"ax102-{guest}-container"
 
 
 ROUTINE: dict[str, tuple[Edit, dict[str, set[str]]]] = {
     # edit -> (nothing replaced; these resources updated with a changed path under each prefix)
-    "ssh-keys": (_add_key, {f"{s}-ssh-keys": {"create"} for s in SERVICES}),
+    "ssh-keys": (_add_key, {f"ax102-{g}-ssh-keys": {"create"} for g in GUESTS}),
     "template": (_new_template, {}),
-    "memory": (_service("livekit", "memoryMb", 32768), {"livekit-container": {"memory"}}),
-    "cores": (_service("livekit", "cores", 12), {"livekit-container": {"cpu"}}),
-    "swap": (_service("agents", "swapMb", 512), {"agents-container": {"memory"}}),
-    "disk-grow-stateful": (_service("egress", "diskGb", 400), {"egress-disk": {"create"}}),
-    "disk-grow-stateless": (_service("agents", "diskGb", 64), {"agents-disk": {"create"}}),
+    "memory": (_guest("livekit", "memoryMb", 32768), {_c("livekit"): {"memory"}}),
+    "cores": (_guest("livekit", "cores", 12), {_c("livekit"): {"cpu"}}),
+    "swap": (_guest("agents", "swapMb", 512), {_c("agents"): {"memory"}}),
+    "disk-grow-stateful": (_guest("egress", "diskGb", 400), {"ax102-egress-disk": {"create"}}),
+    "disk-grow-stateless": (_guest("agents", "diskGb", 64), {"ax102-agents-disk": {"create"}}),
     "description": (
-        _service("backend", "description", "Backend v2"),
-        {"backend-container": {"description"}},
+        _guest("backend", "description", "Backend v2"),
+        {_c("backend"): {"description"}},
     ),
-    "start-order": (_service("frontend", "startOrder", 9), {"frontend-container": {"startup"}}),
+    "start-order": (_guest("frontend", "startOrder", 9), {_c("frontend"): {"startup"}}),
     "hostname": (
-        _service("monitoring", "hostname", "metrics"),
-        {"monitoring-container": {"initialization"}},
+        _guest("monitoring", "hostname", "metrics"),
+        {_c("monitoring"): {"initialization"}},
     ),
-    "dns-servers": (_dns, {f"{s}-container": {"initialization"} for s in SERVICES}),
+    "dns-servers": (_dns, {_c(g): {"initialization"} for g in GUESTS}),
     "stateful-flag": (
-        _service("agents", "stateful", True),
-        {"agents-container": {"protection", "tags"}},
+        _guest("agents", "stateful", True),
+        {_c("agents"): {"protection", "tags"}},
     ),
     "forward": (_add_forward, {"ax102-nat-ruleset": {"stdin"}}),
 }
@@ -121,13 +125,13 @@ def test_template_change_downloads_a_new_file_and_keeps_every_container() -> Non
     assert list(change.replaced) == ["ax102-template"]
     assert any("url" in reason for reason in change.replaced["ax102-template"])
     # The new file's id is unknown until it exists; the containers ignore it after creation.
-    assert not any(name.endswith("-container") for name in change.updated)
+    assert not any(name in change.updated for name in map(_c, GUESTS))
 
 
 def test_without_ignore_changes_a_key_change_would_replace_every_container() -> None:
     # The detector itself: the provider's ForceNew on user_account.keys (container.go:656).
     change = _change(_add_key, honour_ignore=False)
-    assert set(change.replaced) == {f"{s}-container" for s in SERVICES}
+    assert set(change.replaced) == {_c(g) for g in GUESTS}
     assert all(
         "initialization.userAccount.keys" in reason
         for reasons in change.replaced.values()
@@ -137,40 +141,44 @@ def test_without_ignore_changes_a_key_change_would_replace_every_container() -> 
 
 def test_without_ignore_changes_a_template_change_would_replace_every_container() -> None:
     change = _change(_new_template, honour_ignore=False)
-    assert set(change.replaced) == {"ax102-template"} | {f"{s}-container" for s in SERVICES}
+    assert set(change.replaced) == {"ax102-template"} | {_c(g) for g in GUESTS}
 
 
 def test_a_new_vm_id_is_a_replacement() -> None:
-    change = _change(_service("livekit", "vmId", 120))
-    assert list(change.replaced) == ["livekit-container"]
-    assert change.replaced["livekit-container"] == [
+    change = _change(_guest("livekit", "vmId", 120))
+    assert list(change.replaced) == [_c("livekit")]
+    assert change.replaced[_c("livekit")] == [
         "vmId: bpg/terraform-provider-proxmox@v0.111.1:proxmoxtf/resource/container/"
         "container.go:1172 (ForceNewIf the id differs)"
     ]
 
 
 def test_disk_shrink_would_be_a_replacement_without_the_ignore() -> None:
-    shrink = _service("egress", "diskGb", 100)
-    assert set(_change(shrink, honour_ignore=False).replaced) == {"egress-container"}
+    shrink = _guest("egress", "diskGb", 100)
+    assert set(_change(shrink, honour_ignore=False).replaced) == {_c("egress")}
     # With it, the container is untouched and the disk step (which refuses to shrink) runs.
     change = _change(shrink)
     assert change.replaced == {}
-    assert "egress-disk" in change.updated
+    assert "ax102-egress-disk" in change.updated
 
 
 def test_every_declared_type_is_in_the_table() -> None:
     _, _, resources = _baseline()
-    for resource in resources:
-        if resource.custom:
-            rules_for(resource.type)  # raises for a type nobody has looked up
+    checked = [r for r in resources if r.custom and in_scope(r.type)]
+    assert {r.type for r in checked} >= {CONTAINER, "proxmoxve:download/file:File"}
+    for resource in checked:
+        rules_for(resource.type)  # raises for a type nobody has looked up
     with pytest.raises(KeyError, match=r"is not in tests/provider_facts/force_new\.py"):
-        rules_for("docker:index/container:Container")
+        rules_for("proxmoxve:index/vm:Vm")
+    # The Docker layer is out of this table's scope (see force_new.SCOPE), and says so.
+    assert not in_scope("docker:index/container:Container")
+    assert not in_scope("pulumi:providers:docker")
 
 
 def test_containers_ignore_exactly_the_replace_and_root_only_fields() -> None:
     _, _, resources = _baseline()
     containers = [r for r in resources if r.type == CONTAINER]
-    assert len(containers) == len(SERVICES)
+    assert len(containers) == len(GUESTS)
     for container in containers:
         assert container.ignore_changes == list(CONTAINER_IGNORED_AFTER_CREATE)
     force_new = {rule.path for rule in FORCE_NEW[CONTAINER]}

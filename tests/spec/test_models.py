@@ -1,4 +1,4 @@
-"""The ``platform`` config spec: one valid baseline, then one mutation per rule.
+"""The ``platform`` config spec: one valid baseline (prod), then one mutation per rule.
 
 Pure pydantic: no Pulumi runtime. Every assertion compares the exact text an operator reads,
 ``platform:<path>: <value> <problem>; <what is allowed>``, one line per problem.
@@ -6,11 +6,8 @@ Pure pydantic: no Pulumi runtime. Every assertion compares the exact text an ope
 
 from __future__ import annotations
 
-import copy
 import itertools
-import json
 import random
-from collections.abc import Callable, Iterable, Set
 from pathlib import Path
 from typing import Any
 
@@ -18,32 +15,58 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from components.spec import SECRET_KEYS, PlatformSpec, PortRange, SpecError, parse_platform
+from components.spec import PortRange, SpecError
+from tests.spec.spec_helpers import (
+    DROPLET_KEY,
+    SECRET_VALUES,
+    SECRETS,
+    Mutation,
+    add_droplet,
+    add_service,
+    append,
+    drop,
+    error_text,
+    forward,
+    leaves,
+    mutated,
+    parse,
+    private,
+    put,
+    rename,
+)
+from tests.stacks import ed25519_public_key
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# A copy of the `platform:` namespace of Pulumi.prod.yaml (test_baseline_is_prod keeps it so).
+# A copy of the `platform:` namespace of Pulumi.prod.yaml without its secrets
+# (test_baseline_is_prod keeps it so).
 BASELINE: dict[str, Any] = {
-    "host": {
-        "name": "ax102",
-        "nodeName": "ax102",
-        "apiEndpoint": "https://ax102.example.com:8006/",
-        "publicAddress": "203.0.113.10",
-        "uplinkBridge": "vmbr0",
-        "mergeDataIntoRoot": True,
-        "containerDatastore": "local",
-        "template": {
-            "url": "https://download.proxmox.com/images/system/debian-12-standard_12.12-1_amd64.tar.zst",
-            "checksumAlgorithm": "sha512",
-            "checksum": "50c85eaaece677a3ebe01cc909b83872e9da2a22c29ae652838afce71e83222f"
-            "df40f6accecd7d52b180e912fc1f85ecdf7b3fc4d3027da4d865e509a9e76597",
-            "datastore": "local",
-            "osType": "debian",
-        },
+    "hosts": {
+        "ax102": {
+            "kind": "proxmox",
+            "nodeName": "ax102",
+            "apiEndpoint": "https://ax102.example.com:8006/",
+            "publicAddress": "203.0.113.10",
+            "sshHostKey": "ssh-ed25519 "
+            "AAAAC3NzaC1lZDI1NTE5AAAAIGisWRTwwc7DmQW4+3wxsVa/+WwhAEYdiHpAa/1hWB0V",
+            "uplinkBridge": "vmbr0",
+            "mergeDataIntoRoot": True,
+            "containerDatastore": "local",
+            "template": {
+                "url": "https://download.proxmox.com/images/system/"
+                "debian-12-standard_12.12-1_amd64.tar.zst",
+                "checksumAlgorithm": "sha512",
+                "checksum": "50c85eaaece677a3ebe01cc909b83872e9da2a22c29ae652838afce71e83222f"
+                "df40f6accecd7d52b180e912fc1f85ecdf7b3fc4d3027da4d865e509a9e76597",
+                "datastore": "local",
+                "osType": "debian",
+            },
+            "natBridge": {"name": "vmbr1", "address": "10.0.0.1/24"},
+        }
     },
-    "natBridge": {"name": "vmbr1", "address": "10.0.0.1/24"},
-    "services": {
+    "guests": {
         "proxy": {
+            "host": "ax102",
             "description": "Nginx Proxy Manager - web gateway and TLS (Let's Encrypt)",
             "vmId": 102,
             "address": "10.0.0.2",
@@ -54,7 +77,9 @@ BASELINE: dict[str, Any] = {
             "stateful": True,
         },
         "livekit": {
-            "description": "LiveKit SFU - WebRTC video and audio",
+            "host": "ax102",
+            "description": "LiveKit SFU - WebRTC video and audio, and the Redis it "
+            "shares with Egress",
             "vmId": 110,
             "address": "10.0.0.10",
             "cores": 8,
@@ -63,6 +88,7 @@ BASELINE: dict[str, Any] = {
             "startOrder": 2,
         },
         "egress": {
+            "host": "ax102",
             "description": "LiveKit Egress - recording and RTMP streaming",
             "vmId": 111,
             "address": "10.0.0.11",
@@ -73,6 +99,7 @@ BASELINE: dict[str, Any] = {
             "stateful": True,
         },
         "agents": {
+            "host": "ax102",
             "description": "LiveKit Agents - AI and signal processing",
             "vmId": 112,
             "address": "10.0.0.12",
@@ -82,6 +109,7 @@ BASELINE: dict[str, Any] = {
             "startOrder": 3,
         },
         "backend": {
+            "host": "ax102",
             "description": "Backend - API and business logic",
             "vmId": 113,
             "address": "10.0.0.13",
@@ -92,6 +120,7 @@ BASELINE: dict[str, Any] = {
             "stateful": True,
         },
         "frontend": {
+            "host": "ax102",
             "description": "Frontend - web user interface",
             "vmId": 114,
             "address": "10.0.0.14",
@@ -101,7 +130,8 @@ BASELINE: dict[str, Any] = {
             "startOrder": 5,
         },
         "monitoring": {
-            "description": "Monitoring - metrics and server health",
+            "host": "ax102",
+            "description": "Monitoring - metrics and server health (its services come later)",
             "vmId": 115,
             "address": "10.0.0.15",
             "cores": 2,
@@ -111,144 +141,189 @@ BASELINE: dict[str, Any] = {
             "stateful": True,
         },
     },
-    "forwards": [
-        {
-            "description": "HTTP to the proxy (ACME challenges, redirect to HTTPS)",
-            "protocol": "tcp",
-            "ports": 80,
-            "to": "proxy",
+    "networks": {"app": {"dockerName": "app"}},
+    "proxy": {"service": "npm", "kind": "nginx-proxy-manager"},
+    "services": {
+        "npm": {
+            "machine": "proxy",
+            "image": "jc21/nginx-proxy-manager:2.12.6",
+            "networks": ["app"],
+            "stateful": True,
+            "volumes": [
+                {"name": "npm-data", "path": "/data"},
+                {"name": "npm-letsencrypt", "path": "/etc/letsencrypt"},
+            ],
+            "capAdd": [
+                "CHOWN",
+                "SETUID",
+                "SETGID",
+                "DAC_OVERRIDE",
+                "FOWNER",
+                "NET_BIND_SERVICE",
+                "KILL",
+            ],
+            "resources": {"memoryMb": 1024, "cpus": 1.0, "pids": 512},
+            "healthcheck": {"test": ["CMD", "/usr/bin/check-health"]},
+            "expose": [
+                {
+                    "kind": "forward",
+                    "protocol": "tcp",
+                    "ports": 80,
+                    "description": "HTTP to the proxy (ACME challenges, redirect to HTTPS)",
+                },
+                {
+                    "kind": "forward",
+                    "protocol": "tcp",
+                    "ports": 443,
+                    "description": "HTTPS to the proxy (TLS termination)",
+                },
+            ],
         },
-        {
-            "description": "HTTPS to the proxy (TLS termination)",
-            "protocol": "tcp",
-            "ports": 443,
-            "to": "proxy",
+        "livekit": {
+            "machine": "livekit",
+            "image": "livekit/livekit-server:v1.9.1",
+            "networkMode": "host",
+            "policyExceptions": {
+                "docker-container-no-host-namespace": "LiveKit's "
+                "WebRTC "
+                "media "
+                "range "
+                "(UDP "
+                "50000-60000) "
+                "is "
+                "served "
+                "on the "
+                "guest's "
+                "own "
+                "network; "
+                "publishing "
+                "10,001 "
+                "ports "
+                "through "
+                "Docker "
+                "would "
+                "start a "
+                "proxy "
+                "per "
+                "port."
+            },
+            "livekit": {
+                "apiKey": {"secret": "livekit.apiKey"},
+                "apiSecret": {"secret": "livekit.apiSecret"},
+                "redisAddress": "10.0.0.10:6379",
+                "redisPassword": {"secret": "redis.password"},
+            },
+            "resources": {"memoryMb": 12288, "cpus": 7.0, "pids": 4096},
+            "healthcheck": {"test": ["CMD", "wget", "-qO-", "http://127.0.0.1:7880/"]},
+            "expose": [
+                {
+                    "kind": "forward",
+                    "protocol": "udp",
+                    "ports": "50000-60000",
+                    "description": "WebRTC media straight to LiveKit, never through the proxy",
+                },
+                {
+                    "kind": "forward",
+                    "protocol": "tcp",
+                    "ports": 7881,
+                    "description": "LiveKit ICE/TCP fallback for clients that cannot use UDP",
+                },
+                {"kind": "route", "host": "livekit.example.com", "port": 7880},
+            ],
         },
-        {
-            "description": "WebRTC media straight to LiveKit, never through the proxy",
-            "protocol": "udp",
-            "ports": "50000-60000",
-            "to": "livekit",
+        "redis": {
+            "machine": "livekit",
+            "image": "redis:7.4.2",
+            "networks": ["app"],
+            "stateful": True,
+            "command": [
+                "sh",
+                "-c",
+                'exec redis-server --requirepass "$REDIS_PASSWORD" --appendonly yes',
+            ],
+            "env": {"REDIS_PASSWORD": {"secret": "redis.password"}},
+            "volumes": [{"name": "redis-data", "path": "/data"}],
+            "capAdd": ["SETUID", "SETGID"],
+            "resources": {"memoryMb": 1024, "cpus": 1.0, "pids": 256},
+            "healthcheck": {
+                "test": [
+                    "CMD-SHELL",
+                    'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG',
+                ]
+            },
+            "expose": [{"kind": "private", "protocol": "tcp", "ports": 6379}],
         },
-        {
-            "description": "LiveKit ICE/TCP fallback for clients that cannot use UDP",
-            "protocol": "tcp",
-            "ports": 7881,
-            "to": "livekit",
+        "egress": {
+            "machine": "egress",
+            "image": "livekit/egress:v1.9.0",
+            "networks": ["app"],
+            "env": {"EGRESS_CONFIG_BODY": {"secret": "livekit.egressConfig"}},
+            "capAdd": ["SYS_ADMIN"],
+            "policyExceptions": {
+                "docker-container-no-risky-capabilities": "Egress "
+                "records "
+                "with "
+                "headless "
+                "Chrome, "
+                "whose "
+                "sandbox "
+                "needs "
+                "SYS_ADMIN "
+                "(LiveKit's "
+                "egress "
+                "deployment "
+                "docs); "
+                "the "
+                "guest "
+                "is "
+                "unprivileged "
+                "LXC."
+            },
+            "resources": {"memoryMb": 12288, "cpus": 7.0, "pids": 4096},
+            "healthcheck": {"test": ["CMD-SHELL", "pgrep -x egress > /dev/null"]},
         },
-    ],
-    "containerSshKeys": [
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLE"
-        " ops@example.com"
+        "agents": {
+            "machine": "agents",
+            "image": "ghcr.io/example/agents:1.0.0",
+            "networks": ["app"],
+            "env": {
+                "LIVEKIT_URL": "ws://10.0.0.10:7880",
+                "LIVEKIT_API_KEY": {"secret": "livekit.apiKey"},
+                "LIVEKIT_API_SECRET": {"secret": "livekit.apiSecret"},
+            },
+            "resources": {"memoryMb": 6144, "cpus": 4.0, "pids": 1024},
+            "healthcheck": {"test": ["CMD-SHELL", "test -e /proc/1/status"]},
+        },
+        "backend": {
+            "machine": "backend",
+            "image": "ghcr.io/example/backend:1.0.0",
+            "networks": ["app"],
+            "resources": {"memoryMb": 6144, "cpus": 4.0, "pids": 1024},
+            "healthcheck": {"test": ["CMD", "wget", "-qO-", "http://127.0.0.1:8000/health"]},
+            "expose": [{"kind": "route", "host": "app.example.com", "path": "/api", "port": 8000}],
+        },
+        "frontend": {
+            "machine": "frontend",
+            "image": "ghcr.io/example/frontend:1.0.0",
+            "networks": ["app"],
+            "resources": {"memoryMb": 1024, "cpus": 2.0, "pids": 512},
+            "healthcheck": {"test": ["CMD", "wget", "-qO-", "http://127.0.0.1:3000/"]},
+            "expose": [{"kind": "route", "host": "app.example.com", "port": 3000}],
+        },
+    },
+    "adminSshKeys": [
+        "ssh-ed25519 "
+        "AAAAC3NzaC1lZDI1NTE5AAAAILYUir3X2JsWg5OBXyg6Dzcje0Gy1DZtN0Bqj7FNUB++ "
+        "ops@example.com"
     ],
 }
 
-SECRETS = {
-    "proxmoxApiToken": "root@pam!pulumi=00000000-0000-0000-0000-000000000000",
-    "sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----",
-}
-ALL_SECRET = frozenset(SECRETS)
-
-Mutation = Callable[[dict[str, Any]], object]
+DOCUMENT: dict[str, Any] = {**BASELINE, SECRETS: SECRET_VALUES}
 
 
-def config_values(
-    document: dict[str, Any], secrets: dict[str, str] | None = None
-) -> dict[str, str]:
-    """Raw config as Pulumi hands it to a program: objects and lists as JSON, secrets as text."""
-    values = {key: json.dumps(value) for key, value in document.items()}
-    values.update(SECRETS if secrets is None else secrets)
-    return values
-
-
-def parse(
-    document: dict[str, Any],
-    secrets: dict[str, str] | None = None,
-    secret_keys: Set[str] = ALL_SECRET,
-) -> PlatformSpec:
-    return parse_platform(config_values(document, secrets), secret_keys)
-
-
-def error_text(
-    document: dict[str, Any],
-    secrets: dict[str, str] | None = None,
-    secret_keys: Set[str] = ALL_SECRET,
-) -> str:
-    with pytest.raises(SpecError) as caught:
-        parse(document, secrets, secret_keys)
-    return str(caught.value)
-
-
-def mutated(*mutations: Mutation) -> dict[str, Any]:
-    document = copy.deepcopy(BASELINE)
-    for mutation in mutations:
-        mutation(document)
-    return document
-
-
-def put(*path: str | int, value: Any) -> Mutation:
-    """Set ``value`` at ``path``, e.g. put("services", "livekit", "address", value="10.0.0.2")."""
-
-    def apply(document: dict[str, Any]) -> None:
-        target: Any = document
-        for part in path[:-1]:
-            target = target[part]
-        target[path[-1]] = value
-
-    return apply
-
-
-def drop(*path: str | int) -> Mutation:
-    def apply(document: dict[str, Any]) -> None:
-        target: Any = document
-        for part in path[:-1]:
-            target = target[part]
-        del target[path[-1]]
-
-    return apply
-
-
-def forward(protocol: str, ports: Any, to: str) -> Mutation:
-    """Append a forward; it becomes platform:forwards[4] (prod has four)."""
-
-    def apply(document: dict[str, Any]) -> None:
-        document["forwards"].append({"protocol": protocol, "ports": ports, "to": to})
-
-    return apply
-
-
-def rename_service(old: str, new: str) -> Mutation:
-    def apply(document: dict[str, Any]) -> None:
-        document["services"][new] = document["services"].pop(old)
-
-    return apply
-
-
-def move_subnet(old_prefix: str, new_prefix: str) -> Mutation:
-    """Re-address the bridge and every service, e.g. from 10.0.0. to 8.8.8."""
-
-    def apply(document: dict[str, Any]) -> None:
-        bridge = document["natBridge"]
-        bridge["address"] = bridge["address"].replace(old_prefix, new_prefix, 1)
-        for service in document["services"].values():
-            service["address"] = service["address"].replace(old_prefix, new_prefix, 1)
-
-    return apply
-
-
-PORT_SYNTAX = "is not a port 1-65535 such as 443, or a range low-high such as 50000-60000"
-SERVICE_KEYS = (
-    "address, cores, description, diskGb, hostname, memoryMb, startOrder, stateful, swapMb, vmId"
-)
-HOST_KEYS = (
-    "apiCaBundle, apiEndpoint, containerDatastore, dnsServers, guestManagementPorts, "
-    "insecureTls, mergeDataIntoRoot, name, nodeName, publicAddress, sshAddress, sshHostKey, "
-    "sshUser, template, uplinkBridge, volumeGroup"
-)
-KNOWN_SERVICES = "agents, backend, egress, frontend, livekit, monitoring, proxy"
-
-
-# --- the baseline -------------------------------------------------------------------------------
+def doc(*mutations: Mutation) -> dict[str, Any]:
+    """The baseline with its secrets, after ``mutations``."""
+    return mutated(DOCUMENT, *mutations)
 
 
 def test_baseline_is_prod() -> None:
@@ -256,474 +331,826 @@ def test_baseline_is_prod() -> None:
     prod = {
         key.removeprefix("platform:"): value
         for key, value in stack.items()
-        if key.startswith("platform:") and key.removeprefix("platform:") not in SECRET_KEYS
+        if key.startswith("platform:") and key != f"platform:{SECRETS}"
     }
     assert prod == BASELINE
-    stored_encrypted = {
-        key.removeprefix("platform:")
-        for key, value in stack.items()
-        if isinstance(value, dict) and set(value) == {"secure"}
+    assert leaves(stack[f"platform:{SECRETS}"]) == {
+        f"{path}.secure" for path in leaves(SECRET_VALUES)
     }
-    assert stored_encrypted == set(SECRET_KEYS)
 
 
 def test_baseline_parses() -> None:
-    spec = parse(BASELINE)
-    assert spec.host.name == "ax102"
-    assert str(spec.natBridge.subnet) == "10.0.0.0/24"
-    assert str(spec.natBridge.gateway) == "10.0.0.1"
+    spec = parse(DOCUMENT)
+    assert list(spec.hosts) == ["ax102"]
+    host = spec.proxmox_hosts()["ax102"]
+    assert str(host.natBridge.subnet) == "10.0.0.0/24"
+    assert str(host.natBridge.gateway) == "10.0.0.1"
+    assert list(spec.guests) == list(BASELINE["guests"])
     assert list(spec.services) == list(BASELINE["services"])
-    assert [str(f.ports) for f in spec.forwards] == ["80", "443", "50000-60000", "7881"]
+    assert spec.machines() == sorted(BASELINE["guests"])
+    assert spec.host_of("livekit") == "ax102"
     assert spec.hostname_of("livekit") == "livekit"
+    assert [(p.protocol, str(p.ports), p.reason) for p in spec.publications("livekit")] == [
+        ("udp", "50000-60000", "forward"),
+        ("tcp", "7881", "forward"),
+        ("tcp", "7880", "route"),
+    ]
 
 
 def test_secrets_are_not_part_of_the_spec() -> None:
-    dumped = parse(BASELINE).model_dump_json()
-    for value in SECRETS.values():
+    dumped = parse(DOCUMENT).model_dump_json()
+    for path in leaves(SECRET_VALUES):
+        value: Any = SECRET_VALUES
+        for part in path.split("."):
+            value = value[part]
         assert value not in dumped
 
 
 # --- one mutation per rule ----------------------------------------------------------------------
 
+ED25519_KEY = ed25519_public_key("x")
+# An ed25519 key's data under an ssh-rsa label.
+RSA_BLOB_WITH_ED = "ssh-rsa " + ED25519_KEY.split()[1]
+PORT_SYNTAX = "is not a port 1-65535 such as 443, or a range low-high such as 50000-60000"
 
-def _case(id_: str, mutations: Mutation | Iterable[Mutation], expected: str) -> Any:
-    listed = [mutations] if callable(mutations) else list(mutations)
+
+def _case(id_: str, mutations: Mutation | list[Mutation], expected: str) -> Any:
+    listed = mutations if isinstance(mutations, list) else [mutations]
     return pytest.param(listed, expected, id=id_)
 
 
 RULES = [
-    # Uniqueness across services.
+    # hosts
     _case(
-        "duplicate-address",
-        put("services", "livekit", "address", value="10.0.0.2"),
-        "platform:services.livekit.address: 10.0.0.2 is already the address of "
-        "platform:services.proxy; each service needs its own address in 10.0.0.0/24",
+        "unknown-kind",
+        put("hosts", "ax102", "kind", value="vmware"),
+        "platform:hosts.ax102.kind: vmware is not a known kind; allowed kinds: "
+        "proxmox, droplet, hcloud, ssh",
     ),
     _case(
-        "duplicate-vmid",
-        put("services", "livekit", "vmId", value=102),
-        "platform:services.livekit.vmId: 102 is already the vmId of platform:services.proxy; "
-        "each service needs its own vmId",
+        "missing-kind",
+        drop("hosts", "ax102", "kind"),
+        "platform:hosts.ax102.kind: kind is required; allowed kinds: proxmox, droplet, hcloud, ssh",
     ),
     _case(
-        "hostname-equals-other-service-name",
-        put("services", "livekit", "hostname", value="proxy"),
-        "platform:services.livekit.hostname: proxy is already the hostname of "
-        "platform:services.proxy (its service name); each service needs its own hostname",
+        "host-key-bad-base64",
+        put("hosts", "ax102", "sshHostKey", value="ssh-ed25519 AAAA!!!!"),
+        "platform:hosts.ax102.sshHostKey: ssh-ed25519 AAAA!!!! is not an OpenSSH "
+        "public key: its key data is not valid base64 of a ssh-ed25519 key",
     ),
     _case(
-        "two-equal-explicit-hostnames",
-        [
-            put("services", "livekit", "hostname", value="media"),
-            put("services", "egress", "hostname", value="media"),
-        ],
-        "platform:services.egress.hostname: media is already the hostname of "
-        "platform:services.livekit; each service needs its own hostname",
+        "host-key-type-mismatch",
+        put("hosts", "ax102", "sshHostKey", value=RSA_BLOB_WITH_ED),
+        "platform:hosts.ax102.sshHostKey: ssh-rsa "
+        "AAAAC3NzaC1lZDI1NTE5AAAAIC1xFkK3JrBEAWJ8qfusMvXIUw+xkDzE2wIlhxeSGkiB is not "
+        "an OpenSSH public key: the line says ssh-rsa but the key data is ssh-ed25519",
     ),
     _case(
-        "service-name-equals-earlier-explicit-hostname",
-        put("services", "proxy", "hostname", value="livekit"),
-        "platform:services.livekit.hostname: livekit (the service name) is already the hostname "
-        "of platform:services.proxy; each service needs its own hostname",
-    ),
-    # Service addresses inside the NAT subnet.
-    _case(
-        "address-outside-subnet",
-        put("services", "livekit", "address", value="10.0.1.10"),
-        "platform:services.livekit.address: 10.0.1.10 is outside the NAT bridge subnet 10.0.0.0/24",
+        "host-key-unknown-type",
+        put("hosts", "ax102", "sshHostKey", value="ssh-dss AAAAB3NzaC1kc3M="),
+        "platform:hosts.ax102.sshHostKey: ssh-dss AAAAB3NzaC1kc3M= is not an OpenSSH "
+        "public key; expected `TYPE BASE64 [comment]` with TYPE one of ssh-ed25519, "
+        "ssh-rsa, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, "
+        "sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com",
     ),
     _case(
-        "address-is-gateway",
-        put("services", "livekit", "address", value="10.0.0.1"),
-        "platform:services.livekit.address: 10.0.0.1 is the NAT bridge gateway; pick another "
-        "address in 10.0.0.0/24",
+        "host-key-missing-with-engines",
+        drop("hosts", "ax102", "sshHostKey"),
+        "platform:hosts.ax102.sshHostKey: is required: the Docker engines of agents, "
+        "backend, egress, frontend, livekit, proxy are reached through ax102 as SSH "
+        "jump host, and an unpinned jump would accept any key; set it to the content "
+        "of the host's /etc/ssh/ssh_host_ed25519_key.pub",
     ),
     _case(
-        "address-is-network",
-        put("services", "livekit", "address", value="10.0.0.0"),
-        "platform:services.livekit.address: 10.0.0.0 is the network address of 10.0.0.0/24; "
-        "pick a host address between 10.0.0.1 and 10.0.0.254, other than the gateway 10.0.0.1",
+        "admin-key-truncated",
+        put("adminSshKeys", 0, value="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5"),
+        "platform:adminSshKeys[0]: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 is not an "
+        "OpenSSH public key: its key data is not valid base64 of a ssh-ed25519 key",
     ),
     _case(
-        "address-is-broadcast",
-        put("services", "livekit", "address", value="10.0.0.255"),
-        "platform:services.livekit.address: 10.0.0.255 is the broadcast address of 10.0.0.0/24; "
-        "pick a host address between 10.0.0.1 and 10.0.0.254, other than the gateway 10.0.0.1",
-    ),
-    # Port syntax.
-    _case(
-        "ports-reversed",
-        put("forwards", 2, "ports", value="60000-50000"),
-        "platform:forwards[2].ports: 60000-50000 is reversed: write the range low-high, "
-        "as 50000-60000",
+        "admin-key-comment-quote",
+        put("adminSshKeys", 0, value=ED25519_KEY + " ops'@example.com"),
+        "platform:adminSshKeys[0]: ssh-ed25519 "
+        "AAAAC3NzaC1lZDI1NTE5AAAAIC1xFkK3JrBEAWJ8qfusMvXIUw+xkDzE2wIlhxeSGkiB "
+        "ops'@example.com has a key comment with quotes, `$`, backslashes or newlines",
     ),
     _case(
-        "port-zero",
-        put("forwards", 0, "ports", value=0),
-        "platform:forwards[0].ports: 0 is out of range: ports are 1-65535",
+        "container-datastore-shell",
+        put("hosts", "ax102", "containerDatastore", value="local; reboot"),
+        "platform:hosts.ax102.containerDatastore: local; reboot reaches a shell "
+        "command line; use only letters, digits and . _ - : / @ + = , starting with "
+        "a letter or digit (no spaces or shell metacharacters)",
     ),
     _case(
-        "port-65536",
-        put("forwards", 0, "ports", value=65536),
-        "platform:forwards[0].ports: 65536 is out of range: ports are 1-65535",
+        "volume-group-shell",
+        put("hosts", "ax102", "volumeGroup", value="pve$(reboot)"),
+        "platform:hosts.ax102.volumeGroup: pve$(reboot) reaches a shell command "
+        "line; use only letters, digits and . _ - : / @ + = , starting with a letter "
+        "or digit (no spaces or shell metacharacters)",
     ),
     _case(
-        "port-range-out-of-range",
-        put("forwards", 2, "ports", value="70000-70001"),
-        "platform:forwards[2].ports: 70000-70001 is out of range: ports are 1-65535",
+        "template-datastore-shell",
+        put("hosts", "ax102", "template", "datastore", value="local`id`"),
+        "platform:hosts.ax102.template.datastore: local`id` reaches a shell command "
+        "line; use only letters, digits and . _ - : / @ + = , starting with a letter "
+        "or digit (no spaces or shell metacharacters)",
     ),
     _case(
-        "ports-abc",
-        put("forwards", 0, "ports", value="abc"),
-        f"platform:forwards[0].ports: abc {PORT_SYNTAX}",
+        "droplet-region-shell",
+        add_droplet(region="fra1 && curl example.com"),
+        "platform:hosts.edge.region: fra1 && curl example.com reaches a shell "
+        "command line; use only letters, digits and . _ - : / @ + = , starting with "
+        "a letter or digit (no spaces or shell metacharacters)",
     ),
     _case(
-        "ports-open-range",
-        put("forwards", 0, "ports", value="80-"),
-        f"platform:forwards[0].ports: 80- {PORT_SYNTAX}",
+        "redis-address-shell",
+        put("services", "livekit", "livekit", "redisAddress", value="10.0.0.10:6379|nc"),
+        "platform:services.livekit.livekit.redisAddress: 10.0.0.10:6379|nc reaches a "
+        "shell command line; use only letters, digits and . _ - : / @ + = , starting "
+        "with a letter or digit (no spaces or shell metacharacters)",
     ),
     _case(
-        "ports-float",
-        put("forwards", 0, "ports", value=1.5),
-        f"platform:forwards[0].ports: 1.5 {PORT_SYNTAX}",
-    ),
-    _case(
-        "ports-bool",
-        put("forwards", 0, "ports", value=True),
-        f"platform:forwards[0].ports: true {PORT_SYNTAX}",
-    ),
-    _case(
-        "ports-non-ascii-digit",
-        put("forwards", 0, "ports", value="8\u00b2"),
-        f"platform:forwards[0].ports: 8\u00b2 {PORT_SYNTAX}",
-    ),
-    _case(
-        "ports-object-reversed",
-        put("forwards", 0, "ports", value={"start": 90, "end": 80}),
-        'platform:forwards[0].ports: {"start": 90, "end": 80} is reversed: write the range '
-        "low-high, as 80-90",
-    ),
-    _case(
-        "ports-object-out-of-range",
-        put("forwards", 0, "ports", value={"start": 0, "end": 99999}),
-        'platform:forwards[0].ports: {"start": 0, "end": 99999} is out of range: ports are 1-65535',
-    ),
-    # Forwards.
-    _case(
-        "forwards-overlap-same-protocol",
-        forward("udp", "55000-61000", "livekit"),
-        "platform:forwards[4].ports: udp 55000-61000 overlaps udp 50000-60000 of "
-        "platform:forwards[2]; each public port goes to one service",
-    ),
-    _case(
-        "forward-tcp-22",
-        forward("tcp", 22, "proxy"),
-        "platform:forwards[4].ports: 22 is reserved: the host needs tcp 22 for SSH to the "
-        "Proxmox host; forward another port",
-    ),
-    _case(
-        "forward-tcp-8006",
-        forward("tcp", 8006, "proxy"),
-        "platform:forwards[4].ports: 8006 is reserved: the host needs tcp 8006 for the Proxmox "
-        "web UI and API; forward another port",
-    ),
-    _case(
-        "forward-tcp-range-covering-22",
-        forward("tcp", "20-25", "proxy"),
-        "platform:forwards[4].ports: 20-25 includes tcp 22, which the host needs for SSH to the "
-        "Proxmox host; forward a range without 22",
-    ),
-    _case(
-        "forward-tcp-3128",
-        forward("tcp", 3128, "proxy"),
-        "platform:forwards[4].ports: 3128 is reserved: the host needs tcp 3128 for the Proxmox "
-        "SPICE proxy; forward another port",
-    ),
-    _case(
-        "forward-to-unknown-service",
-        forward("tcp", 8443, "nope"),
-        f"platform:forwards[4].to: nope is not a service; known services: {KNOWN_SERVICES}",
-    ),
-    # Unknown keys: a typo never falls back to a default.
-    _case(
-        "unknown-top-level-key",
-        put("natbridge", value={"name": "vmbr1"}),
-        "platform:natbridge: is not a known key; allowed keys: containerSshKeys, forwards, host, "
-        "natBridge, proxmoxApiToken, services, sshPrivateKey",
+        "user-shell",
+        put("services", "backend", "user", value="1000;id"),
+        "platform:services.backend.user: 1000;id reaches a shell command line; use "
+        "only letters, digits and . _ - : / @ + = , starting with a letter or digit "
+        "(no spaces or shell metacharacters)",
     ),
     _case(
         "unknown-host-key",
-        put("host", "publicAdress", value="203.0.113.10"),
-        f"platform:host.publicAdress: is not a known key; allowed keys: {HOST_KEYS}",
+        put("hosts", "ax102", "publicAdress", value="203.0.113.10"),
+        "platform:hosts.ax102.publicAdress: is not a known key; allowed keys: "
+        "apiCaBundle, apiEndpoint, containerDatastore, dnsServers, "
+        "guestManagementPorts, insecureTls, kind, mergeDataIntoRoot, natBridge, "
+        "nodeName, publicAddress, sshAddress, sshHostKey, sshUser, template, "
+        "uplinkBridge, volumeGroup",
     ),
     _case(
-        "unknown-service-key",
-        put("services", "livekit", "memory", value=4096),
-        f"platform:services.livekit.memory: is not a known key; allowed keys: {SERVICE_KEYS}",
+        "unknown-top-level",
+        put("natBridge", value={"name": "vmbr1"}),
+        "platform:natBridge: is not a known key; allowed keys: adminSshKeys, guests, "
+        "hosts, networks, proxy, secrets, services",
     ),
     _case(
-        "unknown-forward-key",
-        put("forwards", 1, "target", value="proxy"),
-        "platform:forwards[1].target: is not a known key; allowed keys: description, ports, "
-        "protocol, to",
-    ),
-    # Missing required keys.
-    _case("missing-host", drop("host"), "platform:host: is required: The Proxmox VE node."),
-    _case(
-        "missing-nat-bridge",
-        drop("natBridge"),
-        "platform:natBridge: is required: The private routed-NAT bridge.",
+        "missing-node-name",
+        drop("hosts", "ax102", "nodeName"),
+        "platform:hosts.ax102.nodeName: is required: Proxmox node name as shown by "
+        "`pvecm nodes`/the web UI.",
     ),
     _case(
-        "missing-services",
-        drop("services"),
-        "platform:services: is required: LXC services by name (lower-case, e.g. livekit).",
-    ),
-    _case(
-        "missing-service-address",
-        drop("services", "livekit", "address"),
-        "platform:services.livekit.address: is required: Static address inside the NAT bridge "
-        "subnet.",
-    ),
-    _case(
-        "missing-forward-protocol",
-        drop("forwards", 1, "protocol"),
-        "platform:forwards[1].protocol: is required: Transport protocol: tcp or udp.",
-    ),
-    # The NAT bridge.
-    _case(
-        "nat-address-without-prefix",
-        put("natBridge", "address", value="10.0.0.1"),
-        "platform:natBridge.address: 10.0.0.1 is not a valid IPv4 address with prefix, "
-        "such as 10.0.0.1/24",
-    ),
-    _case(
-        "nat-address-octet-300",
-        put("natBridge", "address", value="10.0.0.300/24"),
-        "platform:natBridge.address: 10.0.0.300/24 is not a valid IPv4 address with prefix, "
-        "such as 10.0.0.1/24",
-    ),
-    _case(
-        "nat-address-banana",
-        put("natBridge", "address", value="banana"),
-        "platform:natBridge.address: banana is not a valid IPv4 address with prefix, "
-        "such as 10.0.0.1/24",
-    ),
-    _case(
-        "nat-address-is-network",
-        put("natBridge", "address", value="10.0.0.0/24"),
-        "platform:natBridge.address: 10.0.0.0/24 uses the network address of 10.0.0.0/24; "
-        "use a host address such as 10.0.0.1/24",
-    ),
-    _case(
-        "nat-subnet-public",
-        move_subnet("10.0.0.", "8.8.8."),
-        "platform:natBridge.address: 8.8.8.0/24 is not a private network; use an RFC 1918 "
-        "range such as 10.0.0.0/24",
+        "public-address-in-subnet",
+        put("hosts", "ax102", "publicAddress", value="10.0.0.200"),
+        "platform:hosts.ax102.publicAddress: 10.0.0.200 is inside the NAT bridge "
+        "subnet 10.0.0.0/24; the public address must lie outside it: move "
+        "platform:hosts.ax102.natBridge.address to another private range",
     ),
     _case(
         "nat-bridge-is-uplink",
-        put("natBridge", "name", value="vmbr0"),
-        "platform:natBridge.name: vmbr0 is the uplink bridge; the NAT bridge must be a separate "
-        "bridge",
+        put("hosts", "ax102", "natBridge", "name", value="vmbr0"),
+        "platform:hosts.ax102.natBridge.name: vmbr0 is the uplink bridge; the NAT "
+        "bridge must be a separate bridge",
     ),
     _case(
-        "public-address-inside-nat-subnet",
-        put("host", "publicAddress", value="10.0.0.200"),
-        "platform:host.publicAddress: 10.0.0.200 is inside the NAT bridge subnet 10.0.0.0/24; "
-        "the public address must lie outside it: move platform:natBridge.address to another "
-        "private range",
+        "nat-address-no-prefix",
+        put("hosts", "ax102", "natBridge", "address", value="10.0.0.1"),
+        "platform:hosts.ax102.natBridge.address: 10.0.0.1 is not a valid IPv4 "
+        "address with prefix, such as 10.0.0.1/24",
     ),
-    # Service addresses and names.
+    # guests
     _case(
-        "service-address-octet-300",
-        put("services", "livekit", "address", value="10.0.0.300"),
-        "platform:services.livekit.address: 10.0.0.300 is not a valid IPv4 address; use "
+        "guest-unknown-host",
+        put("guests", "livekit", "host", value="ax103"),
+        "platform:guests.livekit.host: ax103 is not a host; guests run on a Proxmox host: ax102",
+    ),
+    _case(
+        "guest-on-droplet",
+        [add_droplet(), put("guests", "monitoring", "host", value="edge")],
+        "platform:guests.monitoring.host: edge is a droplet host, not proxmox; "
+        "guests run on a Proxmox host: ax102",
+    ),
+    _case(
+        "guest-name-is-host",
+        [add_droplet("monitoring")],
+        "platform:guests.monitoring: monitoring is already a host name; hosts and "
+        "guests share one namespace because services name either as their machine",
+    ),
+    _case(
+        "duplicate-address",
+        put("guests", "livekit", "address", value="10.0.0.2"),
+        "platform:guests.livekit.address: 10.0.0.2 is already the address of "
+        "platform:guests.proxy on host ax102; each guest needs its own address",
+    ),
+    _case(
+        "duplicate-vmid",
+        put("guests", "livekit", "vmId", value=102),
+        "platform:guests.livekit.vmId: 102 is already the vmId of "
+        "platform:guests.proxy on host ax102; each guest needs its own vmId",
+    ),
+    _case(
+        "hostname-equals-other-guest",
+        put("guests", "livekit", "hostname", value="proxy"),
+        "platform:guests.livekit.hostname: proxy is already the hostname of "
+        "platform:guests.proxy on host ax102; each guest needs its own hostname",
+    ),
+    _case(
+        "address-outside",
+        put("guests", "monitoring", "address", value="10.0.1.15"),
+        "platform:guests.monitoring.address: 10.0.1.15 is outside the NAT bridge "
+        "subnet 10.0.0.0/24",
+    ),
+    _case(
+        "address-gateway",
+        put("guests", "monitoring", "address", value="10.0.0.1"),
+        "platform:guests.monitoring.address: 10.0.0.1 is the NAT bridge gateway; "
+        "pick another address in 10.0.0.0/24",
+    ),
+    _case(
+        "address-network",
+        put("guests", "monitoring", "address", value="10.0.0.0"),
+        "platform:guests.monitoring.address: 10.0.0.0 is the network address of "
+        "10.0.0.0/24; pick a host address between 10.0.0.1 and 10.0.0.254, other "
+        "than the gateway 10.0.0.1",
+    ),
+    _case(
+        "address-broadcast",
+        put("guests", "monitoring", "address", value="10.0.0.255"),
+        "platform:guests.monitoring.address: 10.0.0.255 is the broadcast address of "
+        "10.0.0.0/24; pick a host address between 10.0.0.1 and 10.0.0.254, other "
+        "than the gateway 10.0.0.1",
+    ),
+    _case(
+        "address-banana",
+        put("guests", "monitoring", "address", value="banana"),
+        "platform:guests.monitoring.address: banana is not a valid IPv4 address; use "
         "dotted-decimal form without a prefix, such as 10.0.0.2",
     ),
     _case(
-        "service-address-with-prefix",
-        put("services", "livekit", "address", value="10.0.0.10/24"),
-        "platform:services.livekit.address: 10.0.0.10/24 is not a valid IPv4 address; use "
-        "dotted-decimal form without a prefix, such as 10.0.0.2",
+        "guest-name-invalid",
+        rename("guests", "monitoring", "Mon_itoring"),
+        "platform:guests.Mon_itoring: Mon_itoring is not a valid name: a lower-case "
+        "letter, then lower-case letters, digits or hyphens, at most 31 characters",
     ),
     _case(
-        "service-address-banana",
-        put("services", "livekit", "address", value="banana"),
-        "platform:services.livekit.address: banana is not a valid IPv4 address; use "
-        "dotted-decimal form without a prefix, such as 10.0.0.2",
+        "vmid-low",
+        put("guests", "monitoring", "vmId", value=99),
+        "platform:guests.monitoring.vmId: 99 is invalid: Input should be greater "
+        "than or equal to 100 (Proxmox guest id, 100-999999999, unique.)",
+    ),
+    # services
+    _case(
+        "machine-unknown",
+        put("services", "backend", "machine", value="backnd"),
+        "platform:services.backend.machine: backnd is not a host or guest; known: "
+        "agents, backend, egress, frontend, livekit, monitoring, proxy",
     ),
     _case(
-        "service-name-invalid",
-        rename_service("monitoring", "Live_Kit"),
-        "platform:services.Live_Kit: Live_Kit is not a valid service name: lower-case letter "
-        "first, then lower-case letters, digits or hyphens, at most 31 characters",
+        "machine-is-proxmox",
+        put("services", "backend", "machine", value="ax102"),
+        "platform:services.backend.machine: ax102 is a Proxmox host, which runs no "
+        "Docker engine itself; place the service on one of its guests: agents, "
+        "backend, egress, frontend, livekit, monitoring, proxy",
     ),
     _case(
-        "hostname-invalid",
-        put("services", "livekit", "hostname", value="Live_Kit"),
-        "platform:services.livekit.hostname: Live_Kit is not a valid hostname: 1-63 lower-case "
-        "letters, digits and hyphens, not starting or ending with a hyphen",
+        "route-not-on-proxy-network",
+        [
+            put("networks", "web", value={}),
+            put("services", "frontend", "machine", value="proxy"),
+            put("services", "frontend", "networks", value=["web"]),
+        ],
+        "platform:services.frontend.expose[0]: route app.example.com/ goes through "
+        "npm, but frontend is not on the proxy's network (app); add it to the "
+        "service's networks",
     ),
     _case(
-        "hostname-leading-hyphen",
-        put("services", "livekit", "hostname", value="-livekit"),
-        "platform:services.livekit.hostname: -livekit is not a valid hostname: 1-63 lower-case "
-        "letters, digits and hyphens, not starting or ending with a hyphen",
+        "route-proxy-network-missing",
+        [
+            put("networks", "web", value={}),
+            put("proxy", "network", value="app"),
+            put("services", "frontend", "machine", value="proxy"),
+            put("services", "npm", "networks", value=["app", "web"]),
+            put("services", "frontend", "networks", value=["web"]),
+        ],
+        "platform:services.frontend.expose[0]: route app.example.com/ goes through "
+        "npm, but frontend is not on the proxy's network (app); add it to the "
+        "service's networks",
+    ),
+    _case(
+        "route-across-hosts",
+        [add_droplet(), put("services", "frontend", "machine", value="edge")],
+        "platform:services.frontend.expose[0]: route app.example.com/: the proxy npm "
+        "runs on proxy and frontend on edge; a proxy reaches services on its own "
+        "engine, or on guests of the same Proxmox host",
+    ),
+    _case(
+        "route-without-proxy",
+        drop("proxy"),
+        "platform:services.livekit.expose[2]: route livekit.example.com/ needs a "
+        "proxy; declare platform:proxy with the service that terminates "
+        "HTTPS\nplatform:services.backend.expose[0]: route app.example.com/api needs "
+        "a proxy; declare platform:proxy with the service that terminates "
+        "HTTPS\nplatform:services.frontend.expose[0]: route app.example.com/ needs a "
+        "proxy; declare platform:proxy with the service that terminates HTTPS",
+    ),
+    _case(
+        "proxy-unknown",
+        put("proxy", "service", value="nginx"),
+        "platform:proxy.service: nginx is not a service; known services: agents, "
+        "backend, egress, frontend, livekit, npm, redis",
+    ),
+    _case(
+        "proxy-network-not-its",
+        put("proxy", "network", value="web"),
+        "platform:proxy.network: web is not one of the networks of npm (app)",
+    ),
+    _case(
+        "database-forward",
+        forward("redis", "tcp", 6380),
+        "platform:services.redis.expose[1]: forward tcp 6380 would open redis:7.4.2 "
+        "(Redis) to the internet; a database stays internal: reach it over a "
+        "network, or a private exposure between guests",
+    ),
+    _case(
+        "same-port-one-machine",
+        private("redis", "tcp", 7881),
+        "platform:services.redis.expose[1]: tcp 7881 is already held on livekit by "
+        "platform:services.livekit; two services cannot publish the same port on one "
+        "machine",
+    ),
+    _case(
+        "overlapping-forwards",
+        forward("backend", "udp", "59900-60100"),
+        "platform:services.backend.expose[1]: udp 59900-60100 is already forwarded "
+        "on host ax102 to platform:services.livekit; each public port goes to one "
+        "service",
+    ),
+    _case(
+        "reserved-22",
+        forward("npm", "tcp", 22),
+        "platform:services.npm.expose[2]: 22 is reserved: the host needs tcp 22 for "
+        "SSH to the Proxmox host; forward another port",
+    ),
+    _case(
+        "reserved-8006",
+        forward("npm", "tcp", 8006),
+        "platform:services.npm.expose[2]: 8006 is reserved: the host needs tcp 8006 "
+        "for the Proxmox web UI and API; forward another port",
+    ),
+    _case(
+        "reserved-3128",
+        forward("npm", "tcp", 3128),
+        "platform:services.npm.expose[2]: 3128 is reserved: the host needs tcp 3128 "
+        "for the Proxmox SPICE proxy; forward another port",
+    ),
+    _case(
+        "reserved-range-22",
+        forward("npm", "tcp", "20-25"),
+        "platform:services.npm.expose[2]: 20-25 includes tcp 22, which the host "
+        "needs for SSH to the Proxmox host; forward a range without 22",
+    ),
+    _case(
+        "droplet-reserved-22",
+        [
+            add_droplet(),
+            add_service(
+                "web", machine="edge", expose=[{"kind": "forward", "protocol": "tcp", "ports": 22}]
+            ),
+        ],
+        "platform:services.web.expose[0]: 22 is reserved: the host needs tcp 22 for "
+        "SSH to the server; forward another port",
+    ),
+    _case(
+        "unknown-network",
+        put("services", "backend", "networks", value=["ap"]),
+        "platform:services.backend.networks[0]: ap is not a network; known networks: app",
+    ),
+    _case(
+        "no-network",
+        put("services", "backend", "networks", value=[]),
+        "platform:services.backend.networks: is empty: a bridged service joins at "
+        "least one network of platform:networks (app)",
+    ),
+    _case(
+        "host-network-with-networks",
+        put("services", "livekit", "networks", value=["app"]),
+        "platform:services.livekit.networks: app: a service with networkMode host "
+        "joins no Docker network; remove the networks or use networkMode bridge",
+    ),
+    _case(
+        "private-on-non-guest",
+        [
+            add_droplet(),
+            add_service(
+                "web",
+                machine="edge",
+                expose=[{"kind": "private", "protocol": "tcp", "ports": 8080}],
+            ),
+        ],
+        "platform:services.web.expose[0]: private tcp 8080: a private exposure "
+        "reaches other guests on a NAT bridge, and edge is not a guest; use a network",
+    ),
+    _case(
+        "livekit-no-udp",
+        drop("services", "livekit", "expose", 0),
+        "platform:services.livekit.expose: has 0 udp and 1 tcp forwards; a LiveKit "
+        "service forwards one udp range (its WebRTC media ports) and one tcp port "
+        "(ICE/TCP), which its livekit.yaml announces",
+    ),
+    _case(
+        "livekit-udp-single",
+        put("services", "livekit", "expose", 0, "ports", value=50000),
+        "platform:services.livekit.expose: has 1 udp and 1 tcp forwards; a LiveKit "
+        "service forwards one udp range (its WebRTC media ports) and one tcp port "
+        "(ICE/TCP), which its livekit.yaml announces",
+    ),
+    _case(
+        "livekit-two-tcp",
+        forward("livekit", "tcp", 7882),
+        "platform:services.livekit.expose: has 1 udp and 2 tcp forwards; a LiveKit "
+        "service forwards one udp range (its WebRTC media ports) and one tcp port "
+        "(ICE/TCP), which its livekit.yaml announces",
+    ),
+    _case(
+        "range-wider-than-1000",
+        forward("backend", "udp", "40000-41000"),
+        "platform:services.backend.expose[1].ports: 40000-41000 publishes 1001 ports "
+        "through Docker, one binding each; at most 1000: use networkMode host for a "
+        "media range this wide",
+    ),
+    _case(
+        "image-latest",
+        put("services", "backend", "image", value="ghcr.io/example/backend:latest"),
+        "platform:services.backend.image: ghcr.io/example/backend:latest uses the "
+        "tag latest, which moves: pin a version such as postgres:16.4 or a digest "
+        "@sha256:...",
+    ),
+    _case(
+        "image-no-tag",
+        put("services", "backend", "image", value="ghcr.io/example/backend"),
+        "platform:services.backend.image: ghcr.io/example/backend has no tag: pin a "
+        "version such as postgres:16.4 or a digest @sha256:...",
+    ),
+    _case(
+        "image-bad-digest",
+        put("services", "backend", "image", value="ghcr.io/example/backend@sha256:abc"),
+        "platform:services.backend.image: ghcr.io/example/backend@sha256:abc has a "
+        "malformed digest; use @sha256: and 64 hex digits",
+    ),
+    _case(
+        "image-upper",
+        put("services", "backend", "image", value="GHCR.io/Example/backend:1"),
+        "platform:services.backend.image: GHCR.io/Example/backend:1 is not an image "
+        "reference: lower-case [registry/]repository:tag or "
+        "repository@sha256:<digest>",
+    ),
+    _case(
+        "volume-twice",
+        append("services", "redis", "volumes", value={"name": "redis-data", "path": "/backup"}),
+        "platform:services.redis.volumes[1].name: redis-data is mounted twice by "
+        "this service; mount each volume once",
+    ),
+    _case(
+        "exception-bad-rule",
+        put("services", "egress", "policyExceptions", "No_Caps", value="because"),
+        "platform:services.egress.policyExceptions.No_Caps: No_Caps is not a policy "
+        "rule name: lower-case words joined by hyphens, as listed in "
+        "policies/README.md",
+    ),
+    _case(
+        "exception-no-reason",
+        put(
+            "services",
+            "egress",
+            "policyExceptions",
+            "docker-container-no-risky-capabilities",
+            value="  ",
+        ),
+        "platform:services.egress.policyExceptions.docker-container-no-risky-capabilities: "
+        "has no reason; say why the service needs the exception",
+    ),
+    _case(
+        "service-unknown-key",
+        put("services", "backend", "memory", value=4096),
+        "platform:services.backend.memory: is not a known key; allowed keys: binds, "
+        "capAdd, command, env, expose, healthcheck, image, listen, livekit, machine, "
+        "networkMode, networks, policyExceptions, resources, stateful, user, volumes",
+    ),
+    _case(
+        "missing-image",
+        drop("services", "backend", "image"),
+        "platform:services.backend.image: is required: Image with a pinned tag or "
+        "digest (never latest).",
+    ),
+    _case(
+        "expose-unknown-kind",
+        append("services", "backend", "expose", value={"kind": "tunnel", "port": 1}),
+        "platform:services.backend.expose[1].kind: tunnel is not a known kind; "
+        "allowed kinds: route, forward, private",
+    ),
+    _case(
+        "route-bad-host",
+        put("services", "backend", "expose", 0, "host", value="App.Example.com"),
+        "platform:services.backend.expose[0].host: App.Example.com is not a fully "
+        "qualified domain name: lower-case labels of letters, digits and hyphens "
+        "separated by dots, such as app.example.com",
+    ),
+    _case(
+        "network-duplicate-dockername",
+        put("networks", "web", value={"dockerName": "app"}),
+        "platform:networks.web.dockerName: app is already the dockerName of "
+        "platform:networks.app; each network needs its own dockerName",
+    ),
+    _case(
+        "network-overlap",
+        [
+            put("networks", "app", "subnet", value="172.30.0.0/16"),
+            put("networks", "web", value={"subnet": "172.30.1.0/24"}),
+        ],
+        "platform:networks.web.subnet: 172.30.1.0/24 overlaps 172.30.0.0/16 of "
+        "platform:networks.app; Docker refuses overlapping pools",
+    ),
+    # ports
+    _case(
+        "ports-reversed",
+        put("services", "livekit", "expose", 0, "ports", value="60000-50000"),
+        "platform:services.livekit.expose[0].ports: 60000-50000 is reversed: write "
+        "the range low-high, as 50000-60000",
+    ),
+    _case(
+        "port-zero",
+        put("services", "npm", "expose", 0, "ports", value=0),
+        "platform:services.npm.expose[0].ports: 0 is out of range: ports are 1-65535",
+    ),
+    _case(
+        "port-65536",
+        put("services", "npm", "expose", 0, "ports", value=65536),
+        "platform:services.npm.expose[0].ports: 65536 is out of range: ports are 1-65535",
+    ),
+    _case(
+        "ports-abc",
+        put("services", "npm", "expose", 0, "ports", value="abc"),
+        "platform:services.npm.expose[0].ports: abc is not a port 1-65535 such as "
+        "443, or a range low-high such as 50000-60000",
+    ),
+    _case(
+        "ports-bool",
+        put("services", "npm", "expose", 0, "ports", value=True),
+        "platform:services.npm.expose[0].ports: true is not a port 1-65535 such as "
+        "443, or a range low-high such as 50000-60000",
+    ),
+    _case(
+        "ports-object-reversed",
+        put("services", "npm", "expose", 0, "ports", value={"start": 90, "end": 80}),
+        'platform:services.npm.expose[0].ports: {"start": 90, "end": 80} is '
+        "reversed: write the range low-high, as 80-90",
+    ),
+    # secrets
+    _case(
+        "missing-host-secret",
+        drop(SECRETS, "ax102", "apiToken"),
+        "platform:secrets.ax102.apiToken: is required (Proxmox API token, "
+        "USER@REALM!TOKENID=UUID) by the proxmox host ax102; set it with `pulumi "
+        "config set --secret --path 'platform:secrets.ax102.apiToken' <value>`",
+    ),
+    _case(
+        "unknown-secret-ref",
+        put("services", "redis", "env", "REDIS_PASSWORD", value={"secret": "redis.pasword"}),
+        "platform:services.redis.env.REDIS_PASSWORD.secret: redis.pasword is not "
+        "under platform:secrets; set it with `pulumi config set --secret --path "
+        "'platform:secrets.redis.pasword' <value>`",
+    ),
+    _case(
+        "unknown-livekit-secret-ref",
+        put("services", "livekit", "livekit", "apiKey", value={"secret": "livekit.key"}),
+        "platform:services.livekit.livekit.apiKey.secret: livekit.key is not under "
+        "platform:secrets; set it with `pulumi config set --secret --path "
+        "'platform:secrets.livekit.key' <value>`",
+    ),
+    _case(
+        "secret-leaf-number",
+        put(SECRETS, "redis", "port", value=6379),
+        "platform:secrets.redis.port: is not a secret value: platform:secrets holds "
+        "nested objects whose leaves are encrypted strings",
+    ),
+    _case(
+        "droplet-missing-secret",
+        [add_droplet(), drop(SECRETS, "edge")],
+        "platform:secrets.edge.sshPrivateKey: is required (private key (OpenSSH) the "
+        "program uses to reach the host over SSH) by the droplet host edge; set it "
+        "with `pulumi config set --secret --path "
+        "'platform:secrets.edge.sshPrivateKey' <value>`",
     ),
 ]
 
 
 @pytest.mark.parametrize(("mutations", "expected"), RULES)
 def test_rule(mutations: list[Mutation], expected: str) -> None:
-    assert error_text(mutated(*mutations)) == expected
+    assert error_text(doc(*mutations)) == expected
 
 
-@pytest.mark.parametrize(
-    "mutation",
-    [
-        pytest.param(forward("udp", 443, "proxy"), id="udp-443-next-to-tcp-443"),
-        pytest.param(forward("tcp", "50000-60000", "livekit"), id="tcp-range-next-to-udp-range"),
-        pytest.param(forward("udp", 22, "proxy"), id="udp-22"),
-        pytest.param(forward("udp", 8006, "proxy"), id="udp-8006"),
-        pytest.param(forward("tcp", "8000-8005", "proxy"), id="tcp-range-just-below-8006"),
-        pytest.param(forward("tcp", "8007-8100", "proxy"), id="tcp-range-just-above-8006"),
-        pytest.param(forward("tcp", 23, "proxy"), id="tcp-23"),
-        pytest.param(put("forwards", 0, "ports", value="80-80"), id="range-of-one-port"),
-        pytest.param(put("forwards", 0, "ports", value="80"), id="port-as-string"),
-    ],
-)
-def test_allowed(mutation: Mutation) -> None:
-    parse(mutated(mutation))
-
-
-def test_allowed_forwards_are_kept() -> None:
-    spec = parse(mutated(forward("udp", 443, "proxy"), forward("udp", 22, "proxy")))
-    assert [(f.protocol, str(f.ports)) for f in spec.forwards[-3:]] == [
-        ("tcp", "7881"),
-        ("udp", "443"),
-        ("udp", "22"),
+def test_missing_hosts_is_reported_with_what_depends_on_it() -> None:
+    lines = error_text(doc(drop("hosts"))).splitlines()
+    assert lines == [
+        "platform:hosts: is required: Hosts by name: kind proxmox, droplet, hcloud or ssh.",
+        *(
+            f"platform:guests.{guest}.host: ax102 is not a host; guests run on a Proxmox host: "
+            "none declared"
+            for guest in BASELINE["guests"]
+        ),
     ]
 
 
-def test_every_problem_is_reported_one_per_line() -> None:
-    document = mutated(
-        put("services", "livekit", "address", value="banana"),
-        put("forwards", 0, "ports", value="abc"),
-        put("host", "sshUsr", value="admin"),
+@pytest.mark.parametrize(
+    "mutations",
+    [
+        pytest.param([forward("npm", "udp", 443)], id="udp-443-next-to-tcp-443"),
+        pytest.param([forward("backend", "tcp", "50000-50999")], id="tcp-range-next-to-udp"),
+        pytest.param([forward("npm", "udp", 22)], id="udp-22"),
+        pytest.param([forward("npm", "udp", 8006)], id="udp-8006"),
+        pytest.param([forward("npm", "tcp", "8000-8005")], id="tcp-range-just-below-8006"),
+        pytest.param([forward("npm", "tcp", "8007-8100")], id="tcp-range-just-above-8006"),
+        pytest.param([forward("npm", "tcp", 23)], id="tcp-23"),
+        pytest.param([put("services", "npm", "expose", 0, "ports", value="80-80")], id="80-80"),
+        pytest.param([put("services", "npm", "expose", 0, "ports", value="80")], id="port-text"),
+        pytest.param([forward("backend", "udp", "40000-40999")], id="1000-ports-via-docker"),
+        pytest.param(
+            [put("services", "agents", "expose", value=[{"kind": "private", "ports": 7881}])],
+            id="same-port-other-machine",
+        ),
+        pytest.param(
+            [
+                put(
+                    "services",
+                    "backend",
+                    "image",
+                    value="ghcr.io/example/backend@sha256:" + "a" * 64,
+                )
+            ],
+            id="digest",
+        ),
+        pytest.param(
+            [put("services", "frontend", "machine", value="proxy")], id="route-on-the-proxy-engine"
+        ),
+        pytest.param(
+            [drop("hosts", "ax102", "sshHostKey"), put("services", value={}), drop("proxy")],
+            id="no-host-key-without-engines",
+        ),
+        pytest.param([add_droplet(), add_service("web", machine="edge")], id="a-second-host"),
+    ],
+)
+def test_allowed(mutations: list[Mutation]) -> None:
+    parse(doc(*mutations))
+
+
+def test_a_droplet_stack_never_asks_for_a_proxmox_token() -> None:
+    document = {
+        "hosts": {
+            "edge": {
+                "kind": "droplet",
+                "region": "fra1",
+                "size": "s-2vcpu-4gb",
+                "sshAllowedFrom": ["198.51.100.0/24"],
+            }
+        },
+        "networks": {"app": {}},
+        "services": {"web": {"machine": "edge", "image": "nginx:1.27.3", "networks": ["app"]}},
+        "adminSshKeys": [DROPLET_KEY],
+        SECRETS: {"edge": {"sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\n"}},
+    }
+    spec = parse(document)
+    assert spec.machines() == ["edge"]
+    del document[SECRETS]["edge"]
+    assert error_text(document) == (
+        "platform:secrets.edge.sshPrivateKey: is required (private key (OpenSSH) the program "
+        "uses to reach the host over SSH) by the droplet host edge; set it with `pulumi config "
+        "set --secret --path 'platform:secrets.edge.sshPrivateKey' <value>`"
     )
-    assert error_text(document, secret_keys={"sshPrivateKey"}).splitlines() == [
-        "platform:proxmoxApiToken: is stored in plaintext (Proxmox API token, "
-        "USER@REALM!TOKENID=UUID); store it encrypted with "
-        "`pulumi config set --secret platform:proxmoxApiToken <value>`",
-        f"platform:host.sshUsr: is not a known key; allowed keys: {HOST_KEYS}",
-        "platform:services.livekit.address: banana is not a valid IPv4 address; use "
+
+
+def test_a_droplet_needs_admin_keys() -> None:
+    document = doc(add_droplet(), put("adminSshKeys", value=[]))
+    assert error_text(document) == (
+        "platform:adminSshKeys: is empty, but the servers edge are created with SSH key login "
+        "only; add at least one SSH public key"
+    )
+
+
+def test_every_problem_at_once_field_and_cross_field() -> None:
+    document = doc(
+        # Field errors: each entry fails its own validation.
+        put("guests", "monitoring", "address", value="banana"),
+        put("services", "npm", "expose", 0, "ports", value="abc"),
+        put("hosts", "ax102", "sshUsr", value="admin"),
+        # Cross-field errors, found on the entries that are valid on their own.
+        put("guests", "livekit", "vmId", value=102),
+        put("services", "backend", "machine", value="backnd"),
+        forward("redis", "tcp", 6380),
+        # A secret reference to nothing.
+        put("services", "redis", "env", "REDIS_PASSWORD", value={"secret": "redis.pasword"}),
+    )
+    assert error_text(document).splitlines() == [
+        "platform:hosts.ax102.sshUsr: is not a known key; allowed keys: apiCaBundle, apiEndpoint, "
+        "containerDatastore, dnsServers, guestManagementPorts, insecureTls, kind, "
+        "mergeDataIntoRoot, natBridge, nodeName, publicAddress, sshAddress, sshHostKey, sshUser, "
+        "template, uplinkBridge, volumeGroup",
+        "platform:guests.monitoring.address: banana is not a valid IPv4 address; use "
         "dotted-decimal form without a prefix, such as 10.0.0.2",
-        f"platform:forwards[0].ports: abc {PORT_SYNTAX}",
+        f"platform:services.npm.expose[0].ports: abc {PORT_SYNTAX}",
+        # Checked although their host failed its own validation.
+        "platform:guests.livekit.vmId: 102 is already the vmId of platform:guests.proxy on host "
+        "ax102; each guest needs its own vmId",
+        "platform:services.redis.expose[1]: forward tcp 6380 would open redis:7.4.2 (Redis) to "
+        "the internet; a database stays internal: reach it over a network, or a private "
+        "exposure between guests",
+        # monitoring failed its own validation: it is not offered as a machine.
+        "platform:services.backend.machine: backnd is not a host or guest; known: agents, "
+        "backend, egress, frontend, livekit, proxy",
+        "platform:services.redis.env.REDIS_PASSWORD.secret: redis.pasword is not under "
+        "platform:secrets; set it with `pulumi config set --secret --path "
+        "'platform:secrets.redis.pasword' <value>`",
     ]
 
 
 @pytest.mark.parametrize("address", ["10.0.0.1/31", "10.0.0.1/32"])
 def test_nat_bridge_too_small(address: str) -> None:
-    lines = error_text(mutated(put("natBridge", "address", value=address))).splitlines()
-    assert [line for line in lines if line.startswith("platform:natBridge")] == [
-        f"platform:natBridge.address: {address} leaves no room for guests; use /30 or wider"
+    lines = error_text(doc(put("hosts", "ax102", "natBridge", "address", value=address)))
+    assert [line for line in lines.splitlines() if "natBridge" in line] == [
+        f"platform:hosts.ax102.natBridge.address: {address} leaves no room for guests; use /30 "
+        "or wider"
     ]
+
+
+@pytest.mark.parametrize("address", ["203.0.113.1/24", "127.0.0.1/24", "169.254.0.1/24"])
+def test_nat_subnet_must_be_rfc1918_not_merely_reserved(address: str) -> None:
+    lines = error_text(doc(put("hosts", "ax102", "natBridge", "address", value=address)))
+    subnet = address.rsplit(".", 1)[0] + ".0/24"
+    assert (
+        f"platform:hosts.ax102.natBridge.address: {subnet} is not a private network; use an "
+        "RFC 1918 range such as 10.0.0.0/24"
+    ) in lines.splitlines()
 
 
 # --- secrets ------------------------------------------------------------------------------------
 
 
-def test_missing_secret() -> None:
-    secrets = {"sshPrivateKey": SECRETS["sshPrivateKey"]}
-    assert error_text(BASELINE, secrets) == (
-        "platform:proxmoxApiToken: is required (Proxmox API token, USER@REALM!TOKENID=UUID); "
-        "set it with `pulumi config set --secret platform:proxmoxApiToken <value>`"
+def test_a_plaintext_secret_leaf() -> None:
+    stored = leaves(SECRET_VALUES) - {"redis.password"}
+    assert error_text(DOCUMENT, secret_leaves=stored) == (
+        "platform:secrets.redis.password: is stored in plaintext; store secrets encrypted with "
+        "`pulumi config set --secret --path 'platform:secrets.redis.password' <value>`"
     )
 
 
-def test_both_secrets_missing() -> None:
-    assert error_text(BASELINE, {}, frozenset()).splitlines() == [
-        "platform:proxmoxApiToken: is required (Proxmox API token, USER@REALM!TOKENID=UUID); "
-        "set it with `pulumi config set --secret platform:proxmoxApiToken <value>`",
-        "platform:sshPrivateKey: is required (private key (OpenSSH PEM) for SSH to the Proxmox "
-        "host); set it with `pulumi config set --secret platform:sshPrivateKey <value>`",
+def test_secrets_all_in_plaintext() -> None:
+    assert error_text(DOCUMENT, secret_keys=frozenset()) == (
+        "platform:secrets: is stored in plaintext; store secrets encrypted with "
+        "`pulumi config set --secret --path 'platform:secrets' <value>`"
+    )
+
+
+def test_every_required_host_secret() -> None:
+    assert error_text(doc(put(SECRETS, "ax102", value={}))).splitlines() == [
+        "platform:secrets.ax102.apiToken: is required (Proxmox API token, "
+        "USER@REALM!TOKENID=UUID) by the proxmox host ax102; set it with `pulumi config set "
+        "--secret --path 'platform:secrets.ax102.apiToken' <value>`",
+        "platform:secrets.ax102.sshPrivateKey: is required (private key (OpenSSH) for SSH to the "
+        "Proxmox host) by the proxmox host ax102; set it with `pulumi config set --secret --path "
+        "'platform:secrets.ax102.sshPrivateKey' <value>`",
     ]
-
-
-def test_plaintext_secret() -> None:
-    assert error_text(BASELINE, secret_keys={"proxmoxApiToken"}) == (
-        "platform:sshPrivateKey: is stored in plaintext (private key (OpenSSH PEM) for SSH to "
-        "the Proxmox host); store it encrypted with "
-        "`pulumi config set --secret platform:sshPrivateKey <value>`"
-    )
 
 
 DISTINCTIVE = "root@pam!pulumi=SECRET-7f3a9c1e-do-not-print"
 
 
 @pytest.mark.parametrize(
-    ("secrets", "secret_keys", "extra"),
+    "mutations",
     [
+        pytest.param([put(SECRETS, "ax102", "apiToken", value=DISTINCTIVE)], id="a-leaf"),
+        pytest.param([put(SECRETS, "ax102", "apiTokn", value=DISTINCTIVE)], id="misspelt-leaf"),
+        pytest.param([put(SECRETS, "redis", "password", value=[DISTINCTIVE])], id="not-a-string"),
         pytest.param(
-            {**SECRETS, "proxmoxApiToken": DISTINCTIVE}, ALL_SECRET, {}, id="stored-as-secret"
-        ),
-        pytest.param(
-            {**SECRETS, "proxmoxApiToken": DISTINCTIVE},
-            {"sshPrivateKey"},
-            {},
-            id="stored-in-plaintext",
-        ),
-        pytest.param(
-            {**SECRETS, "sshPrivateKey": DISTINCTIVE},
-            {"proxmoxApiToken"},
-            {},
-            id="key-in-plaintext",
-        ),
-        pytest.param(
-            {**SECRETS, "proxmoxApiToken": json.dumps({"token": DISTINCTIVE})},
-            ALL_SECRET,
-            {},
-            id="secret-holding-json",
-        ),
-        pytest.param(
-            SECRETS,
-            {*ALL_SECRET, "proxmoxApiTokn"},
-            {"proxmoxApiTokn": DISTINCTIVE},
-            id="misspelled-secret-key",
-        ),
-        pytest.param(
-            SECRETS,
-            {*ALL_SECRET, "host"},
-            {"host": {**BASELINE["host"], "publicAddress": DISTINCTIVE}},
-            id="secret-object-with-bad-field",
+            [put(SECRETS, "redis", "password", value={"nested": DISTINCTIVE})], id="nested"
         ),
     ],
 )
-def test_secret_value_never_in_errors(
-    secrets: dict[str, str], secret_keys: Set[str], extra: dict[str, Any]
-) -> None:
-    document = mutated(
-        put("services", "livekit", "address", value="banana"),
-        put("forwards", 0, "ports", value="abc"),
-        put("host", "sshUsr", value="admin"),
+def test_secret_value_never_in_errors(mutations: list[Mutation]) -> None:
+    document = doc(
+        *mutations,
+        put("guests", "monitoring", "address", value="banana"),
+        put("services", "backend", "machine", value="backnd"),
     )
-    document.update(copy.deepcopy(extra))
-    with pytest.raises(SpecError) as caught:
-        parse(document, secrets, secret_keys)
-    error = caught.value
-    assert "platform:services.livekit.address: banana" in str(error)
-    for text in (str(error), repr(error), *map(str, error.problems), *map(repr, error.problems)):
-        assert DISTINCTIVE not in text
-        assert "SECRET-7f3a9c1e" not in text
-
-
-def test_secret_object_field_shows_placeholder() -> None:
-    document = mutated(put("host", "publicAddress", value=DISTINCTIVE))
-    assert error_text(document, secret_keys={*ALL_SECRET, "host"}) == (
-        "platform:host.publicAddress: [secret] is not a valid IPv4 address; use dotted-decimal "
-        "form without a prefix, such as 10.0.0.2"
-    )
+    for stored in (None, frozenset()):  # stored encrypted, then a plaintext leaf
+        with pytest.raises(SpecError) as caught:
+            parse(document, secret_leaves=stored)
+        error = caught.value
+        assert "platform:guests.monitoring.address: banana" in str(error)
+        assert "platform:services.backend.machine: backnd" in str(error)
+        for text in (
+            str(error),
+            repr(error),
+            *map(str, error.problems),
+            *map(repr, error.problems),
+        ):
+            assert "SECRET-7f3a9c1e" not in text
 
 
 # --- PortRange ----------------------------------------------------------------------------------
@@ -818,13 +1245,3 @@ def test_invalid_port_ranges(value: Any, message: str) -> None:
     [error] = caught.value.errors()
     assert error["type"] == "port_range"
     assert error["msg"] == message
-
-
-@pytest.mark.parametrize("address", ["203.0.113.1/24", "127.0.0.1/24", "169.254.0.1/24"])
-def test_nat_subnet_must_be_rfc1918_not_merely_reserved(address: str) -> None:
-    lines = error_text(mutated(put("natBridge", "address", value=address))).splitlines()
-    subnet = address.rsplit(".", 1)[0] + ".0/24"
-    assert (
-        f"platform:natBridge.address: {subnet} is not a private network; use an RFC 1918 "
-        "range such as 10.0.0.0/24"
-    ) in lines
