@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from components.plan.recording import RecordedResource
-from components.render.host_files import MERGE_DATA_SCRIPT, prepare_host_script
+from components.render.host_files import prepare_host_script
 from components.render.nat_apply import NAT_APPLY_SCRIPT
+from components.render.storage_merge import merge_data_script
 
 from ..conftest import UNKNOWN, container, resource, secret
 from ..harness import RuleCases, fails, named, passes, unknown
@@ -68,7 +69,7 @@ def _p(*args: Any, id: str) -> tuple[Any, ...]:
 PROD_COMMANDS = [
     command(
         "ax102-merge-data",
-        create=MERGE_DATA_SCRIPT,
+        create=merge_data_script(),
         update=None,
         delete=None,
         environment=None,
