@@ -8,7 +8,7 @@ import pulumi
 
 from components.build import StackContext, build_stack, export_stack_outputs
 from components.spec import SpecError
-from components.stack_config import load_platform_spec, platform_secret
+from components.stack_config import load_platform_spec, secret_reader
 
 
 def main() -> None:
@@ -19,7 +19,7 @@ def main() -> None:
         raise pulumi.RunError(f"invalid stack config:\n{error}") from error
     context = StackContext(
         spec=spec,
-        secret=platform_secret,
+        secret=secret_reader(),
         project_dir=str(Path.cwd()),
         stack=pulumi.get_stack(),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -45,10 +46,17 @@ def load_platform_spec() -> PlatformSpec:
     return spec
 
 
-def platform_secret(path: str) -> pulumi.Output[str]:
-    """The value at dotted ``path`` under ``platform:secrets``, always as a Pulumi secret."""
+def secret_reader() -> Callable[[str], pulumi.Output[str]]:
+    """A reader of dotted paths under ``platform:secrets``; values are always Pulumi secrets.
+
+    The secrets object is read from the config once, however many services reference it.
+    """
     secrets = pulumi.Config(CONFIG_NAMESPACE).require_secret_object(SECRETS_KEY)
-    return secrets.apply(lambda tree: _at(tree, path))
+
+    def read(path: str) -> pulumi.Output[str]:
+        return secrets.apply(lambda tree: _at(tree, path))
+
+    return read
 
 
 def _at(tree: Any, path: str) -> str:
