@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib
 import json
 import re
@@ -183,9 +184,16 @@ def _signature(resources: list[RecordedResource]) -> list[tuple[str, str, str]]:
 
 
 def _time(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    # As timeit does: collect first and keep the collector out of the timed run, so a pause
+    # for garbage another run left behind is not charged to this one.
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
 
 
 def compare(label: str, config: dict[str, str], secrets: set[str], rounds: int) -> None:
@@ -206,10 +214,16 @@ def compare(label: str, config: dict[str, str], secrets: set[str], rounds: int) 
         if _signature(run.resources) != expected:
             raise AssertionError("the bare program registered different resources")
 
+    for _ in range(2):  # warm up both (thread pools, caches) before anything is timed
+        ours()
+        run_bare()
     ours_times, bare_times = [], []
-    for _ in range(rounds):  # interleaved, so drift on the machine hits both alike
-        ours_times.append(_time(ours))
-        bare_times.append(_time(run_bare))
+    for index in range(rounds):
+        # Interleaved, and alternating which goes first, so drift on the machine and whatever
+        # one run leaves behind for the next (garbage, a grown thread pool) hit both alike.
+        pair = [(ours_times, ours), (bare_times, run_bare)]
+        for times, fn in pair if index % 2 == 0 else reversed(pair):
+            times.append(_time(fn))
     ours_median, bare_median = statistics.median(ours_times), statistics.median(bare_times)
     print(
         f"{label:<22} {len(recorded):>5} resources  ours {ours_median * 1000:8.1f} ms  "
