@@ -30,6 +30,8 @@ from components.spec import (
 )
 
 if TYPE_CHECKING:
+    from components.droplet_host import DropletHost
+    from components.hcloud_host import HcloudHost
     from components.server_bootstrap import ServerBootstrap
 
 SecretReader = Callable[[str], pulumi.Output[str]]
@@ -94,36 +96,21 @@ def _bootstrap(name: str, admin_user: str, context: StackContext) -> ServerBoots
     )
 
 
-def _droplet(name: str, context: StackContext) -> BuiltHost:
-    from components.droplet_host import DropletHost, DropletHostArgs
-
+def _cloud_server(name: str, context: StackContext) -> BuiltHost:
+    """A server the program creates: a droplet or a Hetzner Cloud server."""
     host = context.spec.hosts[name]
-    assert isinstance(host, DropletHostSpec)
-    server = DropletHost(
-        name,
-        DropletHostArgs(
-            host=host,
-            boot=_bootstrap(name, host.adminUser, context),
-            openings=edge_openings(context.spec, name),
-        ),
-    )
-    paths = {f"{name}-{role}": config_path(("hosts", name)) for role in ("firewall", "server")}
-    return BuiltHost(server, {name: server.engine}, server.public_address, paths)
+    assert isinstance(host, DropletHostSpec | HcloudHostSpec)
+    boot = _bootstrap(name, host.adminUser, context)
+    openings = edge_openings(context.spec, name)
+    server: DropletHost | HcloudHost
+    if isinstance(host, DropletHostSpec):
+        from components.droplet_host import DropletHost, DropletHostArgs
 
+        server = DropletHost(name, DropletHostArgs(host=host, boot=boot, openings=openings))
+    else:
+        from components.hcloud_host import HcloudHost, HcloudHostArgs
 
-def _hcloud(name: str, context: StackContext) -> BuiltHost:
-    from components.hcloud_host import HcloudHost, HcloudHostArgs
-
-    host = context.spec.hosts[name]
-    assert isinstance(host, HcloudHostSpec)
-    server = HcloudHost(
-        name,
-        HcloudHostArgs(
-            host=host,
-            boot=_bootstrap(name, host.adminUser, context),
-            openings=edge_openings(context.spec, name),
-        ),
-    )
+        server = HcloudHost(name, HcloudHostArgs(host=host, boot=boot, openings=openings))
     paths = {f"{name}-{role}": config_path(("hosts", name)) for role in ("firewall", "server")}
     return BuiltHost(server, {name: server.engine}, server.public_address, paths)
 
@@ -148,8 +135,8 @@ def _ssh(name: str, context: StackContext) -> BuiltHost:
 
 HOST_BUILDERS: dict[str, Callable[[str, StackContext], BuiltHost]] = {
     "proxmox": _proxmox,
-    "droplet": _droplet,
-    "hcloud": _hcloud,
+    "droplet": _cloud_server,
+    "hcloud": _cloud_server,
     "ssh": _ssh,
 }
 

@@ -12,14 +12,13 @@ from components.derive import EdgeOpening
 from components.docker_engine import DockerEngine
 from components.render.cloud_init import digitalocean_volume_device
 from components.server_bootstrap import (
+    ANYWHERE,
     ServerBootstrap,
     generated_host_key,
     server_engine,
     user_data,
 )
 from components.spec import DropletHostSpec
-
-ANYWHERE = ["0.0.0.0/0", "::/0"]
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,13 @@ import pulumi_hcloud as hcloud
 from components.derive import EdgeOpening
 from components.docker_engine import DockerEngine
 from components.server_bootstrap import (
+    ANYWHERE,
     ServerBootstrap,
     generated_host_key,
     server_engine,
     user_data,
 )
 from components.spec import HcloudHostSpec
-
-ANYWHERE = ["0.0.0.0/0", "::/0"]
 
 
 @dataclass(frozen=True)

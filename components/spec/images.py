@@ -51,6 +51,8 @@ class ImageRef:
 
 
 def parse_image(image: str) -> ImageRef:
+    # policies/lib/images.py parses references the same way: the pack must stand alone for
+    # other teams' programs, so it cannot import this library.
     reference, _, digest = image.partition("@")
     slash, colon = reference.rfind("/"), reference.rfind(":")
     tag = None
