@@ -23,7 +23,6 @@ from components.render.cloud_init import (
 )
 from components.render.readiness import Readiness, readiness_command
 
-
 # Every IPv4 and IPv6 source: what a cloud firewall's public ports are open to.
 ANYWHERE = ["0.0.0.0/0", "::/0"]
 
