@@ -45,7 +45,7 @@ class ExistingServer(pulumi.ComponentResource):
             host_key=host.sshHostKey,
         )
         self.engine = DockerEngine(
-            name,
+            f"{name}-engine",
             DockerEngineArgs(
                 alias=name,
                 hostname=self.public_address,

@@ -107,7 +107,7 @@ class ProxmoxPlatform(pulumi.ComponentResource):
                 Readiness(wait_for_cloud_init=False)
             )
             self.engines[engine.machine] = DockerEngine(
-                f"{name}-{engine.machine}",
+                f"{name}-{engine.machine}-engine",
                 DockerEngineArgs(
                     alias=f"{name}-{engine.machine}",
                     hostname=str(guest.address),

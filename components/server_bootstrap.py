@@ -92,7 +92,7 @@ def server_engine(
         host_key=host_key.public_key_openssh,
     )
     return DockerEngine(
-        name,
+        f"{name}-engine",
         DockerEngineArgs(
             alias=name,
             hostname=address,

@@ -119,7 +119,7 @@ def test_every_service_runs_on_its_guests_engine(prod: PlanResult) -> None:
     for name, service in spec.services.items():
         container = named[f"{name}-container"]
         assert container.type == DOCKER_CONTAINER
-        assert container.provider_urn == named[f"ax102-{service.machine}-provider"].urn
+        assert container.provider_urn == named[f"ax102-{service.machine}-engine-provider"].urn
 
 
 def test_prod_has_no_policy_violation(prod: PlanResult) -> None:
@@ -134,7 +134,7 @@ def test_component_tree_and_type_tokens(prod: PlanResult) -> None:
     assert ("selfhosted:proxmox:ProxmoxNode", "ax102") in types
     assert ("selfhosted:proxmox:NatBridge", "ax102-nat") in types
     assert ("selfhosted:proxmox:LxcService", "ax102-livekit") in types
-    assert ("selfhosted:docker:DockerEngine", "ax102-livekit") in types
+    assert ("selfhosted:docker:DockerEngine", "ax102-livekit-engine") in types
     assert ("selfhosted:docker:ContainerService", "livekit") in types
     urns = {r.urn: r for r in prod.resources}
     for resource in prod.resources:

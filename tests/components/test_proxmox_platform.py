@@ -62,12 +62,12 @@ def test_the_composition_tree(platform: dict[str, RecordedResource]) -> None:
     assert root.name == node.name == "ax102"
     assert node.parent == root.urn
     assert platform["ax102-nat"].parent == root.urn
-    # A guest's LxcService and its DockerEngine share the name "ax102-<guest>", not the type.
+    # A guest is "ax102-<guest>", its Docker engine "ax102-<guest>-engine".
     components = {(r.type, r.name): r for r in resources}
     for guest in GUESTS:
         assert components["selfhosted:proxmox:LxcService", f"ax102-{guest}"].parent == root.urn
     engines = {
-        name.removeprefix("ax102-"): r
+        name.removeprefix("ax102-").removesuffix("-engine"): r
         for (kind, name), r in components.items()
         if kind == "selfhosted:docker:DockerEngine"
     }
@@ -119,15 +119,15 @@ def test_docker_is_installed_through_the_host_with_pct_exec(
 
 def test_a_guest_without_services_gets_no_docker(platform: dict[str, RecordedResource]) -> None:
     assert "ax102-monitoring-docker" not in platform
-    assert "ax102-monitoring-ready" not in platform
-    assert "ax102-monitoring-provider" not in platform
+    assert "ax102-monitoring-engine-ready" not in platform
+    assert "ax102-monitoring-engine-provider" not in platform
 
 
 @pytest.mark.parametrize("guest", ENGINES)
 def test_readiness_runs_in_the_guest_after_the_install(
     platform: dict[str, RecordedResource], guest: str
 ) -> None:
-    ready = platform[f"ax102-{guest}-ready"]
+    ready = platform[f"ax102-{guest}-engine-ready"]
     vm_id = SPEC.guests[guest].vmId
     # No cloud-init in a guest: the readiness waits for `docker info` only, and first prints
     # the guest's host key read through the (pinned) Proxmox host.
@@ -139,9 +139,8 @@ def test_readiness_runs_in_the_guest_after_the_install(
         Readiness(wait_for_cloud_init=False)
     )
     assert platform[f"ax102-{guest}-docker"].urn in ready.dependencies
-    # by_name keeps the later of two equal names: the DockerEngine, not the LxcService.
-    assert platform[f"ax102-{guest}"].type == "selfhosted:docker:DockerEngine"
-    assert ready.parent == platform[f"ax102-{guest}"].urn
+    assert platform[f"ax102-{guest}-engine"].type == "selfhosted:docker:DockerEngine"
+    assert ready.parent == platform[f"ax102-{guest}-engine"].urn
     assert ready.inputs["connection"]["value"]["host"] == "203.0.113.10"
 
 
@@ -149,11 +148,11 @@ def test_readiness_runs_in_the_guest_after_the_install(
 def test_the_docker_provider_waits_for_readiness(
     platform: dict[str, RecordedResource], guest: str
 ) -> None:
-    provider = platform[f"ax102-{guest}-provider"]
+    provider = platform[f"ax102-{guest}-engine-provider"]
     assert provider.type == "pulumi:providers:docker"
     # Unknown until the readiness command has printed its version line, and derived from it.
     assert provider.inputs["host"] == UNKNOWN
-    assert platform[f"ax102-{guest}-ready"].urn in provider.property_dependencies["host"]
+    assert platform[f"ax102-{guest}-engine-ready"].urn in provider.property_dependencies["host"]
 
 
 @pytest.mark.parametrize("guest", ENGINES)
@@ -163,12 +162,12 @@ def test_engine_networks_are_those_its_services_join(
     networks = {
         r.name: r
         for r in platform.values()
-        if r.type == "docker:index/network:Network" and r.parent == platform[f"ax102-{guest}"].urn
+        if r.type == "docker:index/network:Network" and r.parent == platform[f"ax102-{guest}-engine"].urn
     }
     used = {n for s in SPEC.services_on(guest).values() for n in s.networks}
-    assert set(networks) == {f"ax102-{guest}-{n}" for n in used}
+    assert set(networks) == {f"ax102-{guest}-engine-{n}" for n in used}
     for network in networks.values():
-        assert network.provider_urn == platform[f"ax102-{guest}-provider"].urn
+        assert network.provider_urn == platform[f"ax102-{guest}-engine-provider"].urn
         assert network.inputs["driver"] == "bridge"
 
 
@@ -218,7 +217,7 @@ def test_provider_host_is_the_alias_once_ready(
 ) -> None:
     resources, _ = answered
     for guest in ENGINES:
-        provider = resources[f"ax102-{guest}-provider"]
+        provider = resources[f"ax102-{guest}-engine-provider"]
         assert provider.inputs["host"] == f"ssh://ax102-{guest}"
         directory = f"{PROJECT_DIR}/.selfhosted/ssh/prod/ax102-{guest}"
         # Derived from the file-writing invoke (whose stdin holds the key), so it waits for the

@@ -72,20 +72,20 @@ def test_host_key_is_generated_and_pins_the_readiness_connection(
     key = staging["staging-host-key"]
     assert key.type == "tls:index/privateKey:PrivateKey"
     assert key.inputs == {"algorithm": "ED25519"}
-    ready = staging["staging-ready"]
+    ready = staging["staging-engine-ready"]
     # The connection (secret: it holds the private key) is built from the generated key.
     assert key.urn in ready.property_dependencies["connection"]
     assert SECRET_SIG_KEY in ready.inputs["connection"]
 
 
 def test_nothing_reaches_the_engine_before_readiness(staging: dict[str, RecordedResource]) -> None:
-    ready, provider = staging["staging-ready"], staging["staging-provider"]
+    ready, provider = staging["staging-engine-ready"], staging["staging-engine-provider"]
     assert "cloud-init status --wait" in ready.inputs["create"]
     assert "docker info" in ready.inputs["create"]
     assert staging["staging-firewall"].urn in ready.dependencies
     # The provider's host is computed from the readiness output.
     assert ready.urn in provider.property_dependencies["host"]
-    for name in ("npm-container", "redis-redis-data", "staging-app"):
+    for name in ("npm-container", "redis-redis-data", "staging-engine-app"):
         assert staging[name].provider_urn == provider.urn
 
 
@@ -167,7 +167,7 @@ def test_existing_server_pins_its_configured_host_key() -> None:
 
     run = run_program(program, project="p", stack="s", config={})
     assert run.error is None
-    ready = {r.name: r for r in run.resources}["old-ready"]
+    ready = {r.name: r for r in run.resources}["old-engine-ready"]
     connection = ready.inputs["connection"]["value"]  # secret: it holds the private key
     assert connection["host"] == "192.0.2.20"
     assert connection["user"] == "deploy"
