@@ -162,7 +162,8 @@ def test_engine_networks_are_those_its_services_join(
     networks = {
         r.name: r
         for r in platform.values()
-        if r.type == "docker:index/network:Network" and r.parent == platform[f"ax102-{guest}-engine"].urn
+        if r.type == "docker:index/network:Network"
+        and r.parent == platform[f"ax102-{guest}-engine"].urn
     }
     used = {n for s in SPEC.services_on(guest).values() for n in s.networks}
     assert set(networks) == {f"ax102-{guest}-engine-{n}" for n in used}
