@@ -9,6 +9,7 @@ host as the jump host.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,7 +79,8 @@ class DockerEngine(pulumi.ComponentResource):
             key=pulumi.Output.secret(args.private_key),
         ).apply(lambda values: _access_stdin(args, files, values))
         written = command.local.run_output(
-            interpreter=["python3", "-c", WRITE_FILES_PROGRAM],
+            # The interpreter running this program: present wherever `pulumi` runs it.
+            interpreter=[sys.executable, "-c", WRITE_FILES_PROGRAM],
             command="",
             stdin=stdin,
             opts=pulumi.InvokeOutputOptions(parent=self),
