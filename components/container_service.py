@@ -130,7 +130,13 @@ class ContainerService(pulumi.ComponentResource):
             image=args.image,
             command=list(args.command) if args.command is not None else None,
             envs=_environment(args),
-            network_mode="host" if args.host_network else _primary_network(args),
+            # Left to the provider's default (bridge): it creates the container there, connects
+            # each networks_advanced entry with its aliases, then disconnects the default bridge
+            # (kreuzwerker/terraform-provider-docker resource_docker_container_funcs.go). Naming
+            # an own network here instead would attach it first, without its aliases, and the
+            # later connect with aliases would be a no-op: the alias is how stateless services
+            # are found.
+            network_mode="host" if args.host_network else None,
             networks_advanced=_networks(name, args),
             ports=[
                 docker.ContainerPortArgs(
@@ -191,15 +197,6 @@ def _environment(args: ContainerServiceArgs) -> list[pulumi.Output[str]]:
         for key, value in sorted(args.secret_env.items())
     ]
     return [*plain, *secret]
-
-
-def _primary_network(args: ContainerServiceArgs) -> pulumi.Input[str] | None:
-    # Without a network mode the provider also attaches the container to Docker's default
-    # bridge, where every container of the engine meets every other
-    # (kreuzwerker/terraform-provider-docker#10): the first own network is the primary one.
-    if not args.networks:
-        return None
-    return next(iter(args.networks.values()))
 
 
 def _networks(name: str, args: ContainerServiceArgs) -> list[docker.ContainerNetworksAdvancedArgs]:

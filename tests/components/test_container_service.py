@@ -126,9 +126,10 @@ def test_labels_name_the_service_and_each_declared_exception() -> None:
     ]
 
 
-def test_joins_its_networks_by_alias_with_the_first_as_primary() -> None:
+def test_joins_its_networks_by_alias() -> None:
     inputs = _container()
-    assert inputs["networkMode"] == "app"
+    # No network mode: an own network named there would be joined without its aliases.
+    assert "networkMode" not in inputs
     assert inputs["networksAdvanced"] == [{"name": "app", "aliases": ["backend"]}]
 
 

@@ -314,7 +314,10 @@ def _read_container(res: Recorded, refs: Mapping[str, str]) -> ContainerDecl:
                 f"(known: {', '.join(sorted(set(refs.values()))) or 'none'})"
             )
             continue
-        attachments = [a for a in attachments if a.network != refs[ref]]  # entry wins
+        if any(a.network == refs[ref] for a in attachments):
+            # Created on that network (networkMode): Docker ignores a second connect to it, so
+            # the entry's aliases never apply; keep the create-time attachment, as dockerd does.
+            continue
         attachments.append(
             Attachment(
                 network=refs[ref],

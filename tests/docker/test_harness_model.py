@@ -198,3 +198,18 @@ def test_published_runs_are_sampled_and_an_unknown_address_gets_a_stand_in() -> 
     assert expected[ProbeKey(ENGINE, "livekit", "published:[unknown]", "udp", 50099)] is True
     assert expected[ProbeKey(ENGINE, "livekit", "elsewhere:127.0.0.1", "udp", 50099)] is False
     assert ProbeKey(ENGINE, "livekit", "published:[unknown]", "udp", 50098) not in expected
+
+
+def test_a_network_named_as_network_mode_keeps_no_aliases() -> None:
+    # dockerd ignores a second connect to a network the container was created on, so aliases
+    # given for it in networksAdvanced never apply (why the library leaves networkMode unset).
+    stack = read_stack(
+        [
+            net("app"),
+            ctr("svc", [{"name": "app", "aliases": ["svc-alias"]}], networkMode="app"),
+            ctr("other", [{"name": "app", "aliases": ["other-alias"]}]),
+        ]
+    )
+    by_node = {c.node: c for c in stack.containers}
+    assert [a.aliases for a in by_node["svc"].attachments] == [()]
+    assert [a.aliases for a in by_node["other"].attachments] == [("other-alias",)]
