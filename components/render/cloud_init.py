@@ -46,6 +46,8 @@ HOST_KEY_PATH = "/etc/ssh/ssh_host_ed25519_key"
 DOCKER_DAEMON_JSON = "/etc/docker/daemon.json"
 DOCKER_MOUNT_DROPIN = "/etc/systemd/system/docker.service.d/10-data-volume.conf"
 DOCKER_PACKAGE = "docker.io"
+# How long first boot waits for an attached data volume's device: 150 tries, 2 s apart.
+DEVICE_WAIT_TRIES = 150
 
 
 @dataclass(frozen=True)
@@ -258,6 +260,18 @@ def cloud_init_user_data(init: DockerServerInit) -> str:
     vol = init.data_volume
     data_root = docker_data_root(vol)
     if vol is not None and data_root is not None:
+        # A Hetzner Cloud volume is attached by its own API call after the server exists: wait
+        # (bounded) for the device before disk_setup runs, which bootcmd precedes in the init
+        # stage (cloud-init config/cloud.cfg.tmpl); without it the format is skipped with only a
+        # log line and Docker's data mount never appears.
+        config["bootcmd"] = [
+            [
+                "sh",
+                "-c",
+                f"i=0; until [ -e {vol.device} ] || [ $i -ge {DEVICE_WAIT_TRIES} ]; "
+                f"do sleep 2; i=$((i + 1)); done",
+            ]
+        ]
         config["fs_setup"] = [
             {
                 "label": vol.label,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -235,3 +237,25 @@ def test_digitalocean_volume_device() -> None:
     assert DO_VOLUME == "/dev/disk/by-id/scsi-0DO_Volume_staging-data"
     with pytest.raises(RenderInputError, match="volume_name='a b'"):
         digitalocean_volume_device("a b")
+
+
+def test_first_boot_waits_for_a_late_attached_volume(
+    keys: dict[str, KeyPair], tmp_path: Path
+) -> None:
+    # Hetzner attaches a volume after the server exists: bootcmd (before disk_setup) waits for
+    # the device, bounded. The command is run for real against a device path that appears late.
+    hetzner = "/dev/disk/by-id/scsi-0HC_Volume_42"
+    config = yaml.safe_load(cloud_init_user_data(server(keys, DataVolume(device=hetzner))))
+    (command,) = config["bootcmd"]
+    assert command[:2] == ["sh", "-c"]
+    assert f"until [ -e {hetzner} ]" in command[2]
+    # Run it for real, on a path of this test's own that appears a second late.
+    device = tmp_path / "scsi-0HC_Volume_42"
+    command = [*command[:2], command[2].replace(hetzner, str(device))]
+    appear = subprocess.Popen(["sh", "-c", f"sleep 1; touch {device}"])
+    started = time.monotonic()
+    subprocess.run(command, check=True, timeout=30)
+    appear.wait()
+    assert device.exists()
+    assert 0.5 < time.monotonic() - started < 10
+    assert "bootcmd" not in yaml.safe_load(cloud_init_user_data(server(keys)))
