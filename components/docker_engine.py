@@ -53,6 +53,9 @@ class DockerEngineArgs:
     jump: SshHost | None = None
     networks: Sequence[EngineNetwork] = ()
     after: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    # The id of the machine (a guest's container, a server): a rebuilt machine gets a new one,
+    # and the readiness runs again, reading a new guest host key.
+    machine_id: pulumi.Input[str] | None = None
 
 
 class DockerEngine(pulumi.ComponentResource):
@@ -69,6 +72,7 @@ class DockerEngine(pulumi.ComponentResource):
             connection=args.readiness_connection,
             create=args.readiness_script,
             update=args.readiness_script,
+            triggers=[args.machine_id] if args.machine_id is not None else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.after)),
         )
         files = access_files(args.project_dir, args.stack, args.alias)

@@ -114,6 +114,12 @@ class DropletHost(pulumi.ComponentResource):
             opts=child,
         )
         self.engine = server_engine(
-            name, boot, self.public_address, host_key, after=[self.firewall], parent=self
+            name,
+            boot,
+            self.public_address,
+            host_key,
+            server_id=self.droplet.id,
+            after=[self.firewall],
+            parent=self,
         )
         self.register_outputs({"publicAddress": self.public_address})

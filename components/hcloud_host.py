@@ -115,6 +115,12 @@ class HcloudHost(pulumi.ComponentResource):
             )
         self.public_address = self.server.ipv4_address
         self.engine = server_engine(
-            name, boot, self.public_address, host_key, after=after, parent=self
+            name,
+            boot,
+            self.public_address,
+            host_key,
+            server_id=self.server.id,
+            after=after,
+            parent=self,
         )
         self.register_outputs({"publicAddress": self.public_address})

@@ -99,6 +99,8 @@ class ProxmoxPlatform(pulumi.ComponentResource):
                 connection=self.node.connection,
                 create=pct_exec_command(guest.vmId, guest_docker_install_script()),
                 update=pct_exec_command(guest.vmId, guest_docker_install_script()),
+                # A rebuilt guest (new container id) has no Docker yet: install again.
+                triggers=[self.guests[engine.machine].container.id],
                 opts=pulumi.ResourceOptions(
                     parent=self, depends_on=[self.guests[engine.machine].container]
                 ),
@@ -121,6 +123,7 @@ class ProxmoxPlatform(pulumi.ComponentResource):
                     stack=args.stack,
                     networks=engine_networks(spec, engine.machine),
                     after=(install,),
+                    machine_id=self.guests[engine.machine].container.id,
                 ),
                 child,
             )

@@ -82,6 +82,7 @@ def server_engine(
     address: pulumi.Input[str],
     host_key: tls.PrivateKey,
     *,
+    server_id: pulumi.Input[str],
     after: Sequence[pulumi.Resource],
     parent: pulumi.Resource,
 ) -> DockerEngine:
@@ -105,6 +106,7 @@ def server_engine(
             stack=boot.stack,
             networks=boot.networks,
             after=after,
+            machine_id=server_id,
         ),
         pulumi.ResourceOptions(parent=parent),
     )

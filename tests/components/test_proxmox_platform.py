@@ -245,3 +245,16 @@ def test_known_hosts_pin_the_guest_from_readiness_and_the_jump_host(
     jump_block = config.split("Host ax102\n", 1)[1].split("\n\n", 1)[0]
     assert "    HostName 203.0.113.10\n" in jump_block
     assert "ProxyJump" not in jump_block
+
+
+@pytest.mark.parametrize("guest", ENGINES)
+def test_a_rebuilt_guest_gets_docker_and_a_new_host_key(
+    platform: dict[str, RecordedResource], guest: str
+) -> None:
+    # Install and readiness are tied to the guest's container id: a rebuilt guest (new id)
+    # installs Docker again and its new SSH host key is read again.
+    container = platform[f"ax102-{guest}-container"]
+    assert container.urn in platform[f"ax102-{guest}-docker"].property_dependencies["triggers"]
+    assert (
+        container.urn in platform[f"ax102-{guest}-engine-ready"].property_dependencies["triggers"]
+    )

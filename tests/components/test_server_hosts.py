@@ -173,3 +173,9 @@ def test_existing_server_pins_its_configured_host_key() -> None:
     assert connection["user"] == "deploy"
     assert connection["hostKey"] == spec.adminSshKeys[0]
     assert "cloud-init" not in ready.inputs["create"]  # an existing server has no first boot
+
+
+def test_a_rebuilt_server_is_checked_again(staging: dict[str, RecordedResource]) -> None:
+    # The readiness is tied to the server's id: a replaced server runs it again.
+    ready = staging["staging-engine-ready"]
+    assert staging["staging-server"].urn in ready.property_dependencies["triggers"]
