@@ -1245,3 +1245,14 @@ def test_invalid_port_ranges(value: Any, message: str) -> None:
     [error] = caught.value.errors()
     assert error["type"] == "port_range"
     assert error["msg"] == message
+
+
+def test_route_authentication_is_refused_until_the_proxy_can_do_it() -> None:
+    # Accepting `auth: true` while no proxy configuration applies it would publish an admin
+    # panel without credentials.
+    document = mutated(DOCUMENT, put("services", "backend", "expose", 0, "auth", value=True))
+    assert error_text(document) == (
+        "platform:services.backend.expose[0].auth: true is invalid: Input should be False "
+        "(Credentials at the proxy: not supported yet (false); admin panels stay unrouted "
+        "until it is.)"
+    )
