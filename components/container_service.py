@@ -4,8 +4,9 @@ Usable on its own: the args are plain data, and nothing here reads the stack spe
 (``components.service_args`` builds them from it). Defaults, each one visible in the recorded
 inputs: restart unless-stopped, a health check the apply waits for, memory and CPU limits, a
 process limit (an ``nproc`` ulimit: the kernel counts it per user id, not per container, and
-root is exempt; pulumi-docker 5.2 has no pids-limit argument), ``no-new-privileges``, every capability dropped and only the listed ones added back, rotated
-json-file logs, named volumes (protected) for data, and secrets only as Pulumi secrets.
+root is exempt; pulumi-docker 5.2 has no pids-limit argument), ``no-new-privileges``, every
+capability dropped and only the listed ones added back, rotated json-file logs, named volumes
+(protected) for data, and secrets only as Pulumi secrets.
 
 Replacement (a changed image, a changed environment):
 
