@@ -77,6 +77,20 @@ def _c(guest: str) -> str:
     return f"ax102-{guest}-container"
 
 
+# Guests whose Docker engine has an install step and a readiness command: both are tied to the
+# container's id (`triggers`, ForceNew in pulumi-command), so a new container runs them again.
+ENGINE_GUESTS = ("proxy", "livekit", "egress", "agents", "backend", "frontend")
+
+
+def _replaced_with_followers(*guests: str) -> set[str]:
+    """A guest's container and, when it runs Docker, the steps that follow a new container."""
+    names = {_c(g) for g in guests}
+    for guest in guests:
+        if guest in ENGINE_GUESTS:
+            names |= {f"ax102-{guest}-docker", f"ax102-{guest}-engine-ready"}
+    return names
+
+
 ROUTINE: dict[str, tuple[Edit, dict[str, set[str]]]] = {
     # edit -> (nothing replaced; these resources updated with a changed path under each prefix)
     "ssh-keys": (_add_key, {f"ax102-{g}-ssh-keys": {"create"} for g in GUESTS}),
@@ -131,22 +145,23 @@ def test_template_change_downloads_a_new_file_and_keeps_every_container() -> Non
 def test_without_ignore_changes_a_key_change_would_replace_every_container() -> None:
     # The detector itself: the provider's ForceNew on user_account.keys (container.go:656).
     change = _change(_add_key, honour_ignore=False)
-    assert set(change.replaced) == {_c(g) for g in GUESTS}
+    assert set(change.replaced) == _replaced_with_followers(*GUESTS)
     assert all(
         "initialization.userAccount.keys" in reason
-        for reasons in change.replaced.values()
+        for name, reasons in change.replaced.items()
+        if name.endswith("-container")
         for reason in reasons
     )
 
 
 def test_without_ignore_changes_a_template_change_would_replace_every_container() -> None:
     change = _change(_new_template, honour_ignore=False)
-    assert set(change.replaced) == {"ax102-template"} | {_c(g) for g in GUESTS}
+    assert set(change.replaced) == {"ax102-template"} | _replaced_with_followers(*GUESTS)
 
 
 def test_a_new_vm_id_is_a_replacement() -> None:
     change = _change(_guest("livekit", "vmId", 120))
-    assert list(change.replaced) == [_c("livekit")]
+    assert set(change.replaced) == _replaced_with_followers("livekit")
     assert change.replaced[_c("livekit")] == [
         "vmId: bpg/terraform-provider-proxmox@v0.111.1:proxmoxtf/resource/container/"
         "container.go:1172 (ForceNewIf the id differs)"
@@ -155,7 +170,7 @@ def test_a_new_vm_id_is_a_replacement() -> None:
 
 def test_disk_shrink_would_be_a_replacement_without_the_ignore() -> None:
     shrink = _guest("egress", "diskGb", 100)
-    assert set(_change(shrink, honour_ignore=False).replaced) == {_c("egress")}
+    assert set(_change(shrink, honour_ignore=False).replaced) == _replaced_with_followers("egress")
     # With it, the container is untouched and the disk step (which refuses to shrink) runs.
     change = _change(shrink)
     assert change.replaced == {}
