@@ -118,6 +118,7 @@ class DropletHost(pulumi.ComponentResource):
             boot,
             self.public_address,
             host_key,
+            has_data_volume=self.volume is not None,
             server_id=self.droplet.id,
             after=[self.firewall],
             parent=self,

@@ -119,6 +119,7 @@ class HcloudHost(pulumi.ComponentResource):
             boot,
             self.public_address,
             host_key,
+            has_data_volume=self.volume is not None,
             server_id=self.server.id,
             after=after,
             parent=self,

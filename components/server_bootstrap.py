@@ -16,6 +16,7 @@ import pulumi_tls as tls
 from components.derive.topology import EngineNetwork
 from components.docker_engine import DockerEngine, DockerEngineArgs
 from components.render.cloud_init import (
+    DATA_MOUNT,
     DataVolume,
     DockerServerInit,
     HostKeyPair,
@@ -83,6 +84,7 @@ def server_engine(
     host_key: tls.PrivateKey,
     *,
     server_id: pulumi.Input[str],
+    has_data_volume: bool,
     after: Sequence[pulumi.Resource],
     parent: pulumi.Resource,
 ) -> DockerEngine:
@@ -101,7 +103,12 @@ def server_engine(
             host_key=host_key.public_key_openssh,
             private_key=boot.private_key,
             readiness_connection=connection,
-            readiness_script=readiness_command(Readiness(wait_for_cloud_init=True)),
+            readiness_script=readiness_command(
+                Readiness(
+                    wait_for_cloud_init=True,
+                    data_mount=DATA_MOUNT if has_data_volume else None,
+                )
+            ),
             project_dir=boot.project_dir,
             stack=boot.stack,
             networks=boot.networks,

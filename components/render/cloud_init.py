@@ -46,6 +46,8 @@ HOST_KEY_PATH = "/etc/ssh/ssh_host_ed25519_key"
 DOCKER_DAEMON_JSON = "/etc/docker/daemon.json"
 DOCKER_MOUNT_DROPIN = "/etc/systemd/system/docker.service.d/10-data-volume.conf"
 DOCKER_PACKAGE = "docker.io"
+# Where a server's data volume is mounted (Docker's data root lives below it).
+DATA_MOUNT = "/srv/data"
 # How long first boot waits for an attached data volume's device: 150 tries, 2 s apart.
 DEVICE_WAIT_TRIES = 150
 
@@ -67,7 +69,7 @@ class DataVolume:
     """A block volume attached to the server, mounted at `mount_point`."""
 
     device: str
-    mount_point: str = "/srv/data"
+    mount_point: str = DATA_MOUNT
     filesystem: Literal["ext4", "xfs"] = "ext4"
     # ext4 labels hold 16 bytes, xfs labels 12.
     label: str = "data"

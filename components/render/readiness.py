@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .input_errors import check, raise_if
+from .input_errors import SAFE_PATH, check, raise_if
 from .ssh_config import docker_host
 
 READY_PREFIX = "docker-server-version="
@@ -29,6 +29,9 @@ class Readiness:
 
     wait_for_cloud_init: bool
     cloud_init_timeout_s: int = 1200
+    # A data volume's mount point: the host is not ready until it is mounted (Docker's data
+    # would otherwise land on the root disk, or dockerd would not start at all).
+    data_mount: str | None = None
     docker_attempts: int = 60
     docker_interval_s: int = 5
 
@@ -57,6 +60,14 @@ def readiness_command(readiness: Readiness) -> str:
         readiness.docker_interval_s,
         "1-60 seconds",
     )
+    if readiness.data_mount is not None:
+        check(
+            problems,
+            bool(SAFE_PATH.match(readiness.data_mount)) and readiness.data_mount.startswith("/"),
+            "data_mount",
+            readiness.data_mount,
+            "an absolute path of letters, digits, '.', '_', '-', '/'",
+        )
     raise_if("readiness command", problems)
     cloud_init = ""
     if readiness.wait_for_cloud_init:
@@ -66,6 +77,13 @@ timeout {readiness.cloud_init_timeout_s} cloud-init status --wait > /dev/null ||
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
     echo "cloud-init did not finish within {readiness.cloud_init_timeout_s}s (exit $rc)" >&2
     cloud-init status --long >&2 || true
+    exit 1
+fi
+"""
+    if readiness.data_mount is not None:
+        cloud_init += f"""\
+if ! mountpoint -q {readiness.data_mount}; then
+    echo "{readiness.data_mount} is not mounted: the data volume did not attach or format" >&2
     exit 1
 fi
 """

@@ -82,6 +82,8 @@ def test_nothing_reaches_the_engine_before_readiness(staging: dict[str, Recorded
     ready, provider = staging["staging-engine-ready"], staging["staging-engine-provider"]
     assert "cloud-init status --wait" in ready.inputs["create"]
     assert "docker info" in ready.inputs["create"]
+    # The data volume is mounted before anything counts as ready (Docker's data lives there).
+    assert "mountpoint -q /srv/data" in ready.inputs["create"]
     assert staging["staging-firewall"].urn in ready.dependencies
     # The provider's host is computed from the readiness output.
     assert ready.urn in provider.property_dependencies["host"]

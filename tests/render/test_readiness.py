@@ -131,3 +131,22 @@ def test_bounds_are_checked() -> None:
         "docker_attempts",
         "docker_interval_s",
     ]
+
+
+def test_a_data_volume_must_be_mounted_first(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DOCKER_HOST": f"unix://{tmp_path}/no.sock"}
+    unmounted = Readiness(
+        wait_for_cloud_init=False, docker_attempts=1, docker_interval_s=1, data_mount=str(tmp_path)
+    )
+    result = run(["sh", "-c", readiness_command(unmounted)], env=env, check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{tmp_path} is not mounted:")
+    # A mounted one (the root) passes on to Docker, which is absent here.
+    mounted = Readiness(
+        wait_for_cloud_init=False, docker_attempts=1, docker_interval_s=1, data_mount="/"
+    )
+    result = run(["sh", "-c", readiness_command(mounted)], env=env, check=False)
+    assert "is not mounted" not in result.stderr
+    assert "docker info did not answer after 1 attempts" in result.stderr
+    with pytest.raises(RenderInputError, match="data_mount"):
+        readiness_command(Readiness(wait_for_cloud_init=False, data_mount="/srv/da ta"))
