@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_digitalocean as digitalocean
 
-from components.derive import EdgeOpening
 from components.docker_engine import DockerEngine
 from components.render.cloud_init import digitalocean_volume_device
 from components.server_bootstrap import (
     ANYWHERE,
-    ServerBootstrap,
+    CloudServerArgs,
     generated_host_key,
     server_engine,
     user_data,
 )
 from components.spec import DropletHostSpec
 
-
-@dataclass(frozen=True)
-class DropletHostArgs:
-    host: DropletHostSpec
-    boot: ServerBootstrap
-    openings: Sequence[EdgeOpening]
+DropletHostArgs = CloudServerArgs[DropletHostSpec]
 
 
 class DropletHost(pulumi.ComponentResource):

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_hcloud as hcloud
 
-from components.derive import EdgeOpening
 from components.docker_engine import DockerEngine
 from components.server_bootstrap import (
     ANYWHERE,
-    ServerBootstrap,
+    CloudServerArgs,
     generated_host_key,
     server_engine,
     user_data,
 )
 from components.spec import HcloudHostSpec
 
-
-@dataclass(frozen=True)
-class HcloudHostArgs:
-    host: HcloudHostSpec
-    boot: ServerBootstrap
-    openings: Sequence[EdgeOpening]
+HcloudHostArgs = CloudServerArgs[HcloudHostSpec]
 
 
 class HcloudHost(pulumi.ComponentResource):

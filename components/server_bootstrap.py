@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import pulumi
 import pulumi_command as command
 import pulumi_tls as tls
 
+from components.derive import EdgeOpening
 from components.derive.topology import EngineNetwork
 from components.docker_engine import DockerEngine, DockerEngineArgs
 from components.render.cloud_init import (
@@ -23,6 +25,19 @@ from components.render.cloud_init import (
     cloud_init_user_data,
 )
 from components.render.readiness import Readiness, readiness_command
+from components.spec import CloudServerSpec
+
+H = TypeVar("H", bound=CloudServerSpec)
+
+
+@dataclass(frozen=True)
+class CloudServerArgs(Generic[H]):
+    """What a cloud server component is given: its spec, its first boot, its edge openings."""
+
+    host: H
+    boot: ServerBootstrap
+    openings: Sequence[EdgeOpening]
+
 
 # Every IPv4 and IPv6 source: what a cloud firewall's public ports are open to.
 ANYWHERE = ["0.0.0.0/0", "::/0"]
