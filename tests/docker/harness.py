@@ -692,6 +692,8 @@ def run_probes(engine: DockerEngine, m: Materialised, keys: Sequence[ProbeKey]) 
         args = [f"{k.proto}:{h}:{_port(m, k)}" for k, h in zip(batch_keys, hosts, strict=True)]
         argv = ["/probe", "check", str(PROBE_TIMEOUT_MS), *args]
         if source == ENGINE:
+            if engine.probe_binary is None:
+                raise RuntimeError("the engine has no probe: start it with start_engine()")
             proc = subprocess.run(
                 engine.ns_argv(str(engine.probe_binary), *argv[1:]),
                 capture_output=True,
