@@ -697,7 +697,10 @@ def materialise(
             if pub.ip not in ANY_ADDRESSES and not pub.ip.startswith("127."):
                 engine.add_address(_bind_address(pub.ip))  # docker-proxy binds it
         engine.add_address(ELSEWHERE_ADDRESS)
-        for net in stack.networks:
+        # Networks with a recorded subnet first: the engine hands out its default pools in
+        # turn (172.17.0.0/16, 172.18.0.0/16, ...) without reusing freed ones at once, so after
+        # a few stacks an automatic subnet would otherwise take one that is recorded later.
+        for net in sorted(stack.networks, key=lambda n: not n.ipam):
             network_ids.append(_create_network(engine, net))
         with ThreadPoolExecutor(PARALLEL_CREATES) as pool:
             created = list(
