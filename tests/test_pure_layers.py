@@ -55,5 +55,5 @@ def test_no_pure_module_imports_pulumi() -> None:
 
 
 def test_the_probe_names_a_module_that_imports_pulumi() -> None:
-    modules = ["components.spec", "components.container_service", "components.derive"]
-    assert _first_importer(modules) == "components.container_service"
+    modules = ["components.spec", "components.docker.container_service", "components.derive"]
+    assert _first_importer(modules) == "components.docker.container_service"

@@ -1,7 +1,7 @@
 """One service as a Docker container on any engine, with secure defaults.
 
 Usable on its own: the args are plain data, and nothing here reads the stack spec
-(``components.service_args`` builds them from it). Defaults, each one visible in the recorded
+(``components.docker.service_args`` builds them from it). Defaults, each one visible in the recorded
 inputs: restart unless-stopped, a health check the apply waits for, memory and CPU limits, a
 process limit (an ``nproc`` ulimit: the kernel counts it per user id, not per container, and
 root is exempt; pulumi-docker 5.2 has no pids-limit argument), ``no-new-privileges``, every
@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_docker as docker
+
+from components import names
 
 LOG_MAX_SIZE = "10m"
 LOG_MAX_FILES = "5"
@@ -107,7 +109,7 @@ class ContainerService(pulumi.ComponentResource):
         super().__init__("selfhosted:docker:ContainerService", name, None, opts)
         on_engine = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.image = docker.RemoteImage(
-            f"{name}-image",
+            names.child(name, names.IMAGE),
             name=args.image,
             # Another revision of the service may still run it during a replacement.
             keep_locally=True,
@@ -117,7 +119,7 @@ class ContainerService(pulumi.ComponentResource):
         # at the volume until someone decides what happens to the data.
         self.volumes = {
             mount.volume: docker.Volume(
-                f"{name}-{mount.volume}",
+                names.volume(name, mount.volume),
                 name=mount.volume,
                 labels=[docker.VolumeLabelArgs(label="selfhosted.service", value=name)],
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider, protect=True),
@@ -125,7 +127,7 @@ class ContainerService(pulumi.ComponentResource):
             for mount in args.volumes
         }
         self.container = docker.Container(
-            f"{name}-container",
+            names.child(name, names.CONTAINER),
             name=name if not args.zero_downtime else None,
             # The reference, not the pulled id: policies read it at preview, and the pull
             # (RemoteImage) still happens first.
