@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
 from components import names
-from components.apps.livekit import CONFIG_ENV as LIVEKIT_CONFIG_ENV
-from components.apps.livekit import livekit_config_value
+from components.apps import app_of
 from components.spec import (
     GuestSpec,
     HealthcheckSpec,
@@ -27,6 +26,7 @@ from components.spec import (
 )
 from components.spec.hosts import DockerHostSpec
 from components.spec.services import BindMountSpec, ResourcesSpec, VolumeMountSpec
+from components.values import FilePlan, SecretPath, SecretValue
 
 from .exposure import (
     EdgeOpening,
@@ -42,7 +42,6 @@ from .matrix import Matrix, connectivity
 from .nat import NatPlan, nat_plan
 from .topology import EngineNetwork, Topology, engine_networks, topology
 from .traefik import traefik_labels
-from .values import SecretPath, SecretValue
 
 # The label that tells which ports a service serves on its networks (the Docker test harness
 # and readers of `docker inspect` use it).
@@ -118,6 +117,7 @@ class ServicePlan:
     command: tuple[str, ...] | None
     env: Mapping[str, str]
     secret_env: Mapping[str, SecretValue]
+    files: tuple[FilePlan, ...]
     networks: Mapping[str, str]  # key under platform:networks -> Docker network name
     host_network: bool
     ports: tuple[PublishedPort, ...]  # address None: the host's public address
@@ -241,8 +241,14 @@ def _service_plan(
         for key, value in service.env.items()
         if not isinstance(value, str)
     }
-    if service.livekit is not None:
-        secret_env[LIVEKIT_CONFIG_ENV] = livekit_config_value(service)
+    env = {key: value for key, value in service.env.items() if isinstance(value, str)}
+    files: tuple[FilePlan, ...] = ()
+    app = app_of(service)
+    if app is not None:
+        added = app.contribute(name, service)
+        env.update(added.env)
+        secret_env.update(added.secret_env)
+        files = added.files
     listen = ",".join(f"{protocol}/{ports}" for protocol, ports in listen_ports(spec, name))
     labels = {
         **traefik_labels(spec, name, routes),
@@ -254,8 +260,9 @@ def _service_plan(
         host=placement.engine_of(name).host,
         image=service.image,
         command=tuple(service.command) if service.command is not None else None,
-        env={key: value for key, value in service.env.items() if isinstance(value, str)},
+        env=env,
         secret_env=secret_env,
+        files=files,
         networks={key: spec.networks[key].dockerName or key for key in service.networks},
         host_network=service.networkMode == "host",
         ports=published_ports(spec, name),

@@ -7,15 +7,16 @@ from collections.abc import Callable, Mapping
 import pulumi
 
 from components.derive.plan import ServicePlan
-from components.derive.values import PUBLIC_ADDRESS, Rendered, SecretPath, SecretValue
 from components.docker.container_service import (
     BindMount,
+    ConfigFile,
     ContainerServiceArgs,
     Healthcheck,
     PortBinding,
     VolumeMount,
 )
 from components.docker.engine import DockerEngine
+from components.values import PUBLIC_ADDRESS, Rendered, SecretPath, SecretValue
 
 SecretReader = Callable[[str], pulumi.Output[str]]
 
@@ -76,6 +77,21 @@ def container_service_args(
         stateful=plan.stateful,
         labels=plan.labels,
         policy_exceptions=plan.policy_exceptions,
+        files=[
+            ConfigFile(
+                path=file.path,
+                content=(
+                    file.content
+                    if isinstance(file.content, str)
+                    else resolve(file.content, public_address, secret)
+                ),
+                secret=not isinstance(file.content, str),
+                mode=file.mode,
+                owner=file.owner,
+                group=file.group,
+            )
+            for file in plan.files
+        ],
         after=[engine.networks[key] for key in plan.networks],
     )
 

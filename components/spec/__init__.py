@@ -1,5 +1,6 @@
 """The stack spec: pydantic models of the ``platform`` config namespace and their loader."""
 
+from .common import SecretRef
 from .errors import CONFIG_NAMESPACE, Problem, SpecError, config_path
 from .hosts import CloudServerSpec, DockerHostSpec, DropletHostSpec, HcloudHostSpec, SshHostSpec
 from .images import ImageRef, parse_image
@@ -16,12 +17,10 @@ from .ports import PortRange
 from .services import (
     ForwardExpose,
     HealthcheckSpec,
-    LiveKitSpec,
     NetworkSpec,
     PrivateExpose,
     ProxySpec,
     RouteExpose,
-    SecretRef,
     ServiceSpec,
 )
 
@@ -40,7 +39,6 @@ __all__ = [
     "HealthcheckSpec",
     "HostSpec",
     "ImageRef",
-    "LiveKitSpec",
     "NatBridgeSpec",
     "NetworkSpec",
     "PlatformSpec",

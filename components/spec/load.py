@@ -16,9 +16,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
+from .common import SecretRef
 from .errors import CONFIG_NAMESPACE, Problem, SpecError, SpecProblem
 from .platform import PlatformSpec, cross_field_problems
-from .services import SecretRef
 
 # Namespaces a stack file may use besides `platform`: the providers' own settings. Anything else
 # is most likely a misspelt `platform` (`platfrom:hosts`) whose keys would be silently ignored.
@@ -182,11 +182,11 @@ def _service_secret_refs(name: str, service: Any) -> list[tuple[tuple[str | int,
         for key, value in service.env.items()
         if isinstance(value, SecretRef)
     ]
-    if service.livekit is not None:
-        for key in ("apiKey", "apiSecret", "redisPassword"):
-            refs.append(
-                (("services", name, "livekit", key, "secret"), getattr(service.livekit, key))
-            )
+    if service.app is not None:
+        for key in type(service.app).model_fields:
+            value = getattr(service.app, key)
+            if isinstance(value, SecretRef):
+                refs.append((("services", name, "app", key, "secret"), value))
     return refs
 
 
@@ -315,7 +315,8 @@ def _union_members(annotation: Any) -> list[Any]:
     if get_origin(annotation) not in (Union, UnionType):
         return []
     members = [arg for arg in get_args(annotation) if arg is not type(None)]
-    return members if len(members) > 1 else []
+    # `X | None` where X is itself a union (an optional discriminated union, like `app`).
+    return members if len(members) > 1 else _union_members(members[0]) if members else []
 
 
 def _member_named(members: list[Any], tag: str | int) -> Any:

@@ -16,6 +16,8 @@ from typing import Annotated
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from components.apps.kinds import app_of
+
 from .common import SshPublicKey, Strict
 from .errors import Problem, SpecProblem
 from .hosts import CloudServerSpec, DropletHostSpec, HcloudHostSpec, SshHostSpec
@@ -422,7 +424,9 @@ def _check_service_exposes(
     spec: PlatformSpec, name: str, service: ServiceSpec
 ) -> Iterator[Problem]:
     database = parse_image(service.image).database
-    yield from _check_livekit_ports(name, service)
+    app = app_of(service)
+    if app is not None:
+        yield from app.problems(name, service)
     for index, expose in enumerate(service.expose):
         loc: tuple[str | int, ...] = ("services", name, "expose", index)
         ports = None if isinstance(expose, RouteExpose) else expose.ports
@@ -453,21 +457,6 @@ def _check_service_exposes(
             )
         elif isinstance(expose, RouteExpose):
             yield from _check_route(spec, name, service, expose, loc)
-
-
-def _check_livekit_ports(name: str, service: ServiceSpec) -> Iterator[Problem]:
-    if service.livekit is None:
-        return
-    forwards = [e for e in service.expose if isinstance(e, ForwardExpose)]
-    udp = [e for e in forwards if e.protocol == "udp"]
-    tcp = [e for e in forwards if e.protocol == "tcp"]
-    if len(udp) != 1 or udp[0].ports.start == udp[0].ports.end or len(tcp) != 1:
-        yield Problem(
-            ("services", name, "expose"),
-            f"has {len(udp)} udp and {len(tcp)} tcp forwards; a LiveKit service forwards one "
-            "udp range (its WebRTC media ports) and one tcp port (ICE/TCP), which its "
-            "livekit.yaml announces",
-        )
 
 
 def _check_route(

@@ -16,8 +16,8 @@ from components.derive.plan import (
     StackPlan,
     stack_plan,
 )
-from components.derive.values import Rendered, SecretPath
 from components.spec import PlatformSpec
+from components.values import Rendered, SecretPath
 from tests.stacks import ROOT, stack_spec
 
 STACKS = ("prod", "staging", "hub")
@@ -119,7 +119,7 @@ def test_config_paths_name_the_key_each_resource_comes_from() -> None:
 
 
 def test_livekit_config_is_rendered_from_secrets_and_the_public_address() -> None:
-    config = _config("prod")["services"]["livekit"]["livekit"]
+    config = _config("prod")["services"]["livekit"]["app"]
     value = stack_plan(stack_spec("prod")).services["livekit"].secret_env["LIVEKIT_CONFIG"]
     assert isinstance(value, Rendered)
     assert value.public_address

@@ -207,7 +207,8 @@ BASELINE: dict[str, Any] = {
                 "per "
                 "port."
             },
-            "livekit": {
+            "app": {
+                "kind": "livekit",
                 "apiKey": {"secret": "livekit.apiKey"},
                 "apiSecret": {"secret": "livekit.apiSecret"},
                 "redisAddress": "10.0.0.10:6379",
@@ -257,7 +258,14 @@ BASELINE: dict[str, Any] = {
             "machine": "egress",
             "image": "livekit/egress:v1.9.0",
             "networks": ["app"],
-            "env": {"EGRESS_CONFIG_BODY": {"secret": "livekit.egressConfig"}},
+            "app": {
+                "kind": "livekit-egress",
+                "wsUrl": "ws://10.0.0.10:7880",
+                "apiKey": {"secret": "livekit.apiKey"},
+                "apiSecret": {"secret": "livekit.apiSecret"},
+                "redisAddress": "10.0.0.10:6379",
+                "redisPassword": {"secret": "redis.password"},
+            },
             "capAdd": ["SYS_ADMIN"],
             "policyExceptions": {
                 "docker-container-no-risky-capabilities": "Egress "
@@ -464,8 +472,8 @@ RULES = [
     ),
     _case(
         "redis-address-shell",
-        put("services", "livekit", "livekit", "redisAddress", value="10.0.0.10:6379|nc"),
-        "platform:services.livekit.livekit.redisAddress: 10.0.0.10:6379|nc reaches a "
+        put("services", "livekit", "app", "redisAddress", value="10.0.0.10:6379|nc"),
+        "platform:services.livekit.app.redisAddress: 10.0.0.10:6379|nc reaches a "
         "shell command line; use only letters, digits and . _ - : / @ + = , starting "
         "with a letter or digit (no spaces or shell metacharacters)",
     ),
@@ -830,8 +838,8 @@ RULES = [
     _case(
         "service-unknown-key",
         put("services", "backend", "memory", value=4096),
-        "platform:services.backend.memory: is not a known key; allowed keys: binds, "
-        "capAdd, command, env, expose, healthcheck, image, listen, livekit, machine, "
+        "platform:services.backend.memory: is not a known key; allowed keys: app, "
+        "binds, capAdd, command, env, expose, healthcheck, image, listen, machine, "
         "networkMode, networks, policyExceptions, resources, stateful, user, volumes",
     ),
     _case(
@@ -920,8 +928,8 @@ RULES = [
     ),
     _case(
         "unknown-livekit-secret-ref",
-        put("services", "livekit", "livekit", "apiKey", value={"secret": "livekit.key"}),
-        "platform:services.livekit.livekit.apiKey.secret: livekit.key is not under "
+        put("services", "livekit", "app", "apiKey", value={"secret": "livekit.key"}),
+        "platform:services.livekit.app.apiKey.secret: livekit.key is not under "
         "platform:secrets; set it with `pulumi config set --secret --path "
         "'platform:secrets.livekit.key' <value>`",
     ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # The argument under which a ``Rendered`` value receives its host's public address.
 PUBLIC_ADDRESS = "public_address"
@@ -28,3 +28,23 @@ class Rendered:
 
 
 SecretValue = SecretPath | Rendered
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    """A file the container gets before it starts; ``Rendered`` content makes it a secret."""
+
+    path: str
+    content: str | Rendered
+    mode: str = "0644"
+    owner: str | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class AppContribution:
+    """What an application adds to its service's container."""
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    secret_env: Mapping[str, SecretValue] = field(default_factory=dict)
+    files: tuple[FilePlan, ...] = ()
