@@ -20,8 +20,8 @@ from .common import SshPublicKey, Strict
 from .errors import Problem, SpecProblem
 from .hosts import CloudServerSpec, DropletHostSpec, HcloudHostSpec, SshHostSpec
 from .images import parse_image
-from .models import HOST_RESERVED_TCP_PORTS, RFC1918_NETWORKS, GuestSpec, ProxmoxHostSpec
 from .ports import PortRange
+from .proxmox import HOST_RESERVED_TCP_PORTS, RFC1918_NETWORKS, GuestSpec, ProxmoxHostSpec
 from .services import (
     ForwardExpose,
     NetworkSpec,

@@ -1,6 +1,6 @@
 """Rules of the Proxmox host, its template and its NAT bridge that a real `pulumi up` needs.
 
-Each rule comes from a provider or Proxmox fact (cited in components/spec/models.py and
+Each rule comes from a provider or Proxmox fact (cited in components/spec/proxmox.py and
 docs/proxmox.md); the exact text an operator reads is asserted, one line per problem.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.spec.models import DEFAULT_TEMPLATE_SHA512, DEFAULT_TEMPLATE_URL
+from components.spec.proxmox import DEFAULT_TEMPLATE_SHA512, DEFAULT_TEMPLATE_URL
 from tests.spec.spec_helpers import drop, error_text, parse, put
 from tests.spec.test_models import doc
 

@@ -1,8 +1,9 @@
-"""Pydantic models of a stack's ``platform`` config namespace: the single source of truth.
+"""Proxmox VE in the spec: the host (node), its NAT bridge, its LXC template, and the guests.
 
-Field names are the camelCase keys written in ``Pulumi.<stack>.yaml``. Cross-field rules
-(uniqueness, subnet membership, forward overlaps) live in ``platform.PlatformSpec``'s
-validator and report the exact config path of the offending value.
+Field names are the camelCase keys written in ``Pulumi.<stack>.yaml``. Rules within one host
+(API TLS, storage, volume group) are the host model's own; rules spanning entries (guest ids,
+subnet membership, forward overlaps) live in ``rules`` and report the exact config path of the
+offending value.
 """
 
 # ruff: noqa: N815 -- field names are the camelCase config keys of Pulumi.<stack>.yaml
