@@ -17,7 +17,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from .errors import CONFIG_NAMESPACE, Problem, SpecError, SpecProblem
-from .platform import PlatformSpec, cross_field_problems
+from .platform import PlatformSpec
+from .rules import cross_field_problems
 from .services import SecretRef
 
 # Namespaces a stack file may use besides `platform`: the providers' own settings. Anything else
