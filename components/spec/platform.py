@@ -15,6 +15,7 @@ from pydantic import Field, PrivateAttr, model_validator
 from .common import SshPublicKey, Strict
 from .errors import SpecProblem
 from .hosts import DropletHostSpec, HcloudHostSpec, SshHostSpec
+from .partial import parsed
 from .ports import PortRange
 from .proxmox import GuestSpec, ProxmoxHostSpec
 from .rules import cross_field_problems
@@ -61,9 +62,10 @@ class PlatformSpec(Strict):
         description="SSH public keys of the administrators: guests' root, servers' admin user.",
     )
 
-    # Entries that failed their own validation ("services.mysql"): when the loader checks a
-    # partial spec, references to them are not reported again as unknown.
-    _unvalidated: frozenset[str] = PrivateAttr(default=frozenset())
+    # Entries of a partial spec (see ``partial``) that have no model at all, as (section, name):
+    # not an object, or a host of no known kind. References to them are not reported as unknown.
+    # A section that is not an object reads as empty and is named in ``_failed``.
+    _unvalidated: tuple[tuple[str, str], ...] = PrivateAttr(default=())
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> PlatformSpec:
@@ -73,8 +75,17 @@ class PlatformSpec(Strict):
         return self
 
     def declared(self, section: str, name: str) -> bool:
-        """Whether ``name`` is declared in ``section``, valid or not."""
-        return name in getattr(self, section) or f"{section}.{name}" in self._unvalidated
+        """Whether ``name`` is declared in ``section``, valid or not (or might be: the section
+        itself is not an object)."""
+        return (
+            name in getattr(self, section)
+            or (section, name) in self._unvalidated
+            or section in self._failed
+        )
+
+    def declared_names(self, section: str) -> list[str]:
+        """The names of ``section``, valid or not: entries with a model, then those without."""
+        return [*getattr(self, section), *(n for s, n in self._unvalidated if s == section)]
 
     # -- topology: which machine runs what, and where it lives --------------------------------
 
@@ -87,6 +98,13 @@ class PlatformSpec(Strict):
         guest = self.guests.get(machine)
         return guest.host if guest is not None else machine
 
+    def known_host_of(self, machine: str) -> str | None:
+        """``host_of``, or None for a guest of a partial spec whose ``host`` did not parse."""
+        guest = self.guests.get(machine)
+        if guest is not None and not parsed(guest, "host"):
+            return None
+        return self.host_of(machine)
+
     def is_guest(self, machine: str) -> bool:
         return machine in self.guests
 
@@ -97,15 +115,19 @@ class PlatformSpec(Strict):
         return {n: h for n, h in self.hosts.items() if isinstance(h, ProxmoxHostSpec)}
 
     def guests_of(self, host: str) -> dict[str, GuestSpec]:
-        return {n: g for n, g in self.guests.items() if g.host == host}
+        return {n: g for n, g in self.guests.items() if parsed(g, "host") and g.host == host}
 
     def services_on(self, machine: str) -> dict[str, ServiceSpec]:
-        return {n: s for n, s in self.services.items() if s.machine == machine}
+        return {
+            n: s for n, s in self.services.items() if parsed(s, "machine") and s.machine == machine
+        }
 
     def publications(self, service: str) -> list[Publication]:
         """What ``service`` holds on its machine's address: forwards, private ports, and routes
         from a proxy on another machine (which reaches the service at that address)."""
         spec = self.services[service]
+        if not parsed(spec, "expose"):
+            return []
         proxy_machine = self._proxy_machine()
         found: list[Publication] = []
         for index, expose in enumerate(spec.expose):
@@ -114,15 +136,20 @@ class PlatformSpec(Strict):
                 found.append(Publication(service, expose.protocol, expose.ports, "forward", loc))
             elif isinstance(expose, PrivateExpose):
                 found.append(Publication(service, expose.protocol, expose.ports, "private", loc))
-            elif proxy_machine is not None and proxy_machine != spec.machine:
+            elif (
+                proxy_machine is not None
+                and parsed(spec, "machine")
+                and proxy_machine != spec.machine
+            ):
                 port = PortRange(start=expose.port, end=expose.port)
                 found.append(Publication(service, "tcp", port, "route", loc))
         return _unique_publications(found)
 
     def _proxy_machine(self) -> str | None:
-        if self.proxy is None or self.proxy.service not in self.services:
+        if not parsed(self, "proxy") or self.proxy is None or not parsed(self.proxy, "service"):
             return None
-        return self.services[self.proxy.service].machine
+        proxy = self.services.get(self.proxy.service)
+        return proxy.machine if proxy is not None and parsed(proxy, "machine") else None
 
 
 def _is_proxmox(host: object) -> bool:

@@ -161,6 +161,27 @@ class TemplateSpec(_Strict):
         return self
 
 
+class NatBridgeSpec(_Strict):
+    name: BridgeName = Field(
+        default="vmbr1",
+        description=(
+            "Name of the private Linux bridge (no physical ports): a letter, then letters, "
+            "digits or '_', at most 10 characters."
+        ),
+    )
+    address: PrefixedInterface = Field(
+        description="Bridge address with prefix, e.g. 10.0.0.1/24: the guests' gateway and subnet."
+    )
+
+    @property
+    def gateway(self) -> IPv4Address:
+        return self.address.ip
+
+    @property
+    def subnet(self) -> IPv4Network:
+        return self.address.network
+
+
 class ProxmoxHostSpec(_Strict):
     """A Proxmox VE node: its guests sit on the NAT bridge behind its one public address."""
 
@@ -330,27 +351,6 @@ def _storage_problems(host: ProxmoxHostSpec) -> list[Problem]:
             )
         ]
     return []
-
-
-class NatBridgeSpec(_Strict):
-    name: BridgeName = Field(
-        default="vmbr1",
-        description=(
-            "Name of the private Linux bridge (no physical ports): a letter, then letters, "
-            "digits or '_', at most 10 characters."
-        ),
-    )
-    address: PrefixedInterface = Field(
-        description="Bridge address with prefix, e.g. 10.0.0.1/24: the guests' gateway and subnet."
-    )
-
-    @property
-    def gateway(self) -> IPv4Address:
-        return self.address.ip
-
-    @property
-    def subnet(self) -> IPv4Network:
-        return self.address.network
 
 
 class GuestSpec(_Strict):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Problem
 from ..hosts import CloudServerSpec
+from ..partial import parsed
 
 if TYPE_CHECKING:
     from ..platform import PlatformSpec
@@ -14,14 +15,14 @@ if TYPE_CHECKING:
 
 def problems(spec: PlatformSpec) -> Iterator[Problem]:
     needs_keys = [n for n, h in spec.hosts.items() if isinstance(h, CloudServerSpec)]
-    if needs_keys and not spec.adminSshKeys:
+    if needs_keys and parsed(spec, "adminSshKeys") and not spec.adminSshKeys:
         yield Problem(
             ("adminSshKeys",),
             f"is empty, but the servers {', '.join(needs_keys)} are created with SSH key login "
             "only; add at least one SSH public key",
         )
     for name, host in spec.hosts.items():
-        if not isinstance(host, CloudServerSpec):
+        if not isinstance(host, CloudServerSpec) or not parsed(host, "sshAllowedFrom"):
             continue
         for index, network in enumerate(host.sshAllowedFrom):
             if network.prefixlen < 8:

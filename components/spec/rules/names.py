@@ -16,15 +16,16 @@ SECTIONS = ("hosts", "guests", "networks", "services")
 
 
 def problems(spec: PlatformSpec) -> Iterator[Problem]:
+    # Names are checked for every declared entry, even one that has no valid field at all.
     for section in SECTIONS:
-        for name in getattr(spec, section):
+        for name in spec.declared_names(section):
             if not _NAME_RE.fullmatch(name):
                 yield Problem(
                     (section, name),
                     f"{name} is not a valid name: a lower-case letter, then lower-case letters, "
                     "digits or hyphens, at most 31 characters",
                 )
-    for name in sorted(set(spec.hosts) & set(spec.guests)):
+    for name in sorted(set(spec.declared_names("hosts")) & set(spec.declared_names("guests"))):
         yield Problem(
             ("guests", name),
             f"{name} is already a host name; hosts and guests share one namespace because "

@@ -7,6 +7,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import TYPE_CHECKING
 
 from ..errors import Problem
+from ..partial import parsed
 from ..proxmox import RFC1918_NETWORKS, GuestSpec, ProxmoxHostSpec
 from ._shared import known
 
@@ -23,7 +24,7 @@ def _hosts(spec: PlatformSpec) -> Iterator[Problem]:
     for name, host in spec.proxmox_hosts().items():
         yield from _nat_bridge(name, host)
         engines = sorted(guest for guest in spec.guests_of(name) if spec.services_on(guest))
-        if engines and host.sshHostKey is None:
+        if engines and parsed(host, "sshHostKey") and host.sshHostKey is None:
             yield Problem(
                 ("hosts", name, "sshHostKey"),
                 f"is required: the Docker engines of {', '.join(engines)} are reached through "
@@ -33,6 +34,8 @@ def _hosts(spec: PlatformSpec) -> Iterator[Problem]:
 
 
 def _nat_bridge(name: str, host: ProxmoxHostSpec) -> Iterator[Problem]:
+    if not parsed(host, "natBridge"):
+        return
     bridge = host.natBridge
     at: tuple[str | int, ...] = ("hosts", name, "natBridge")
     if bridge.subnet.prefixlen > 30:
@@ -50,12 +53,12 @@ def _nat_bridge(name: str, host: ProxmoxHostSpec) -> Iterator[Problem]:
             (*at, "address"),
             f"{bridge.subnet} is not a private network; use an RFC 1918 range such as 10.0.0.0/24",
         )
-    if bridge.name == host.uplinkBridge:
+    if parsed(host, "uplinkBridge") and bridge.name == host.uplinkBridge:
         yield Problem(
             (*at, "name"),
             f"{bridge.name} is the uplink bridge; the NAT bridge must be a separate bridge",
         )
-    if host.publicAddress in bridge.subnet:
+    if parsed(host, "publicAddress") and host.publicAddress in bridge.subnet:
         yield Problem(
             ("hosts", name, "publicAddress"),
             f"{host.publicAddress} is inside the NAT bridge subnet {bridge.subnet}; the public "
@@ -75,6 +78,8 @@ def _reserved_kind(address: IPv4Address, subnet: IPv4Network) -> str | None:
 def _guests(spec: PlatformSpec) -> Iterator[Problem]:
     seen: dict[tuple[str, str, object], str] = {}
     for name, guest in spec.guests.items():
+        if not parsed(guest, "host"):
+            continue  # which guests it must not collide with depends on its host
         host = spec.hosts.get(guest.host)
         if isinstance(host, ProxmoxHostSpec):
             yield from _guest_address(name, guest, host)
@@ -87,11 +92,10 @@ def _guests(spec: PlatformSpec) -> Iterator[Problem]:
             )
             continue
         # A host that failed its own validation still has guests that must not collide.
-        for key, value in (
-            ("address", guest.address),
-            ("vmId", guest.vmId),
-            ("hostname", spec.hostname_of(name)),
-        ):
+        for key in ("address", "vmId", "hostname"):
+            if not parsed(guest, key):
+                continue
+            value = spec.hostname_of(name) if key == "hostname" else getattr(guest, key)
             owner = seen.setdefault((guest.host, key, value), name)
             if owner != name:
                 mine = " (the guest name)" if key == "hostname" and not guest.hostname else ""
@@ -103,6 +107,8 @@ def _guests(spec: PlatformSpec) -> Iterator[Problem]:
 
 
 def _guest_address(name: str, guest: GuestSpec, host: ProxmoxHostSpec) -> Iterator[Problem]:
+    if not (parsed(guest, "address") and parsed(host, "natBridge")):
+        return
     subnet, gateway = host.natBridge.subnet, host.natBridge.gateway
     loc = ("guests", name, "address")
     if guest.address not in subnet:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import Problem
+from ..partial import parsed
 from ..services import RouteExpose, ServiceSpec
 from ._shared import known
 
@@ -14,9 +15,9 @@ if TYPE_CHECKING:
 
 
 def problems(spec: PlatformSpec) -> Iterator[Problem]:
-    proxy = spec.proxy
-    if proxy is None:
+    if not parsed(spec, "proxy") or spec.proxy is None or not parsed(spec.proxy, "service"):
         return
+    proxy = spec.proxy
     service = spec.services.get(proxy.service)
     if service is None and spec.declared("services", proxy.service):
         return
@@ -26,7 +27,12 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
             f"{proxy.service} is not a service; known services: {known(spec.services)}",
         )
         return
-    if proxy.network is not None and proxy.network not in service.networks:
+    if (
+        parsed(proxy, "network")
+        and proxy.network is not None
+        and parsed(service, "networks")
+        and proxy.network not in service.networks
+    ):
         yield Problem(
             ("proxy", "network"),
             f"{proxy.network} is not one of the networks of {proxy.service} "
@@ -43,13 +49,9 @@ def route_problems(
 ) -> Iterator[Problem]:
     """Whether the proxy can reach ``route`` of ``service``: on its own engine through a shared
     network, or on a guest of the same Proxmox host."""
-    proxy = spec.proxy
-    if (
-        proxy is not None
-        and spec.declared("services", proxy.service)
-        and (proxy.service not in spec.services)
-    ):
+    if not parsed(spec, "proxy"):
         return
+    proxy = spec.proxy
     if proxy is None:
         yield Problem(
             loc,
@@ -57,15 +59,25 @@ def route_problems(
             "service that terminates HTTPS",
         )
         return
-    if proxy.service not in spec.services:
-        return  # platform:proxy.service is reported on its own
+    if not parsed(proxy, "service") or proxy.service not in spec.services:
+        return  # platform:proxy.service is reported on its own, or has no model
     proxy_service = spec.services[proxy.service]
+    if not (parsed(service, "machine") and parsed(proxy_service, "machine")):
+        return
     machines = (service.machine, proxy_service.machine)
+    hosts = [spec.known_host_of(m) for m in machines]
     if any(m not in spec.machines() for m in machines) or any(
-        spec.is_guest(m) and spec.host_of(m) not in spec.proxmox_hosts() for m in machines
+        spec.is_guest(m) and h not in spec.proxmox_hosts()
+        for m, h in zip(machines, hosts, strict=True)
     ):
         return  # the unknown machine, or the guest's unknown host, is reported on its own
     if proxy_service.machine == service.machine:
+        if not (
+            parsed(proxy, "network")
+            and parsed(service, "networks")
+            and parsed(proxy_service, "networks")
+        ):
+            return
         shared = set(proxy_service.networks) & set(service.networks)
         wanted = proxy.network
         if (wanted is not None and wanted not in service.networks) or not shared:
@@ -76,11 +88,7 @@ def route_problems(
                 f"on the proxy's network ({network}); add it to the service's networks",
             )
         return
-    same_bridge = (
-        spec.is_guest(service.machine)
-        and spec.is_guest(proxy_service.machine)
-        and spec.host_of(service.machine) == spec.host_of(proxy_service.machine)
-    )
+    same_bridge = all(spec.is_guest(m) for m in machines) and hosts[0] == hosts[1]
     if not same_bridge:
         yield Problem(
             loc,

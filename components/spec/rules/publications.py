@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import Problem
+from ..partial import parsed
 from ..proxmox import HOST_RESERVED_TCP_PORTS, ProxmoxHostSpec
 
 if TYPE_CHECKING:
@@ -19,8 +20,9 @@ CLOUD_RESERVED_TCP_PORTS: dict[int, str] = {22: "SSH to the server"}
 def problems(spec: PlatformSpec) -> Iterator[Problem]:
     on_machine: dict[tuple[str, str], list[Publication]] = {}
     at_edge: dict[tuple[str, str], list[Publication]] = {}
-    for name in spec.services:
-        service = spec.services[name]
+    for name, service in spec.services.items():
+        if not parsed(service, "machine"):
+            continue  # where its ports are held is unknown
         for item in spec.publications(name):
             machine_items = on_machine.setdefault((service.machine, item.protocol), [])
             for other in machine_items:
@@ -34,7 +36,9 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
             machine_items.append(item)
             if item.reason != "forward":
                 continue
-            host_name = spec.host_of(service.machine)
+            host_name = spec.known_host_of(service.machine)
+            if host_name is None:
+                continue  # a guest whose host did not parse: its edge is unknown
             edge_items = at_edge.setdefault((host_name, item.protocol), [])
             for other in edge_items:
                 if other.ports.overlaps(item.ports) and other.service != name:
