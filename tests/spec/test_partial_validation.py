@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from components.spec import PlatformSpec, ProxySpec, SpecError
+from components.spec import PlatformSpec, ProxmoxHostSpec, ProxySpec, SpecError
 from tests.spec.spec_helpers import (
     SECRETS,
     Mutation,
@@ -27,6 +27,7 @@ from tests.spec.spec_helpers import (
     rename,
 )
 from tests.spec.test_models import PORT_SYNTAX, RULES, doc
+from tests.spec.test_proxmox_host_rules import HOST_RULES
 
 SHELL_SAFE = (
     "reaches a shell command line; use only letters, digits and . _ - : / @ + = , starting "
@@ -383,6 +384,84 @@ def test_cross_field_problem_survives_an_unrelated_field_error(
     target[field] = value
     field_error = f"platform:{'.'.join(entry)}.{field}: {message}"
     assert error_text(document).splitlines() == [field_error, *expected.splitlines()]
+
+
+# --- a host's own rules still speak next to a field error of the host ----------------------------
+
+
+def test_unknown_key_and_bad_volume_group() -> None:
+    # The unknown key stops pydantic before the host's own validator.
+    assert _lines(
+        put("hosts", "ax102", "sshUsr", value="admin"),
+        put("hosts", "ax102", "volumeGroup", value="pve:data"),
+    ) == [
+        "platform:hosts.ax102.sshUsr: is not a known key; allowed keys: apiCaBundle, "
+        "apiEndpoint, containerDatastore, dnsServers, guestManagementPorts, insecureTls, kind, "
+        "mergeDataIntoRoot, natBridge, nodeName, publicAddress, sshAddress, sshHostKey, sshUser, "
+        "template, uplinkBridge, volumeGroup",
+        "platform:hosts.ax102.volumeGroup: pve:data is not a valid LVM volume group name: "
+        "letters, digits and + _ . -, not starting with '-'",
+    ]
+
+
+def test_bad_insecure_tls_leaves_the_endpoint_rules_unjudged() -> None:
+    # Whether an IP endpoint is verified depends on insecureTls, which did not parse.
+    assert _lines(
+        put("hosts", "ax102", "apiEndpoint", value="http://203.0.113.10:8006/"),
+        put("hosts", "ax102", "insecureTls", value="sometimes"),
+    ) == [
+        "platform:hosts.ax102.insecureTls: sometimes is invalid: Input should be a valid "
+        "boolean, unable to interpret input (Accept any certificate from the API. Off by "
+        "default; prefer a real one.)",
+        "platform:hosts.ax102.apiEndpoint: http://203.0.113.10:8006/ is not https; the Proxmox "
+        "provider only talks https, e.g. https://pve.example.com:8006/",
+    ]
+
+
+def _parses_alone(model: type[ProxmoxHostSpec], field: str, raw: Any) -> bool:
+    try:
+        TypeAdapter(model.model_fields[field].rebuild_annotation()).validate_python(raw)
+    except ValidationError:
+        return False
+    return True
+
+
+def _host_rule_cases() -> list[Any]:
+    """The cases of test_proxmox_host_rules that are the host's own rules on fields that parse
+    alone (not a nested model's, such as the template's or the bridge's)."""
+    cases = []
+    for case in HOST_RULES:
+        mutations, _ = case.values
+        host = doc(*mutations)["hosts"]["ax102"]
+        with pytest.raises(SpecError) as caught:
+            parse(doc(*mutations))
+        fields = {str(problem.loc[2]) for problem in caught.value.problems}
+        if all(_parses_alone(ProxmoxHostSpec, field, host[field]) for field in fields):
+            cases.append(case)
+    return cases
+
+
+HOST_RULE_CASES = _host_rule_cases()
+
+
+def test_the_host_rule_cases_are_found() -> None:
+    assert [case.id for case in HOST_RULE_CASES] == [
+        "ip",
+        "ipv6",
+        "http",
+        "ca-bundle-with-insecure",
+        "merge-away-the-container-storage",
+        "volume-group",
+        "guest-management-ports",
+    ]
+
+
+@pytest.mark.parametrize(("mutations", "expected"), HOST_RULE_CASES)
+def test_host_rule_survives_an_unrelated_field_error(
+    mutations: list[Mutation], expected: str
+) -> None:
+    lines = _lines(*mutations, put("hosts", "ax102", "nodeName", value="Bad_Node"))
+    assert lines == [BAD_NODE_NAME, *expected.splitlines()]
 
 
 # --- any one invalid field: its own problem, and nothing else -------------------------------------

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Problem
 from ..partial import parsed
-from ..proxmox import RFC1918_NETWORKS, GuestSpec, ProxmoxHostSpec
+from ..proxmox import RFC1918_NETWORKS, GuestSpec, ProxmoxHostSpec, host_problems
 from ._shared import known
 
 if TYPE_CHECKING:
@@ -22,6 +22,9 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
 
 def _hosts(spec: PlatformSpec) -> Iterator[Problem]:
     for name, host in spec.proxmox_hosts().items():
+        # A host that validated passed its own rules; a partial one is judged on what parsed.
+        for problem in host_problems(host):
+            yield Problem(("hosts", name, *problem.loc), problem.message)
         yield from _nat_bridge(name, host)
         engines = sorted(guest for guest in spec.guests_of(name) if spec.services_on(guest))
         if engines and parsed(host, "sshHostKey") and host.sshHostKey is None:
