@@ -809,6 +809,17 @@ RULES = [
         "this service; mount each volume once",
     ),
     _case(
+        "volume-twice-host-network",
+        put(
+            "services",
+            "livekit",
+            "volumes",
+            value=[{"name": "lk-data", "path": "/data"}, {"name": "lk-data", "path": "/b"}],
+        ),
+        "platform:services.livekit.volumes[1].name: lk-data is mounted twice by this service; "
+        "mount each volume once",
+    ),
+    _case(
         "exception-bad-rule",
         put("services", "egress", "policyExceptions", "No_Caps", value="because"),
         "platform:services.egress.policyExceptions.No_Caps: No_Caps is not a policy "
