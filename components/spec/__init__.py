@@ -11,9 +11,9 @@ from .load import (
     check_namespaces,
     parse_platform,
 )
-from .models import GuestSpec, NatBridgeSpec, ProxmoxHostSpec, TemplateSpec
 from .platform import DockerHost, HostSpec, PlatformSpec, Publication
 from .ports import PortRange
+from .proxmox import GuestSpec, NatBridgeSpec, ProxmoxHostSpec, TemplateSpec
 from .services import (
     ForwardExpose,
     HealthcheckSpec,

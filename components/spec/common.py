@@ -12,7 +12,7 @@ import re
 import struct
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
 _HOSTNAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -140,6 +140,10 @@ class Strict(BaseModel):
     """Unknown keys are errors: a typo must never silently fall back to a default."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+    # Fields that failed their own validation, in a partial model the loader builds for the
+    # cross-field rules (see ``partial``); a model that validated has none.
+    _failed: frozenset[str] = PrivateAttr(default=frozenset())
 
 
 class SecretRef(Strict):

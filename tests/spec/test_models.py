@@ -817,6 +817,17 @@ RULES = [
         "this service; mount each volume once",
     ),
     _case(
+        "volume-twice-host-network",
+        put(
+            "services",
+            "livekit",
+            "volumes",
+            value=[{"name": "lk-data", "path": "/data"}, {"name": "lk-data", "path": "/b"}],
+        ),
+        "platform:services.livekit.volumes[1].name: lk-data is mounted twice by this service; "
+        "mount each volume once",
+    ),
+    _case(
         "exception-bad-rule",
         put("services", "egress", "policyExceptions", "No_Caps", value="because"),
         "platform:services.egress.policyExceptions.No_Caps: No_Caps is not a policy "
@@ -1044,11 +1055,11 @@ def test_a_droplet_needs_admin_keys() -> None:
 
 def test_every_problem_at_once_field_and_cross_field() -> None:
     document = doc(
-        # Field errors: each entry fails its own validation.
+        # Field errors: each entry fails its own validation, in one field.
         put("guests", "monitoring", "address", value="banana"),
         put("services", "npm", "expose", 0, "ports", value="abc"),
         put("hosts", "ax102", "sshUsr", value="admin"),
-        # Cross-field errors, found on the entries that are valid on their own.
+        # Cross-field errors, found on the fields that are valid on their own.
         put("guests", "livekit", "vmId", value=102),
         put("services", "backend", "machine", value="backnd"),
         forward("redis", "tcp", 6380),
@@ -1069,9 +1080,9 @@ def test_every_problem_at_once_field_and_cross_field() -> None:
         "platform:services.redis.expose[1]: forward tcp 6380 would open redis:7.4.2 (Redis) to "
         "the internet; a database stays internal: reach it over a network, or a private "
         "exposure between guests",
-        # monitoring failed its own validation: it is not offered as a machine.
+        # monitoring failed only in its address: it is still a guest, offered as a machine.
         "platform:services.backend.machine: backnd is not a host or guest; known: agents, "
-        "backend, egress, frontend, livekit, proxy",
+        "backend, egress, frontend, livekit, monitoring, proxy",
         "platform:services.redis.env.REDIS_PASSWORD.secret: redis.pasword is not under "
         "platform:secrets; set it with `pulumi config set --secret --path "
         "'platform:secrets.redis.pasword' <value>`",
