@@ -1,4 +1,4 @@
-"""The Pulumi program every stack runs: load the spec, build the stack, export a summary."""
+"""The Pulumi program every stack runs: load the spec, derive its plan, build it, export."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pulumi
 
-from components.build import StackContext, build_stack, export_stack_outputs
+from components.build import build_stack, export_stack_outputs
+from components.derive.plan import stack_plan
+from components.hosts import HostContext
 from components.spec import SpecError
 from components.stack_config import load_platform_spec, secret_reader
 
@@ -17,10 +19,8 @@ def main() -> None:
     except SpecError as error:
         # RunError prints the message alone; nothing has been declared at this point.
         raise pulumi.RunError(f"invalid stack config:\n{error}") from error
-    context = StackContext(
-        spec=spec,
-        secret=secret_reader(),
-        project_dir=str(Path.cwd()),
-        stack=pulumi.get_stack(),
+    plan = stack_plan(spec)
+    context = HostContext(
+        secret=secret_reader(), project_dir=str(Path.cwd()), stack=pulumi.get_stack()
     )
-    export_stack_outputs(context, build_stack(context))
+    export_stack_outputs(plan, build_stack(plan, context))

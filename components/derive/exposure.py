@@ -12,6 +12,7 @@ from ipaddress import IPv4Address
 
 from components.spec import (
     CloudServerSpec,
+    ForwardExpose,
     PlatformSpec,
     PortRange,
     RouteExpose,
@@ -88,20 +89,19 @@ def edge_openings(spec: PlatformSpec, host: str | None = None) -> tuple[EdgeOpen
         if host is not None and host_name != host:
             continue
         guest = spec.guests.get(service.machine)
-        for item in spec.publications(name):
-            if item.reason != "forward":
+        for index, expose in enumerate(service.expose):
+            if not isinstance(expose, ForwardExpose):
                 continue
-            expose = service.expose[int(item.loc[-1])]
             openings.append(
                 EdgeOpening(
                     host=host_name,
-                    protocol=item.protocol,
-                    ports=item.ports,
+                    protocol=expose.protocol,
+                    ports=expose.ports,
                     service=name,
                     machine=service.machine,
                     target=guest.address if guest is not None else None,
-                    description=getattr(expose, "description", ""),
-                    config_path=config_path(item.loc),
+                    description=expose.description,
+                    config_path=config_path(("services", name, "expose", index)),
                 )
             )
     return tuple(sorted(openings, key=lambda o: (o.host, o.protocol, o.ports.start)))
@@ -152,7 +152,9 @@ def listen_ports(spec: PlatformSpec, service: str) -> tuple[tuple[str, PortRange
     return tuple(found[key] for key in sorted(found))
 
 
-def stack_policy_config(spec: PlatformSpec) -> dict[str, object]:
+def stack_policy_config(
+    spec: PlatformSpec, openings: tuple[EdgeOpening, ...] | None = None
+) -> dict[str, object]:
     """What this stack means to open, for the policy pack's config.
 
     The proxy's openings are its public web ports; every other forward is a media port; SSH is
@@ -161,7 +163,7 @@ def stack_policy_config(spec: PlatformSpec) -> dict[str, object]:
     proxy = spec.proxy.service if spec.proxy is not None else None
     public: list[dict[str, str]] = []
     media: list[dict[str, str]] = []
-    for opening in edge_openings(spec):
+    for opening in edge_openings(spec) if openings is None else openings:
         entry = {"protocol": opening.protocol, "ports": str(opening.ports)}
         (public if opening.service == proxy else media).append(entry)
     ssh = sorted(

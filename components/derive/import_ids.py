@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from components import names
 from components.spec import PlatformSpec
 
 BRIDGE_TYPE = "proxmoxve:network/linux/bridge:Bridge"
@@ -36,10 +37,10 @@ def import_ids(spec: PlatformSpec) -> list[ImportId]:
     for host_name, host in sorted(spec.proxmox_hosts().items()):
         node = host.nodeName
         ids.append(
-            ImportId(BRIDGE_TYPE, f"{host_name}-nat-bridge", f"{node}:{host.natBridge.name}")
+            ImportId(BRIDGE_TYPE, names.nat_bridge(host_name), f"{node}:{host.natBridge.name}")
         )
         ids.extend(
-            ImportId(CONTAINER_TYPE, f"{host_name}-{name}-container", f"{node}/{guest.vmId}")
+            ImportId(CONTAINER_TYPE, names.guest_container(host_name, name), f"{node}/{guest.vmId}")
             for name, guest in spec.guests_of(host_name).items()
         )
     return ids

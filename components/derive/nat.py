@@ -8,7 +8,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from components.spec import PlatformSpec, PortRange, ProxmoxHostSpec
 
-from .exposure import edge_openings
+from .exposure import EdgeOpening, edge_openings
 
 # nftables names: one table owned by this library, so applying it never touches other tables
 # (pve-firewall, Docker, the distribution's own ruleset).
@@ -36,13 +36,16 @@ class NatPlan:
     rules: tuple[DnatRule, ...]
 
 
-def nat_plan(spec: PlatformSpec, host: str) -> NatPlan:
+def nat_plan(
+    spec: PlatformSpec, host: str, openings: tuple[EdgeOpening, ...] | None = None
+) -> NatPlan:
     """The forwards of ``host``'s services grouped per (protocol, service), in a stable order."""
     proxmox = spec.hosts[host]
     assert isinstance(proxmox, ProxmoxHostSpec), f"{host} is not a Proxmox host"
     grouped: dict[tuple[str, str], list[PortRange]] = defaultdict(list)
     targets: dict[str, IPv4Address] = {}
-    for opening in edge_openings(spec, host):
+    mine = edge_openings(spec, host) if openings is None else openings
+    for opening in (o for o in mine if o.host == host):
         grouped[(opening.protocol, opening.service)].append(opening.ports)
         assert opening.target is not None  # services on a Proxmox host run in its guests
         targets[opening.service] = opening.target

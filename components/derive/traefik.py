@@ -10,26 +10,28 @@ from __future__ import annotations
 
 from components.spec import PlatformSpec
 
-from .exposure import proxy_routes
+from .exposure import ProxyRoute, proxy_routes
 
 ENTRYPOINT = "websecure"
 
 
-def traefik_labels(spec: PlatformSpec, service: str) -> dict[str, str]:
+def traefik_labels(
+    spec: PlatformSpec, service: str, routes: tuple[ProxyRoute, ...] | None = None
+) -> dict[str, str]:
     """Labels for ``service``; empty unless the stack's proxy is Traefik and routes to it."""
     proxy = spec.proxy
     if proxy is None or proxy.kind != "traefik" or service == proxy.service:
         return {}
-    routes = [r for r in proxy_routes(spec) if r.service == service]
-    if not routes:
+    mine = [r for r in (proxy_routes(spec) if routes is None else routes) if r.service == service]
+    if not mine:
         return {}
     labels = {"traefik.enable": "true"}
     if proxy.network is not None:
         network = spec.networks[proxy.network]
         labels["traefik.docker.network"] = network.dockerName or proxy.network
-    ports = sorted({r.port for r in routes})
-    for index, route in enumerate(routes):
-        router = f"{service}-{index}" if len(routes) > 1 else service
+    ports = sorted({r.port for r in mine})
+    for index, route in enumerate(mine):
+        router = f"{service}-{index}" if len(mine) > 1 else service
         rule = f"Host(`{route.host}`)"
         if route.path != "/":
             rule += f" && PathPrefix(`{route.path}`)"

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from ipaddress import IPv4Network
 
 from components.derive import DnatRule, NatPlan
-from components.spec.models import HOST_RESERVED_TCP_PORTS, RFC1918_NETWORKS
+from components.spec.proxmox import HOST_RESERVED_TCP_PORTS, RFC1918_NETWORKS
 
 # Sources that must never appear on the uplink: RFC 1918 and the shared address space of
 # RFC 6598 (carrier-grade NAT), neither of which the internet routes back.

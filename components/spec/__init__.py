@@ -1,5 +1,6 @@
 """The stack spec: pydantic models of the ``platform`` config namespace and their loader."""
 
+from .common import SecretRef
 from .errors import CONFIG_NAMESPACE, Problem, SpecError, config_path
 from .hosts import CloudServerSpec, DockerHostSpec, DropletHostSpec, HcloudHostSpec, SshHostSpec
 from .images import ImageRef, parse_image
@@ -10,18 +11,16 @@ from .load import (
     check_namespaces,
     parse_platform,
 )
-from .models import GuestSpec, NatBridgeSpec, ProxmoxHostSpec, TemplateSpec
 from .platform import DockerHost, HostSpec, PlatformSpec, Publication
 from .ports import PortRange
+from .proxmox import GuestSpec, NatBridgeSpec, ProxmoxHostSpec, TemplateSpec
 from .services import (
     ForwardExpose,
     HealthcheckSpec,
-    LiveKitSpec,
     NetworkSpec,
     PrivateExpose,
     ProxySpec,
     RouteExpose,
-    SecretRef,
     ServiceSpec,
 )
 
@@ -40,7 +39,6 @@ __all__ = [
     "HealthcheckSpec",
     "HostSpec",
     "ImageRef",
-    "LiveKitSpec",
     "NatBridgeSpec",
     "NetworkSpec",
     "PlatformSpec",

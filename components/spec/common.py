@@ -12,7 +12,7 @@ import re
 import struct
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
 _HOSTNAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -140,3 +140,15 @@ class Strict(BaseModel):
     """Unknown keys are errors: a typo must never silently fall back to a default."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+    # Fields that failed their own validation, in a partial model the loader builds for the
+    # cross-field rules (see ``partial``); a model that validated has none.
+    _failed: frozenset[str] = PrivateAttr(default=frozenset())
+
+
+class SecretRef(Strict):
+    secret: Annotated[
+        str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$")
+    ] = Field(
+        description="Dotted path of the value under platform:secrets, e.g. mysql.rootPassword."
+    )

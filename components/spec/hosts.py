@@ -1,7 +1,7 @@
 """Hosts that are not Proxmox nodes: cloud servers and existing servers reached over SSH.
 
 Each kind runs one Docker engine of its own and declares the secrets it needs; the Proxmox
-kind (``models.ProxmoxHostSpec``) runs its Docker engines inside LXC guests instead.
+kind (``proxmox.ProxmoxHostSpec``) runs its Docker engines inside LXC guests instead.
 """
 
 # ruff: noqa: N815 -- field names are the camelCase config keys of Pulumi.<stack>.yaml

@@ -12,13 +12,16 @@ from collections.abc import Iterable, Mapping, Set
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
+from .common import SecretRef
 from .errors import CONFIG_NAMESPACE, Problem, SpecError, SpecProblem
-from .platform import PlatformSpec, cross_field_problems
-from .services import SecretRef
+from .partial import INVALID, parsed, set_private, value_or_partial
+from .platform import PlatformSpec
+from .rules import cross_field_problems
+from .services import ServiceSpec
 
 # Namespaces a stack file may use besides `platform`: the providers' own settings. Anything else
 # is most likely a misspelt `platform` (`platfrom:hosts`) whose keys would be silently ignored.
@@ -117,35 +120,47 @@ def _validate(
         return PlatformSpec.model_validate(document), []
     except ValidationError as error:
         problems = _problems_from(error, secret_keys)
-    # Field errors stop pydantic before the cross-field rules; check those on the entries that
-    # are valid on their own, so one run reports everything.
-    valid: dict[str, Any] = {}
-    unvalidated: set[str] = set()
+    # A field error stops pydantic before the cross-field rules: run them on a partial spec that
+    # keeps every field that is valid on its own (see ``partial``), so one run reports all.
+    spec = _partial_spec(document)
+    # A rule never speaks about a value already reported as invalid.
+    reported = {problem.loc for problem in problems}
+    problems.extend(p for p in cross_field_problems(spec) if p.loc not in reported)
+    return spec, problems
+
+
+def _partial_spec(document: Mapping[str, Any]) -> PlatformSpec:
+    values: dict[str, Any] = {}
+    failed: set[str] = set()
+    unvalidated: list[tuple[str, str]] = []
     for key, field in PlatformSpec.model_fields.items():
-        if key not in document:
-            continue
-        if key in _SECTIONS and isinstance(document[key], dict):
-            adapter: TypeAdapter[Any] = TypeAdapter(get_args(field.annotation)[1])
+        if key in _SECTIONS:
+            # A missing section declares nothing; one that is not an object reads as empty but
+            # is failed, so no reference into it is reported as unknown.
+            raw = document.get(key, {})
+            if not isinstance(raw, dict):
+                failed.add(key)
+                raw = {}
+            entry_type = get_args(field.annotation)[1]
             entries = {}
-            for name, raw in document[key].items():
-                try:
-                    entries[name] = adapter.validate_python(raw)
-                except ValidationError:
-                    unvalidated.add(f"{key}.{name}")
-            valid[key] = entries
-            continue
-        try:
-            valid[key] = TypeAdapter[Any](field.rebuild_annotation()).validate_python(document[key])
-        except ValidationError:
-            continue
-    for key in _SECTIONS:
-        # A missing or invalid section is reported above; the rules read it as empty.
-        valid.setdefault(key, {})
-    partial = PlatformSpec.model_construct(**valid)
-    object.__setattr__(partial, "__pydantic_private__", {"_unvalidated": frozenset(unvalidated)})
-    # When every field is valid, the model's own validator already reported these.
-    problems.extend(p for p in cross_field_problems(partial) if p not in problems)
-    return partial, problems
+            for name, item in raw.items():
+                entry = value_or_partial(entry_type, item)
+                if entry is INVALID:
+                    unvalidated.append((key, name))
+                else:
+                    entries[name] = entry
+            values[key] = entries
+        elif key in document:
+            value = value_or_partial(field.rebuild_annotation(), document[key])
+            if value is INVALID:
+                failed.add(key)
+            else:
+                values[key] = value
+    spec = PlatformSpec.model_construct(**values)
+    for key in failed - set(_SECTIONS):
+        spec.__dict__.pop(key, None)
+    set_private(spec, _failed=frozenset(failed), _unvalidated=tuple(unvalidated))
+    return spec
 
 
 def _secret_reference_problems(spec: PlatformSpec, leaves: Set[str]) -> list[Problem]:
@@ -176,17 +191,21 @@ def _secret_reference_problems(spec: PlatformSpec, leaves: Set[str]) -> list[Pro
     return problems
 
 
-def _service_secret_refs(name: str, service: Any) -> list[tuple[tuple[str | int, ...], SecretRef]]:
-    refs: list[tuple[tuple[str | int, ...], SecretRef]] = [
-        (("services", name, "env", key, "secret"), value)
-        for key, value in service.env.items()
-        if isinstance(value, SecretRef)
-    ]
-    if service.livekit is not None:
-        for key in ("apiKey", "apiSecret", "redisPassword"):
-            refs.append(
-                (("services", name, "livekit", key, "secret"), getattr(service.livekit, key))
-            )
+def _service_secret_refs(
+    name: str, service: ServiceSpec
+) -> list[tuple[tuple[str | int, ...], SecretRef]]:
+    refs: list[tuple[tuple[str | int, ...], SecretRef]] = []
+    if parsed(service, "env"):
+        refs += [
+            (("services", name, "env", key, "secret"), value)
+            for key, value in service.env.items()
+            if isinstance(value, SecretRef)
+        ]
+    if parsed(service, "app") and service.app is not None:
+        for key in type(service.app).model_fields:
+            value = getattr(service.app, key)
+            if isinstance(value, SecretRef):
+                refs.append((("services", name, "app", key, "secret"), value))
     return refs
 
 
@@ -203,6 +222,9 @@ def _problems_from(error: ValidationError, secret_keys: Set[str]) -> list[Proble
         cause = detail.get("ctx", {}).get("error")
         loc, _, _ = _walk(detail["loc"])
         if isinstance(cause, SpecProblem):
+            if not loc:
+                # The platform's own cross-field rules: the loader runs them on its own.
+                continue
             # A model's validator names paths inside that model; prefix where the model sits.
             for problem in cause.problems:
                 full = Problem((*loc, *problem.loc), problem.message)
@@ -315,7 +337,8 @@ def _union_members(annotation: Any) -> list[Any]:
     if get_origin(annotation) not in (Union, UnionType):
         return []
     members = [arg for arg in get_args(annotation) if arg is not type(None)]
-    return members if len(members) > 1 else []
+    # `X | None` where X is itself a union (an optional discriminated union, like `app`).
+    return members if len(members) > 1 else _union_members(members[0]) if members else []
 
 
 def _member_named(members: list[Any], tag: str | int) -> Any:

@@ -5,15 +5,26 @@
 from __future__ import annotations
 
 from ipaddress import IPv4Network
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Union
 
 from pydantic import Field
 
-from .common import DomainName, InterfaceName, Name, ShellSafe, Strict
+from components.apps.kinds import MODULES as APP_MODULES
+
+from .common import DomainName, InterfaceName, Name, SecretRef, ShellSafe, Strict
 from .images import PinnedImage
 from .ports import PortRange
 
 PROXY_KINDS = ("traefik", "nginx-proxy-manager", "nginx")
+
+if TYPE_CHECKING:
+    # The union is built from the registered apps at run time; type checkers see their base.
+    AppSpec = Strict
+else:
+    AppSpec = Annotated[
+        Union[tuple(module.Spec for module in APP_MODULES)],  # noqa: UP007
+        Field(discriminator="kind"),
+    ]
 
 
 class NetworkSpec(Strict):
@@ -30,14 +41,6 @@ class NetworkSpec(Strict):
     )
     bridgeName: InterfaceName | None = Field(
         default=None, description="Name of the Linux bridge Docker creates, e.g. br-hub."
-    )
-
-
-class SecretRef(Strict):
-    secret: Annotated[
-        str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$")
-    ] = Field(
-        description="Dotted path of the value under platform:secrets, e.g. mysql.rootPassword."
     )
 
 
@@ -109,18 +112,6 @@ class VolumeMountSpec(Strict):
     readOnly: bool = Field(default=False, description="Mount read-only.")
 
 
-class LiveKitSpec(Strict):
-    """What LiveKit's config needs beyond what the stack already knows (address, ports)."""
-
-    apiKey: SecretRef = Field(description="LiveKit API key name, under platform:secrets.")
-    apiSecret: SecretRef = Field(description="The API key's secret, under platform:secrets.")
-    redisAddress: ShellSafe = Field(
-        description="host:port of the Redis that LiveKit and Egress share, e.g. 10.0.0.10:6379."
-    )
-    redisPassword: SecretRef = Field(description="Redis password, under platform:secrets.")
-    httpPort: int = Field(default=7880, ge=1, le=65535, description="Signal/API port.")
-
-
 class BindMountSpec(Strict):
     """A host path in the container: only where a service must see the host (Traefik's
     Docker socket), so the policy pack's host-path rules apply to it."""
@@ -140,9 +131,10 @@ class ServiceSpec(Strict):
         default_factory=dict,
         description="Environment; secret values as {secret: <path under platform:secrets>}.",
     )
-    livekit: LiveKitSpec | None = Field(
+    app: AppSpec | None = Field(
         default=None,
-        description="The service is a LiveKit server: its livekit.yaml is generated.",
+        description="What the service is, when the stack configures it (its config files, "
+        "env and checks): kind livekit, livekit-egress.",
     )
     networks: list[Name] = Field(
         default_factory=list, description="Networks (under platform:networks) the service joins."

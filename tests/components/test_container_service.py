@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
-from components.container_service import (
+from components.docker.container_service import (
     BindMount,
     ContainerService,
     ContainerServiceArgs,

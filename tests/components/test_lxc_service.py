@@ -9,7 +9,11 @@ import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 import pytest
 
-from components.lxc_service import CONTAINER_IGNORED_AFTER_CREATE, LxcService, LxcServiceArgs
+from components.hosts.proxmox.guest import (
+    CONTAINER_IGNORED_AFTER_CREATE,
+    LxcService,
+    LxcServiceArgs,
+)
 from components.render.proxmox_steps import container_disk_script, container_keys_script
 from components.spec import GuestSpec
 from tests.stacks import by_name, ed25519_public_key, is_secret, record

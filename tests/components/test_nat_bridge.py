@@ -6,7 +6,7 @@ import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 
 from components.derive import nat_plan
-from components.nat_bridge import NatBridge, NatBridgeArgs
+from components.hosts.proxmox.nat_bridge import NatBridge, NatBridgeArgs
 from components.render import NAT_APPLY_SCRIPT, nat_ruleset
 from tests.stacks import by_name, record, stack_spec
 

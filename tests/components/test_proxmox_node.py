@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.proxmox_node import ProxmoxNode, ProxmoxNodeArgs, storage_needs
+from components.hosts.proxmox.node import ProxmoxNode, ProxmoxNodeArgs, storage_needs
 from components.render.host_files import prepare_host_script
 from components.render.proxmox_steps import storage_content_script
 from components.render.storage_merge import merge_data_script

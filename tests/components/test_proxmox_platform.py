@@ -15,8 +15,9 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.derive.plan import ProxmoxHostPlan, stack_plan
+from components.hosts.proxmox.platform import ProxmoxPlatform, ProxmoxPlatformArgs
 from components.plan import RecordedResource, recording
-from components.proxmox_platform import ProxmoxPlatform, ProxmoxPlatformArgs
 from components.render.docker_install import guest_docker_install_script, pct_exec_command
 from components.render.engine_access import GUEST_HOST_KEY_PREFIX, guest_host_key_script
 from components.render.readiness import READY_PREFIX, Readiness, readiness_command
@@ -34,12 +35,17 @@ GUEST_KEY = ed25519_public_key("guest host key")
 PROJECT_DIR = "/srv/project"
 
 
+def _host_plan(spec: PlatformSpec) -> ProxmoxHostPlan:
+    plan = stack_plan(spec).hosts["ax102"]
+    assert isinstance(plan, ProxmoxHostPlan)
+    return plan
+
+
 def _declare(spec: PlatformSpec = SPEC) -> None:
     ProxmoxPlatform(
         "ax102",
         ProxmoxPlatformArgs(
-            spec=spec,
-            host="ax102",
+            plan=_host_plan(spec),
             api_token="token-value",
             ssh_private_key="-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n",
             project_dir=PROJECT_DIR,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.existing_server import ExistingServer, ExistingServerArgs
+from components.hosts.ssh import ExistingServer, ExistingServerArgs
 from components.plan import RecordedResource, plan_stack, run_program
 from components.plan.stack_spec import read_stack_spec
 from components.spec import SshHostSpec

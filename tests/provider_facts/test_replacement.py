@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from components.lxc_service import CONTAINER_IGNORED_AFTER_CREATE
+from components.hosts.proxmox.guest import CONTAINER_IGNORED_AFTER_CREATE
 from components.plan import RecordedResource
 from tests.provider_facts.force_new import CONTAINER, FORCE_NEW, in_scope, rules_for
 from tests.provider_facts.replacement import Change, compare, record, stack_config

@@ -26,7 +26,6 @@ SECRET_VALUES: dict[str, Any] = {
     "livekit": {
         "apiKey": "APIkey-3f9a1c",
         "apiSecret": "api-secret-7d2e4b",
-        "egressConfig": "egress-config-91c0aa",
     },
     "redis": {"password": "redis-password-5e8f21"},
 }

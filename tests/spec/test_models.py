@@ -207,7 +207,8 @@ BASELINE: dict[str, Any] = {
                 "per "
                 "port."
             },
-            "livekit": {
+            "app": {
+                "kind": "livekit",
                 "apiKey": {"secret": "livekit.apiKey"},
                 "apiSecret": {"secret": "livekit.apiSecret"},
                 "redisAddress": "10.0.0.10:6379",
@@ -257,7 +258,14 @@ BASELINE: dict[str, Any] = {
             "machine": "egress",
             "image": "livekit/egress:v1.9.0",
             "networks": ["app"],
-            "env": {"EGRESS_CONFIG_BODY": {"secret": "livekit.egressConfig"}},
+            "app": {
+                "kind": "livekit-egress",
+                "wsUrl": "ws://10.0.0.10:7880",
+                "apiKey": {"secret": "livekit.apiKey"},
+                "apiSecret": {"secret": "livekit.apiSecret"},
+                "redisAddress": "10.0.0.10:6379",
+                "redisPassword": {"secret": "redis.password"},
+            },
             "capAdd": ["SYS_ADMIN"],
             "policyExceptions": {
                 "docker-container-no-risky-capabilities": "Egress "
@@ -464,8 +472,8 @@ RULES = [
     ),
     _case(
         "redis-address-shell",
-        put("services", "livekit", "livekit", "redisAddress", value="10.0.0.10:6379|nc"),
-        "platform:services.livekit.livekit.redisAddress: 10.0.0.10:6379|nc reaches a "
+        put("services", "livekit", "app", "redisAddress", value="10.0.0.10:6379|nc"),
+        "platform:services.livekit.app.redisAddress: 10.0.0.10:6379|nc reaches a "
         "shell command line; use only letters, digits and . _ - : / @ + = , starting "
         "with a letter or digit (no spaces or shell metacharacters)",
     ),
@@ -809,6 +817,17 @@ RULES = [
         "this service; mount each volume once",
     ),
     _case(
+        "volume-twice-host-network",
+        put(
+            "services",
+            "livekit",
+            "volumes",
+            value=[{"name": "lk-data", "path": "/data"}, {"name": "lk-data", "path": "/b"}],
+        ),
+        "platform:services.livekit.volumes[1].name: lk-data is mounted twice by this service; "
+        "mount each volume once",
+    ),
+    _case(
         "exception-bad-rule",
         put("services", "egress", "policyExceptions", "No_Caps", value="because"),
         "platform:services.egress.policyExceptions.No_Caps: No_Caps is not a policy "
@@ -830,8 +849,8 @@ RULES = [
     _case(
         "service-unknown-key",
         put("services", "backend", "memory", value=4096),
-        "platform:services.backend.memory: is not a known key; allowed keys: binds, "
-        "capAdd, command, env, expose, healthcheck, image, listen, livekit, machine, "
+        "platform:services.backend.memory: is not a known key; allowed keys: app, "
+        "binds, capAdd, command, env, expose, healthcheck, image, listen, machine, "
         "networkMode, networks, policyExceptions, resources, stateful, user, volumes",
     ),
     _case(
@@ -920,8 +939,8 @@ RULES = [
     ),
     _case(
         "unknown-livekit-secret-ref",
-        put("services", "livekit", "livekit", "apiKey", value={"secret": "livekit.key"}),
-        "platform:services.livekit.livekit.apiKey.secret: livekit.key is not under "
+        put("services", "livekit", "app", "apiKey", value={"secret": "livekit.key"}),
+        "platform:services.livekit.app.apiKey.secret: livekit.key is not under "
         "platform:secrets; set it with `pulumi config set --secret --path "
         "'platform:secrets.livekit.key' <value>`",
     ),
@@ -1036,11 +1055,11 @@ def test_a_droplet_needs_admin_keys() -> None:
 
 def test_every_problem_at_once_field_and_cross_field() -> None:
     document = doc(
-        # Field errors: each entry fails its own validation.
+        # Field errors: each entry fails its own validation, in one field.
         put("guests", "monitoring", "address", value="banana"),
         put("services", "npm", "expose", 0, "ports", value="abc"),
         put("hosts", "ax102", "sshUsr", value="admin"),
-        # Cross-field errors, found on the entries that are valid on their own.
+        # Cross-field errors, found on the fields that are valid on their own.
         put("guests", "livekit", "vmId", value=102),
         put("services", "backend", "machine", value="backnd"),
         forward("redis", "tcp", 6380),
@@ -1061,9 +1080,9 @@ def test_every_problem_at_once_field_and_cross_field() -> None:
         "platform:services.redis.expose[1]: forward tcp 6380 would open redis:7.4.2 (Redis) to "
         "the internet; a database stays internal: reach it over a network, or a private "
         "exposure between guests",
-        # monitoring failed its own validation: it is not offered as a machine.
+        # monitoring failed only in its address: it is still a guest, offered as a machine.
         "platform:services.backend.machine: backnd is not a host or guest; known: agents, "
-        "backend, egress, frontend, livekit, proxy",
+        "backend, egress, frontend, livekit, monitoring, proxy",
         "platform:services.redis.env.REDIS_PASSWORD.secret: redis.pasword is not under "
         "platform:secrets; set it with `pulumi config set --secret --path "
         "'platform:secrets.redis.pasword' <value>`",

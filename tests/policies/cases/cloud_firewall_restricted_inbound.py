@@ -4,10 +4,8 @@ by lib.networks.covers_anywhere; the allowed ports from policy config."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
-from components.plan.policy_runner import struct_from
 from components.plan.recording import RecordedResource
 
 from ..conftest import PACK_DIR, UNKNOWN, resource
@@ -21,10 +19,11 @@ from ..fixtures_cloud import (
     HCLOUD_PUBLIC_RULES,
     inbound_do,
     rule_hcloud,
+    with_properties,
 )
-from ..harness import RuleCases, fails, named, passes, unknown
+from ..harness import RuleCases, fails, named, passes, policy_of, unknown
 
-POLICY = "cloud-firewall-restricted-inbound"
+POLICY = policy_of(__name__)
 SHIPPED = json.loads((PACK_DIR / "policy-config.json").read_text())[POLICY]
 DEFAULT_ALLOWED = "tcp 80, tcp 443, udp 50000-60000, tcp 7881"
 DO_NEXT = f"inboundRules[{len(DO_PUBLIC_RULES)}]"
@@ -37,10 +36,6 @@ def anywhere(path: str, ports: str, sources: str, allowed: str = DEFAULT_ALLOWED
 
 def ssh(path: str, ports: str, outside: str, trusted: str = "none configured") -> str:
     return f"{path} allows SSH ({ports}) from {outside}, outside sshCidrs ({trusted})."
-
-
-def with_properties(item: RecordedResource, **changes: Any) -> RecordedResource:
-    return replace(item, properties=struct_from({**item.inputs, **changes}))
 
 
 def do_rule(rule: dict[str, Any]) -> RecordedResource:
@@ -181,9 +176,7 @@ FIXTURES = [
     hcloud_firewall("unknown_hcloud_sources", rule_hcloud("tcp", "any", [UNKNOWN])),
 ]
 
-CASES = RuleCases(
-    policy=POLICY,
-    level="mandatory",
+DEFAULTS = RuleCases(
     config=SHIPPED,
     cases=[
         passes(named(APP_FIREWALL, "pass_baseline_do")),
@@ -233,3 +226,66 @@ CASES = RuleCases(
         ),
     ],
 )
+
+# With a stack's own config: SSH networks, public ports (including ICMP) and no media ports, as
+# a stack's `policyConfig` output would set them.
+CONFIGURED_ALLOWED = "tcp 80, tcp 443, tcp 22, icmp"
+CONFIGURED_TRUSTED = "198.51.100.0/24, 2001:db8::/32"
+
+STACK_CONFIGURED = RuleCases(
+    variant="stack-config",
+    config={
+        "sshCidrs": ["198.51.100.0/24", "2001:db8::/32"],
+        "publicPorts": [
+            {"protocol": "tcp", "ports": "80"},
+            {"protocol": "tcp", "ports": "443"},
+            {"protocol": "tcp", "ports": "22"},
+            {"protocol": "icmp"},
+        ],
+        "mediaPorts": [],
+    },
+    cases=[
+        passes(
+            resource(
+                DO_FIREWALL,
+                "pass_ssh_from_trusted",
+                {"inboundRules": [inbound_do("tcp", "22", ["198.51.100.7/32", "2001:db8:1::/48"])]},
+            )
+        ),
+        passes(
+            resource(
+                HCLOUD_FIREWALL,
+                "pass_icmp_public",
+                {"rules": [rule_hcloud("icmp", None, ANYWHERE)]},
+            )
+        ),
+        fails(
+            resource(
+                DO_FIREWALL,
+                "fail_ssh_one_outside",
+                {"inboundRules": [inbound_do("tcp", "22", ["198.51.100.7/32", "203.0.113.9"])]},
+            ),
+            "inboundRules[0] allows SSH (tcp 22) from 203.0.113.9, outside sshCidrs "
+            f"({CONFIGURED_TRUSTED}).",
+        ),
+        # A public SSH port is still SSH: only the configured networks may reach it.
+        fails(
+            resource(
+                HCLOUD_FIREWALL, "fail_ssh_public", {"rules": [rule_hcloud("tcp", "22", ANYWHERE)]}
+            ),
+            "rules[0] allows SSH (tcp 22) from 0.0.0.0/0, ::/0, outside sshCidrs "
+            f"({CONFIGURED_TRUSTED}).",
+        ),
+        fails(
+            resource(
+                DO_FIREWALL,
+                "fail_media_not_configured",
+                {"inboundRules": [inbound_do("udp", "50000-60000", ANYWHERE)]},
+            ),
+            "inboundRules[0] allows udp 50000-60000 from 0.0.0.0/0, ::/0; from anywhere only "
+            f"{CONFIGURED_ALLOWED} may be open.",
+        ),
+    ],
+)
+
+CASES = (DEFAULTS, STACK_CONFIGURED)

@@ -1,22 +1,26 @@
-"""What every server the program creates shares: its generated SSH host key, its first-boot
-cloud-init, and the Docker engine that waits for both.
+"""The one base of every server the program creates (a droplet, a Hetzner Cloud server).
 
-Used by the droplet and Hetzner Cloud host components; not a component itself.
+``CloudServer`` declares what they share, in this order: a generated SSH host key, the admin
+keys in the account, an optional protected data volume, the server with its first-boot
+cloud-init, a cloud firewall made of SSH from the admin networks plus the edge openings, and
+the Docker engine that waits for all of it. A provider's subclass says only how each of those
+is spelt in its API.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 import pulumi
 import pulumi_command as command
 import pulumi_tls as tls
 
+from components import names
 from components.derive import EdgeOpening
 from components.derive.topology import EngineNetwork
-from components.docker_engine import DockerEngine, DockerEngineArgs
+from components.docker.engine import DockerEngine, DockerEngineArgs
 from components.render.cloud_init import (
     DATA_MOUNT,
     DataVolume,
@@ -58,7 +62,7 @@ def generated_host_key(name: str, parent: pulumi.Resource) -> tls.PrivateKey:
     """The server's ed25519 host key: generated here, kept in state as a secret, and installed
     by cloud-init, so the first SSH connection is already pinned."""
     return tls.PrivateKey(
-        f"{name}-host-key",
+        names.child(name, names.HOST_KEY),
         algorithm="ED25519",
         opts=pulumi.ResourceOptions(parent=parent, additional_secret_outputs=["privateKeyOpenssh"]),
     )
@@ -110,7 +114,7 @@ def server_engine(
         host_key=host_key.public_key_openssh,
     )
     return DockerEngine(
-        f"{name}-engine",
+        names.child(name, names.ENGINE),
         DockerEngineArgs(
             alias=name,
             hostname=address,
@@ -132,3 +136,91 @@ def server_engine(
         ),
         pulumi.ResourceOptions(parent=parent),
     )
+
+
+@dataclass(frozen=True)
+class InboundRule:
+    """One inbound rule of a cloud firewall, as both providers take it."""
+
+    protocol: str
+    ports: str
+    sources: list[str]
+    description: str
+
+
+def inbound_rules(host: CloudServerSpec, openings: Sequence[EdgeOpening]) -> list[InboundRule]:
+    """SSH from the admin networks only, then every edge opening from anywhere."""
+    return [
+        InboundRule(
+            "tcp",
+            "22",
+            [str(network) for network in host.sshAllowedFrom],
+            "SSH from the admin networks",
+        ),
+        *(
+            InboundRule(o.protocol, str(o.ports), ANYWHERE, f"{o.service}: {o.config_path}")
+            for o in openings
+        ),
+    ]
+
+
+class CloudServer(pulumi.ComponentResource, Generic[H]):
+    """A server of a cloud provider; subclasses implement the provider's resources."""
+
+    TYPE: ClassVar[str]
+    engine: DockerEngine
+    public_address: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: CloudServerArgs[H], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(self.TYPE, name, None, opts)
+        host_key = generated_host_key(name, self)
+        keys = [
+            self._admin_key(names.admin_key(name, index), key)
+            for index, key in enumerate(args.boot.admin_keys)
+        ]
+        size = args.host.dataVolumeGb
+        after = self._server(
+            name,
+            args,
+            keys=keys,
+            host_key=host_key,
+            rules=inbound_rules(args.host, args.openings),
+            data_volume_gb=size,
+        )
+        self.engine = server_engine(
+            name,
+            args.boot,
+            self.public_address,
+            host_key,
+            has_data_volume=size is not None,
+            server_id=self._server_id(),
+            after=after,
+            parent=self,
+        )
+        self.register_outputs({"publicAddress": self.public_address})
+
+    def _child(self, **options: object) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **options)  # type: ignore[arg-type]
+
+    def _admin_key(self, name: str, public_key: str) -> pulumi.Output[str]:
+        """Upload one admin key; returns how the server refers to it."""
+        raise NotImplementedError
+
+    def _server(
+        self,
+        name: str,
+        args: CloudServerArgs[H],
+        *,
+        keys: list[pulumi.Output[str]],
+        host_key: tls.PrivateKey,
+        rules: list[InboundRule],
+        data_volume_gb: int | None,
+    ) -> list[pulumi.Resource]:
+        """Declare the server, its firewall and volume; set ``public_address``; return what
+        the engine waits for."""
+        raise NotImplementedError
+
+    def _server_id(self) -> pulumi.Output[str]:
+        raise NotImplementedError

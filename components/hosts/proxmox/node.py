@@ -16,6 +16,7 @@ import pulumi
 import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 
+from components import names
 from components.render.host_files import prepare_host_script
 from components.render.proxmox_steps import storage_content_script
 from components.render.storage_merge import merge_data_script
@@ -61,7 +62,7 @@ class ProxmoxNode(pulumi.ComponentResource):
         self.node_name = host.nodeName
         _warn_unless_ca_bundle_in_use(name, host)
         self.provider = proxmoxve.Provider(
-            f"{name}-provider",
+            names.child(name, names.PROVIDER),
             endpoint=str(host.apiEndpoint),
             api_token=pulumi.Output.secret(args.api_token),
             insecure=host.insecureTls,
@@ -83,7 +84,7 @@ class ProxmoxNode(pulumi.ComponentResource):
             # failure at any step finishes the merge.
             storage_steps.append(
                 command.remote.Command(
-                    f"{name}-merge-data",
+                    names.child(name, names.MERGE_DATA),
                     connection=self.connection,
                     create=merge_data_script(host.volumeGroup),
                     opts=pulumi.ResourceOptions(parent=self),
@@ -91,7 +92,7 @@ class ProxmoxNode(pulumi.ComponentResource):
             )
         prepare = prepare_host_script(host.uplinkBridge, host.publicAddress)
         self.prepared = command.remote.Command(
-            f"{name}-prepare",
+            names.child(name, names.PREPARE),
             connection=self.connection,
             create=prepare,
             update=prepare,
@@ -101,7 +102,7 @@ class ProxmoxNode(pulumi.ComponentResource):
         # must not be what decides the list. Runs after the merge, which rewrites storages.
         content = storage_content_script(storage_needs(host))
         self.storage_content = command.remote.Command(
-            f"{name}-storage-content",
+            names.child(name, names.STORAGE_CONTENT),
             connection=self.connection,
             create=content,
             update=content,
@@ -109,7 +110,7 @@ class ProxmoxNode(pulumi.ComponentResource):
         )
         template = host.template
         self.template = proxmoxve.download.File(
-            f"{name}-template",
+            names.child(name, names.TEMPLATE),
             node_name=host.nodeName,
             content_type=TEMPLATE_CONTENT,
             datastore_id=template.datastore,

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 
+from components import names
 from components.render.proxmox_steps import container_disk_script, container_keys_script
 from components.spec import GuestSpec
 
@@ -77,7 +78,7 @@ class LxcService(pulumi.ComponentResource):
         service = args.service
         self.address = str(service.address)
         self.container = proxmoxve.ContainerLegacy(
-            f"{name}-container",
+            names.child(name, names.CONTAINER),
             node_name=args.node_name,
             vm_id=service.vmId,
             description=service.description,
@@ -131,7 +132,7 @@ class LxcService(pulumi.ComponentResource):
         after_container = pulumi.ResourceOptions(parent=self, depends_on=[self.container])
         keys = container_keys_script(service.vmId, args.ssh_keys)
         self.ssh_keys = command.remote.Command(
-            f"{name}-ssh-keys",
+            names.child(name, names.SSH_KEYS),
             connection=args.connection,
             create=keys,
             update=keys,
@@ -139,7 +140,7 @@ class LxcService(pulumi.ComponentResource):
         )
         disk = container_disk_script(service.vmId, service.diskGb)
         self.disk = command.remote.Command(
-            f"{name}-disk",
+            names.child(name, names.DISK),
             connection=args.connection,
             create=disk,
             update=disk,

@@ -1,8 +1,9 @@
-"""Pydantic models of a stack's ``platform`` config namespace: the single source of truth.
+"""Proxmox VE in the spec: the host (node), its NAT bridge, its LXC template, and the guests.
 
-Field names are the camelCase keys written in ``Pulumi.<stack>.yaml``. Cross-field rules
-(uniqueness, subnet membership, forward overlaps) live in ``platform.PlatformSpec``'s
-validator and report the exact config path of the offending value.
+Field names are the camelCase keys written in ``Pulumi.<stack>.yaml``. Rules within one host
+(API TLS, storage, volume group) are the host model's own; rules spanning entries (guest ids,
+subnet membership, forward overlaps) live in ``rules`` and report the exact config path of the
+offending value.
 """
 
 # ruff: noqa: N815 -- field names are the camelCase config keys of Pulumi.<stack>.yaml
@@ -18,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from .common import Hostname, InterfaceName, ShellSafe, SshPublicKey, Strict
 from .errors import Problem, SpecProblem
+from .partial import parsed
 
 # Ports the Proxmox host serves itself; forwarding them would cut the operator off the host.
 HOST_RESERVED_TCP_PORTS: dict[int, str] = {
@@ -160,6 +162,27 @@ class TemplateSpec(_Strict):
         return self
 
 
+class NatBridgeSpec(_Strict):
+    name: BridgeName = Field(
+        default="vmbr1",
+        description=(
+            "Name of the private Linux bridge (no physical ports): a letter, then letters, "
+            "digits or '_', at most 10 characters."
+        ),
+    )
+    address: PrefixedInterface = Field(
+        description="Bridge address with prefix, e.g. 10.0.0.1/24: the guests' gateway and subnet."
+    )
+
+    @property
+    def gateway(self) -> IPv4Address:
+        return self.address.ip
+
+    @property
+    def subnet(self) -> IPv4Network:
+        return self.address.network
+
+
 class ProxmoxHostSpec(_Strict):
     """A Proxmox VE node: its guests sit on the NAT bridge behind its one public address."""
 
@@ -254,38 +277,50 @@ class ProxmoxHostSpec(_Strict):
 
     @model_validator(mode="after")
     def _host_rules(self) -> ProxmoxHostSpec:
-        problems = [*_api_tls_problems(self), *_storage_problems(self)]
-        if not _VOLUME_GROUP_RE.fullmatch(self.volumeGroup) or self.volumeGroup in (".", ".."):
-            problems.append(
-                Problem(
-                    ("volumeGroup",),
-                    f"{self.volumeGroup} is not a valid LVM volume group name: letters, digits "
-                    "and + _ . -, not starting with '-'",
-                )
-            )
-        seen: set[int] = set()
-        for index, port in enumerate(self.guestManagementPorts):
-            if port not in HOST_RESERVED_TCP_PORTS:
-                allowed = ", ".join(
-                    f"{number} ({use})" for number, use in HOST_RESERVED_TCP_PORTS.items()
-                )
-                problems.append(
-                    Problem(
-                        ("guestManagementPorts", index),
-                        f"{port} is not a host management port; allowed: {allowed}",
-                    )
-                )
-            elif port in seen:
-                problems.append(Problem(("guestManagementPorts", index), f"{port} is listed twice"))
-            seen.add(port)
+        problems = host_problems(self)
         if problems:
             raise SpecProblem(problems)
         return self
 
 
+def host_problems(host: ProxmoxHostSpec) -> list[Problem]:
+    """The host's own rules, at paths inside the host. On a partial host (see ``partial``)
+    only those whose fields parsed: the platform's rules run them there too."""
+    problems = [*_api_tls_problems(host), *_storage_problems(host)]
+    if parsed(host, "volumeGroup") and (
+        not _VOLUME_GROUP_RE.fullmatch(host.volumeGroup) or host.volumeGroup in (".", "..")
+    ):
+        problems.append(
+            Problem(
+                ("volumeGroup",),
+                f"{host.volumeGroup} is not a valid LVM volume group name: letters, digits "
+                "and + _ . -, not starting with '-'",
+            )
+        )
+    seen: set[int] = set()
+    ports = host.guestManagementPorts if parsed(host, "guestManagementPorts") else []
+    for index, port in enumerate(ports):
+        if port not in HOST_RESERVED_TCP_PORTS:
+            allowed = ", ".join(
+                f"{number} ({use})" for number, use in HOST_RESERVED_TCP_PORTS.items()
+            )
+            problems.append(
+                Problem(
+                    ("guestManagementPorts", index),
+                    f"{port} is not a host management port; allowed: {allowed}",
+                )
+            )
+        elif port in seen:
+            problems.append(Problem(("guestManagementPorts", index), f"{port} is listed twice"))
+        seen.add(port)
+    return problems
+
+
 def _api_tls_problems(host: ProxmoxHostSpec) -> list[Problem]:
     problems: list[Problem] = []
-    if host.apiEndpoint.scheme != "https":
+    endpoint = parsed(host, "apiEndpoint")
+    tls_fields = parsed(host, "insecureTls", "apiCaBundle")
+    if endpoint and host.apiEndpoint.scheme != "https":
         # bpg/terraform-provider-proxmox proxmox/api/client.go refuses any other scheme.
         problems.append(
             Problem(
@@ -294,7 +329,7 @@ def _api_tls_problems(host: ProxmoxHostSpec) -> list[Problem]:
                 "e.g. https://pve.example.com:8006/",
             )
         )
-    if host.insecureTls and host.apiCaBundle is not None:
+    if tls_fields and host.insecureTls and host.apiCaBundle is not None:
         problems.append(
             Problem(
                 ("apiCaBundle",),
@@ -302,7 +337,13 @@ def _api_tls_problems(host: ProxmoxHostSpec) -> list[Problem]:
                 "verified); set insecureTls to false to verify against it, or drop apiCaBundle",
             )
         )
-    if host.api_host_is_ip and not host.insecureTls and host.apiCaBundle is None:
+    if (
+        endpoint
+        and tls_fields
+        and host.api_host_is_ip
+        and not host.insecureTls
+        and host.apiCaBundle is None
+    ):
         # ACME certificates name hosts, and the node's default certificate is signed by the
         # node's own CA (pve-cluster src/PVE/Cluster/Setup.pm), which no system trusts.
         problems.append(
@@ -319,7 +360,11 @@ def _api_tls_problems(host: ProxmoxHostSpec) -> list[Problem]:
 
 
 def _storage_problems(host: ProxmoxHostSpec) -> list[Problem]:
-    if host.mergeDataIntoRoot and host.containerDatastore == LOCAL_THIN_STORAGE:
+    if (
+        parsed(host, "mergeDataIntoRoot", "containerDatastore")
+        and host.mergeDataIntoRoot
+        and host.containerDatastore == LOCAL_THIN_STORAGE
+    ):
         return [
             Problem(
                 ("containerDatastore",),
@@ -329,27 +374,6 @@ def _storage_problems(host: ProxmoxHostSpec) -> list[Problem]:
             )
         ]
     return []
-
-
-class NatBridgeSpec(_Strict):
-    name: BridgeName = Field(
-        default="vmbr1",
-        description=(
-            "Name of the private Linux bridge (no physical ports): a letter, then letters, "
-            "digits or '_', at most 10 characters."
-        ),
-    )
-    address: PrefixedInterface = Field(
-        description="Bridge address with prefix, e.g. 10.0.0.1/24: the guests' gateway and subnet."
-    )
-
-    @property
-    def gateway(self) -> IPv4Address:
-        return self.address.ip
-
-    @property
-    def subnet(self) -> IPv4Network:
-        return self.address.network
 
 
 class GuestSpec(_Strict):

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_command as command
 import pulumi_docker as docker
 
+from components import names
 from components.derive.topology import EngineNetwork
 from components.render.engine_access import (
     WRITE_FILES_PROGRAM,
@@ -68,7 +69,7 @@ class DockerEngine(pulumi.ComponentResource):
     ) -> None:
         super().__init__("selfhosted:docker:DockerEngine", name, None, opts)
         self.readiness = command.remote.Command(
-            f"{name}-ready",
+            names.child(name, names.READY),
             connection=args.readiness_connection,
             create=args.readiness_script,
             update=args.readiness_script,
@@ -91,14 +92,14 @@ class DockerEngine(pulumi.ComponentResource):
         )
         alias = args.alias
         self.provider = docker.Provider(
-            f"{name}-provider",
+            names.child(name, names.PROVIDER),
             host=self.readiness.stdout.apply(lambda out: provider_host_after_readiness(out, alias)),
             ssh_opts=written.stdout.apply(lambda _: docker_ssh_opts(files.paths)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.networks = {
             network.key: docker.Network(
-                f"{name}-{network.key}",
+                names.child(name, network.key),
                 name=network.docker_name,
                 driver="bridge",
                 internal=network.internal,

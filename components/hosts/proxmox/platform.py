@@ -7,23 +7,21 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_command as command
 
-from components.derive import nat_plan, topology
-from components.derive.topology import engine_networks
-from components.docker_engine import DockerEngine, DockerEngineArgs
-from components.lxc_service import LxcService, LxcServiceArgs
-from components.nat_bridge import NatBridge, NatBridgeArgs
-from components.proxmox_node import ProxmoxNode, ProxmoxNodeArgs
+from components import names
+from components.derive.plan import ProxmoxHostPlan
+from components.docker.engine import DockerEngine, DockerEngineArgs
+from components.hosts.proxmox.guest import LxcService, LxcServiceArgs
+from components.hosts.proxmox.nat_bridge import NatBridge, NatBridgeArgs
+from components.hosts.proxmox.node import ProxmoxNode, ProxmoxNodeArgs
 from components.render.docker_install import guest_docker_install_script, pct_exec_command
 from components.render.engine_access import guest_host_key_script
 from components.render.readiness import Readiness, readiness_command
 from components.render.ssh_config import SshHost
-from components.spec import PlatformSpec, ProxmoxHostSpec
 
 
 @dataclass(frozen=True)
 class ProxmoxPlatformArgs:
-    spec: PlatformSpec
-    host: str  # the name under platform:hosts
+    plan: ProxmoxHostPlan
     api_token: pulumi.Input[str]
     ssh_private_key: pulumi.Input[str]
     project_dir: str = "."
@@ -40,18 +38,17 @@ class ProxmoxPlatform(pulumi.ComponentResource):
         self, name: str, args: ProxmoxPlatformArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("selfhosted:platform:ProxmoxPlatform", name, None, opts)
-        spec = args.spec
-        host = spec.hosts[args.host]
-        assert isinstance(host, ProxmoxHostSpec)
+        plan = args.plan
+        host = plan.spec
         child = pulumi.ResourceOptions(parent=self)
         self.node = ProxmoxNode(
             name, ProxmoxNodeArgs(host, args.api_token, args.ssh_private_key), child
         )
-        plan = nat_plan(spec, args.host)
+        nat = plan.nat
         self.nat = NatBridge(
-            f"{name}-nat",
+            names.child(name, names.NAT),
             NatBridgeArgs(
-                plan=plan,
+                plan=nat,
                 node_name=host.nodeName,
                 provider=self.node.provider,
                 connection=self.node.connection,
@@ -61,28 +58,28 @@ class ProxmoxPlatform(pulumi.ComponentResource):
             child,
         )
         self.guests = {
-            guest_name: LxcService(
-                f"{name}-{guest_name}",
+            guest.name: LxcService(
+                guest.component,
                 LxcServiceArgs(
-                    service=guest,
-                    hostname=spec.hostname_of(guest_name),
+                    service=guest.spec,
+                    hostname=guest.hostname,
                     node_name=host.nodeName,
                     provider=self.node.provider,
                     connection=self.node.connection,
                     template_file_id=self.node.template_file_id,
                     os_type=host.template.osType,
                     datastore=host.containerDatastore,
-                    bridge=plan.bridge,
-                    subnet=plan.subnet,
-                    gateway=plan.gateway,
+                    bridge=nat.bridge,
+                    subnet=nat.subnet,
+                    gateway=nat.gateway,
                     dns_servers=host.dnsServers,
-                    ssh_keys=spec.adminSshKeys,
+                    ssh_keys=plan.admin_keys,
                     # The bridge, the storage merge and the storage's `rootdir` content.
                     after=(self.nat.bridge, *self.node.container_prerequisites),
                 ),
                 child,
             )
-            for guest_name, guest in spec.guests_of(args.host).items()
+            for guest in plan.guests
         }
         jump = SshHost(
             alias=name,
@@ -91,39 +88,40 @@ class ProxmoxPlatform(pulumi.ComponentResource):
             host_keys=(host.sshHostKey,) if host.sshHostKey else (),
         )
         self.engines = {}
-        for engine in topology(spec).engines_on(args.host):
-            guest = spec.guests[engine.machine]
+        for guest in plan.guests:
+            engine = guest.engine
+            if engine is None:
+                continue
+            container = self.guests[guest.name].container
             # Guests have no cloud-init: Docker is installed through the host with `pct exec`.
             install = command.remote.Command(
-                f"{name}-{engine.machine}-docker",
+                names.guest_docker_install(name, guest.name),
                 connection=self.node.connection,
-                create=pct_exec_command(guest.vmId, guest_docker_install_script()),
-                update=pct_exec_command(guest.vmId, guest_docker_install_script()),
+                create=pct_exec_command(guest.spec.vmId, guest_docker_install_script()),
+                update=pct_exec_command(guest.spec.vmId, guest_docker_install_script()),
                 # A rebuilt guest (new container id) has no Docker yet: install again.
-                triggers=[self.guests[engine.machine].container.id],
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[self.guests[engine.machine].container]
-                ),
+                triggers=[container.id],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[container]),
             )
             ready = guest_host_key_script() + readiness_command(
                 Readiness(wait_for_cloud_init=False)
             )
-            self.engines[engine.machine] = DockerEngine(
-                f"{name}-{engine.machine}-engine",
+            self.engines[guest.name] = DockerEngine(
+                engine.name,
                 DockerEngineArgs(
-                    alias=f"{name}-{engine.machine}",
-                    hostname=str(guest.address),
+                    alias=engine.alias,
+                    hostname=str(guest.spec.address),
                     user="root",
                     host_key=None,
                     jump=jump,
                     private_key=args.ssh_private_key,
                     readiness_connection=self.node.connection,
-                    readiness_script=pct_exec_command(guest.vmId, ready),
+                    readiness_script=pct_exec_command(guest.spec.vmId, ready),
                     project_dir=args.project_dir,
                     stack=args.stack,
-                    networks=engine_networks(spec, engine.machine),
+                    networks=engine.networks,
                     after=(install,),
-                    machine_id=self.guests[engine.machine].container.id,
+                    machine_id=container.id,
                 ),
                 child,
             )

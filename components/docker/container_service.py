@@ -1,7 +1,7 @@
 """One service as a Docker container on any engine, with secure defaults.
 
 Usable on its own: the args are plain data, and nothing here reads the stack spec
-(``components.service_args`` builds them from it). Defaults, each one visible in the recorded
+(``components.docker.service_args`` builds them from it). Defaults, each one visible in the recorded
 inputs: restart unless-stopped, a health check the apply waits for, memory and CPU limits, a
 process limit (an ``nproc`` ulimit: the kernel counts it per user id, not per container, and
 root is exempt; pulumi-docker 5.2 has no pids-limit argument), ``no-new-privileges``, every
@@ -22,11 +22,14 @@ Replacement (a changed image, a changed environment):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_docker as docker
+
+from components import names
 
 LOG_MAX_SIZE = "10m"
 LOG_MAX_FILES = "5"
@@ -54,6 +57,42 @@ class BindMount:
     host_path: str
     path: str
     read_only: bool = True
+
+
+_OCTAL_MODE = re.compile(r"^0?[0-7]{3}$")
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A file put into the container before it starts (pulumi-docker ``uploads``).
+
+    ``uploads`` forces a new container when any part of it changes (kreuzwerker
+    terraform-provider-docker v4.5.0, internal/provider/resource_docker_container.go, the
+    ``upload`` block is ``ForceNew``), so a changed file replaces the container as an image bump
+    does, with the same zero-downtime or delete-first order, and an unchanged one touches
+    nothing. ``secret`` content is sent as a Pulumi secret: encrypted in state, ``[secret]`` in
+    the plan and logs. The provider writes the file with ``mode``; ``owner``/``group`` are
+    numeric ids (names would be resolved on the machine that runs pulumi, not in the image).
+    """
+
+    path: str
+    content: pulumi.Input[str]
+    secret: bool = False
+    mode: str = "0644"
+    owner: str | None = None
+    group: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not self.path.startswith("/") or "/../" in f"{self.path}/":
+            problems.append(f"path {self.path!r} is not an absolute path without '..'")
+        if not _OCTAL_MODE.fullmatch(self.mode):
+            problems.append(f"mode {self.mode!r} is not an octal file mode such as 0644")
+        for what, value in (("owner", self.owner), ("group", self.group)):
+            if value is not None and not value.isdigit():
+                problems.append(f"{what} {value!r} is not a numeric id")
+        if problems:
+            raise ValueError(f"config file {self.path}: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)
@@ -87,6 +126,7 @@ class ContainerServiceArgs:
     labels: Mapping[str, str] = field(default_factory=dict)
     policy_exceptions: Mapping[str, str] = field(default_factory=dict)
     aliases: Sequence[str] = ()
+    files: Sequence[ConfigFile] = ()
     # Resources that must exist first (a volume declared elsewhere, the engine's readiness).
     after: Sequence[pulumi.Resource] = ()
 
@@ -107,7 +147,7 @@ class ContainerService(pulumi.ComponentResource):
         super().__init__("selfhosted:docker:ContainerService", name, None, opts)
         on_engine = pulumi.ResourceOptions(parent=self, provider=args.provider)
         self.image = docker.RemoteImage(
-            f"{name}-image",
+            names.child(name, names.IMAGE),
             name=args.image,
             # Another revision of the service may still run it during a replacement.
             keep_locally=True,
@@ -117,7 +157,7 @@ class ContainerService(pulumi.ComponentResource):
         # at the volume until someone decides what happens to the data.
         self.volumes = {
             mount.volume: docker.Volume(
-                f"{name}-{mount.volume}",
+                names.volume(name, mount.volume),
                 name=mount.volume,
                 labels=[docker.VolumeLabelArgs(label="selfhosted.service", value=name)],
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider, protect=True),
@@ -125,7 +165,7 @@ class ContainerService(pulumi.ComponentResource):
             for mount in args.volumes
         }
         self.container = docker.Container(
-            f"{name}-container",
+            names.child(name, names.CONTAINER),
             name=name if not args.zero_downtime else None,
             # The reference, not the pulled id: policies read it at preview, and the pull
             # (RemoteImage) still happens first.
@@ -164,6 +204,7 @@ class ContainerService(pulumi.ComponentResource):
                 )
                 for bind in args.binds
             ],
+            uploads=_uploads(name, args.files),
             healthcheck=_healthcheck(args.healthcheck),
             wait=args.healthcheck is not None,
             wait_timeout=_wait_timeout(args.healthcheck),
@@ -209,6 +250,23 @@ def _networks(name: str, args: ContainerServiceArgs) -> list[docker.ContainerNet
         docker.ContainerNetworksAdvancedArgs(name=network, aliases=aliases)
         for network in args.networks.values()
     ]
+
+
+def _uploads(name: str, files: Sequence[ConfigFile]) -> list[docker.ContainerUploadArgs] | None:
+    paths = [f.path for f in files]
+    duplicates = sorted({p for p in paths if paths.count(p) > 1})
+    if duplicates:
+        raise ValueError(f"{name}: config files {', '.join(duplicates)} are given twice")
+    return [
+        docker.ContainerUploadArgs(
+            file=f.path,
+            content=pulumi.Output.secret(f.content) if f.secret else f.content,
+            permissions=f.mode,
+            owner=f.owner,
+            group=f.group,
+        )
+        for f in sorted(files, key=lambda f: f.path)
+    ] or None
 
 
 def _healthcheck(check: Healthcheck | None) -> docker.ContainerHealthcheckArgs | None:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_command as command
 
+from components import names
 from components.derive.topology import EngineNetwork
-from components.docker_engine import DockerEngine, DockerEngineArgs
+from components.docker.engine import DockerEngine, DockerEngineArgs
 from components.render.readiness import Readiness, readiness_command
 from components.spec import SshHostSpec
 
@@ -45,7 +46,7 @@ class ExistingServer(pulumi.ComponentResource):
             host_key=host.sshHostKey,
         )
         self.engine = DockerEngine(
-            f"{name}-engine",
+            names.child(name, names.ENGINE),
             DockerEngineArgs(
                 alias=name,
                 hostname=self.public_address,

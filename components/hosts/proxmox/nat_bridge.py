@@ -8,6 +8,7 @@ import pulumi
 import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 
+from components import names
 from components.derive import NatPlan
 from components.render import NAT_APPLY_SCRIPT, NAT_DIR, nat_ruleset
 
@@ -42,7 +43,7 @@ class NatBridge(pulumi.ComponentResource):
         plan = args.plan
         self.bridge_name = plan.bridge
         self.bridge = proxmoxve.network.linux.Bridge(
-            f"{name}-bridge",
+            names.child(name, names.BRIDGE),
             node_name=args.node_name,
             name=plan.bridge,
             address=f"{plan.gateway}/{plan.subnet.prefixlen}",
@@ -56,7 +57,7 @@ class NatBridge(pulumi.ComponentResource):
         # and an unchanged text leaves the host untouched. `update` (not replace) keeps a
         # change from running the delete step after the new ruleset is in place.
         self.ruleset = command.remote.Command(
-            f"{name}-ruleset",
+            names.child(name, names.RULESET),
             connection=args.connection,
             create=NAT_APPLY_SCRIPT,
             update=NAT_APPLY_SCRIPT,

@@ -1,0 +1,305 @@
+"""The StackPlan: everything the program declares, derived once from the spec by pure code.
+
+``stack_plan(spec)`` runs every derivation a single time (topology, exposures, routes, edge
+openings, the connectivity matrix, the policy config, config paths, resource names) and hands
+each component its slice as plain typed data: a host gets its ``HostPlan``, a container its
+``ServicePlan``; no component reads the whole ``PlatformSpec``. Values that exist only at apply
+time (secrets, a cloud server's address) are named here, as ``SecretPath`` and ``Rendered``,
+and resolved by the build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+
+from components import names
+from components.apps import app_of
+from components.spec import (
+    GuestSpec,
+    HealthcheckSpec,
+    PlatformSpec,
+    ProxmoxHostSpec,
+    ServiceSpec,
+    config_path,
+)
+from components.spec.hosts import DockerHostSpec
+from components.spec.services import BindMountSpec, ResourcesSpec, VolumeMountSpec
+from components.values import FilePlan, SecretPath, SecretValue
+
+from .exposure import (
+    EdgeOpening,
+    ProxyRoute,
+    PublishedPort,
+    edge_openings,
+    listen_ports,
+    proxy_routes,
+    published_ports,
+    stack_policy_config,
+)
+from .matrix import Matrix, connectivity
+from .nat import NatPlan, nat_plan
+from .topology import EngineNetwork, Topology, engine_networks, topology
+from .traefik import traefik_labels
+
+# The label that tells which ports a service serves on its networks (the Docker test harness
+# and readers of `docker inspect` use it).
+LISTEN_LABEL = "selfhosted.listen"
+
+
+@dataclass(frozen=True)
+class EnginePlan:
+    """A Docker engine: its component name, ssh alias, networks and services."""
+
+    machine: str
+    host: str
+    name: str  # the DockerEngine component
+    alias: str  # the ssh:// name in the generated ssh_config
+    networks: tuple[EngineNetwork, ...]
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GuestPlan:
+    name: str  # under platform:guests
+    component: str  # the LxcService component
+    spec: GuestSpec
+    hostname: str
+    engine: EnginePlan | None  # None when no service runs in the guest
+
+
+@dataclass(frozen=True)
+class ProxmoxHostPlan:
+    name: str
+    spec: ProxmoxHostSpec
+    nat: NatPlan
+    guests: tuple[GuestPlan, ...]
+    admin_keys: tuple[str, ...]
+    secrets: Mapping[str, str]  # key (apiToken, sshPrivateKey) -> dotted path
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def engines(self) -> tuple[EnginePlan, ...]:
+        return tuple(g.engine for g in self.guests if g.engine is not None)
+
+
+@dataclass(frozen=True)
+class ServerHostPlan:
+    """A host that runs its own Docker engine: a cloud server or an existing one."""
+
+    name: str
+    spec: DockerHostSpec
+    openings: tuple[EdgeOpening, ...]
+    engine: EnginePlan
+    admin_keys: tuple[str, ...]
+    secrets: Mapping[str, str]
+
+    @property
+    def kind(self) -> str:
+        return str(getattr(self.spec, "kind"))  # noqa: B009 -- every concrete kind has one
+
+
+HostPlan = ProxmoxHostPlan | ServerHostPlan
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    """One container, as plain data: what ``ContainerServiceArgs`` is built from."""
+
+    name: str
+    machine: str
+    host: str
+    image: str
+    command: tuple[str, ...] | None
+    env: Mapping[str, str]
+    secret_env: Mapping[str, SecretValue]
+    files: tuple[FilePlan, ...]
+    networks: Mapping[str, str]  # key under platform:networks -> Docker network name
+    host_network: bool
+    ports: tuple[PublishedPort, ...]  # address None: the host's public address
+    volumes: tuple[VolumeMountSpec, ...]
+    binds: tuple[BindMountSpec, ...]
+    healthcheck: HealthcheckSpec | None
+    resources: ResourcesSpec
+    cap_add: tuple[str, ...]
+    user: str | None
+    stateful: bool
+    labels: Mapping[str, str]
+    policy_exceptions: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    hosts: Mapping[str, HostPlan]
+    services: Mapping[str, ServicePlan]
+    routes: tuple[ProxyRoute, ...]
+    openings: tuple[EdgeOpening, ...]
+    matrix: Matrix
+    policy_config: Mapping[str, object]
+    config_paths: Mapping[str, str]  # resource name -> the config path it comes from
+    services_output: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+def stack_plan(spec: PlatformSpec) -> StackPlan:
+    placement = topology(spec)
+    routes = proxy_routes(spec)
+    openings = edge_openings(spec)
+    engines = _engines(spec, placement)
+    hosts: dict[str, HostPlan] = {}
+    for name, host in spec.hosts.items():
+        secrets = {key: f"{name}.{key}" for key in type(host).SECRETS}
+        if isinstance(host, ProxmoxHostSpec):
+            hosts[name] = ProxmoxHostPlan(
+                name=name,
+                spec=host,
+                nat=nat_plan(spec, name, openings),
+                guests=tuple(
+                    GuestPlan(
+                        name=guest_name,
+                        component=names.guest(name, guest_name),
+                        spec=guest,
+                        hostname=spec.hostname_of(guest_name),
+                        engine=engines.get(guest_name),
+                    )
+                    for guest_name, guest in spec.guests_of(name).items()
+                ),
+                admin_keys=tuple(spec.adminSshKeys),
+                secrets=secrets,
+            )
+        else:
+            hosts[name] = ServerHostPlan(
+                name=name,
+                spec=host,
+                openings=tuple(o for o in openings if o.host == name),
+                engine=engines.get(name) or _idle_engine(spec, name),
+                admin_keys=tuple(spec.adminSshKeys),
+                secrets=secrets,
+            )
+    services = {
+        name: _service_plan(spec, name, service, routes, placement)
+        for name, service in spec.services.items()
+    }
+    return StackPlan(
+        hosts=hosts,
+        services=services,
+        routes=routes,
+        openings=openings,
+        matrix=connectivity(spec),
+        policy_config=stack_policy_config(spec, openings),
+        config_paths=_config_paths(spec, hosts),
+        services_output={
+            name: {"machine": service.machine, "image": service.image}
+            for name, service in spec.services.items()
+        },
+    )
+
+
+def _engines(spec: PlatformSpec, placement: Topology) -> dict[str, EnginePlan]:
+    found = {}
+    for engine in placement.engines:
+        if engine.in_guest:
+            name = names.guest_engine(engine.host, engine.machine)
+            alias = names.ssh_alias_of_guest(engine.host, engine.machine)
+        else:
+            name, alias = names.server_engine(engine.machine), engine.machine
+        found[engine.machine] = EnginePlan(
+            machine=engine.machine,
+            host=engine.host,
+            name=name,
+            alias=alias,
+            networks=engine_networks(spec, engine.machine),
+            services=engine.services,
+        )
+    return found
+
+
+def _idle_engine(spec: PlatformSpec, host: str) -> EnginePlan:
+    """A server with no service still gets its engine (ready for the next deploy)."""
+    return EnginePlan(
+        machine=host,
+        host=host,
+        name=names.server_engine(host),
+        alias=host,
+        networks=engine_networks(spec, host),
+        services=(),
+    )
+
+
+def _service_plan(
+    spec: PlatformSpec,
+    name: str,
+    service: ServiceSpec,
+    routes: tuple[ProxyRoute, ...],
+    placement: Topology,
+) -> ServicePlan:
+    secret_env: dict[str, SecretValue] = {
+        key: SecretPath(value.secret)
+        for key, value in service.env.items()
+        if not isinstance(value, str)
+    }
+    env = {key: value for key, value in service.env.items() if isinstance(value, str)}
+    files: tuple[FilePlan, ...] = ()
+    app = app_of(service)
+    if app is not None:
+        added = app.contribute(name, service)
+        env.update(added.env)
+        secret_env.update(added.secret_env)
+        files = added.files
+    listen = ",".join(f"{protocol}/{ports}" for protocol, ports in listen_ports(spec, name))
+    labels = {
+        **traefik_labels(spec, name, routes),
+        **({LISTEN_LABEL: listen} if listen else {}),
+    }
+    return ServicePlan(
+        name=name,
+        machine=service.machine,
+        host=placement.engine_of(name).host,
+        image=service.image,
+        command=tuple(service.command) if service.command is not None else None,
+        env=env,
+        secret_env=secret_env,
+        files=files,
+        networks={key: spec.networks[key].dockerName or key for key in service.networks},
+        host_network=service.networkMode == "host",
+        ports=published_ports(spec, name),
+        volumes=tuple(service.volumes),
+        binds=tuple(service.binds),
+        healthcheck=service.healthcheck,
+        resources=service.resources,
+        cap_add=tuple(service.capAdd),
+        user=service.user,
+        stateful=service.stateful,
+        labels=labels,
+        policy_exceptions=dict(service.policyExceptions),
+    )
+
+
+def _config_paths(spec: PlatformSpec, hosts: Mapping[str, HostPlan]) -> dict[str, str]:
+    paths: dict[str, str] = {}
+    for name, host in hosts.items():
+        if isinstance(host, ProxmoxHostPlan):
+            paths[names.nat_ruleset(name)] = config_path(("hosts", name))
+            paths[names.nat_bridge(name)] = config_path(("hosts", name, "natBridge"))
+            for guest in host.guests:
+                paths[names.guest_container(name, guest.name)] = config_path(("guests", guest.name))
+        elif host.kind in ("droplet", "hcloud"):
+            for role in (names.FIREWALL, names.SERVER):
+                paths[names.child(name, role)] = config_path(("hosts", name))
+    for name, service in spec.services.items():
+        for role in (names.CONTAINER, names.IMAGE):
+            paths[names.child(name, role)] = config_path(("services", name))
+        for volume in service.volumes:
+            paths[names.volume(name, volume.name)] = config_path(("services", name, "volumes"))
+    return dict(sorted(paths.items()))
+
+
+def address_of(host: HostPlan) -> IPv4Address | None:
+    """A host's public address when the spec knows it (not a cloud server's)."""
+    if isinstance(host, ProxmoxHostPlan):
+        return host.spec.publicAddress
+    address = getattr(host.spec, "address", None)
+    return address if isinstance(address, IPv4Address) else None

@@ -1,0 +1,104 @@
+"""Host kinds: a builder per kind, registered by the ``kind`` the spec's host union takes.
+
+A builder declares one host from its ``HostPlan`` and returns what the services need: the
+Docker engines of its machines and the address where the host's forwards arrive. Each builder
+imports its modules when called, so a stack loads the provider SDKs of its own kinds only (a
+droplet stack never imports the Proxmox SDK; the plan benchmark checks it).
+"""
+
+# ruff: noqa: PLC0415 -- builders import their host modules lazily (see above)
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components.derive.plan import HostPlan, ProxmoxHostPlan, ServerHostPlan
+from components.docker.engine import DockerEngine
+
+SecretReader = Callable[[str], pulumi.Output[str]]
+
+
+@dataclass(frozen=True)
+class HostContext:
+    secret: SecretReader  # a dotted path under platform:secrets -> its value, as a secret
+    project_dir: str
+    stack: str
+
+
+@dataclass
+class BuiltHost:
+    resource: pulumi.ComponentResource
+    engines: dict[str, DockerEngine]
+    public_address: pulumi.Input[str]
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _proxmox(plan: HostPlan, context: HostContext) -> BuiltHost:
+    from components.hosts.proxmox.platform import ProxmoxPlatform, ProxmoxPlatformArgs
+
+    assert isinstance(plan, ProxmoxHostPlan)
+    platform = ProxmoxPlatform(
+        plan.name,
+        ProxmoxPlatformArgs(
+            plan=plan,
+            api_token=context.secret(plan.secrets["apiToken"]),
+            ssh_private_key=context.secret(plan.secrets["sshPrivateKey"]),
+            project_dir=context.project_dir,
+            stack=context.stack,
+        ),
+    )
+    return BuiltHost(platform, platform.engines, str(plan.spec.publicAddress))
+
+
+def _cloud_server(plan: HostPlan, context: HostContext) -> BuiltHost:
+    """A server the program creates: a droplet or a Hetzner Cloud server."""
+    from components.hosts.cloud.droplet import DropletHost
+    from components.hosts.cloud.hcloud import HcloudHost
+    from components.hosts.cloud.server import CloudServerArgs, ServerBootstrap
+    from components.spec import DropletHostSpec, HcloudHostSpec
+
+    assert isinstance(plan, ServerHostPlan)
+    host = plan.spec
+    assert isinstance(host, DropletHostSpec | HcloudHostSpec)
+    boot = ServerBootstrap(
+        hostname=plan.name,
+        admin_user=host.adminUser,
+        admin_keys=plan.admin_keys,
+        private_key=context.secret(plan.secrets["sshPrivateKey"]),
+        project_dir=context.project_dir,
+        stack=context.stack,
+        networks=plan.engine.networks,
+    )
+    kind = DropletHost if isinstance(host, DropletHostSpec) else HcloudHost
+    server = kind(plan.name, CloudServerArgs(host=host, boot=boot, openings=plan.openings))  # type: ignore[arg-type]
+    return BuiltHost(server, {plan.name: server.engine}, server.public_address)
+
+
+def _ssh(plan: HostPlan, context: HostContext) -> BuiltHost:
+    from components.hosts.ssh import ExistingServer, ExistingServerArgs
+    from components.spec import SshHostSpec
+
+    assert isinstance(plan, ServerHostPlan)
+    assert isinstance(plan.spec, SshHostSpec)
+    server = ExistingServer(
+        plan.name,
+        ExistingServerArgs(
+            host=plan.spec,
+            private_key=context.secret(plan.secrets["sshPrivateKey"]),
+            project_dir=context.project_dir,
+            stack=context.stack,
+            networks=plan.engine.networks,
+        ),
+    )
+    return BuiltHost(server, {plan.name: server.engine}, server.public_address)
+
+
+HOST_BUILDERS: dict[str, Callable[[HostPlan, HostContext], BuiltHost]] = {
+    "proxmox": _proxmox,
+    "droplet": _cloud_server,
+    "hcloud": _cloud_server,
+    "ssh": _ssh,
+}

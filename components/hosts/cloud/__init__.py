@@ -1,0 +1,1 @@
+"""Host kinds droplet and hcloud: servers the program creates, on one base."""

@@ -1,0 +1,101 @@
+"""A DigitalOcean droplet running Docker, behind a cloud firewall made of the edge openings."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_digitalocean as digitalocean
+import pulumi_tls as tls
+
+from components import names
+from components.hosts.cloud.server import (
+    ANYWHERE,
+    CloudServer,
+    CloudServerArgs,
+    InboundRule,
+    user_data,
+)
+from components.render.cloud_init import digitalocean_volume_device
+from components.spec import DropletHostSpec
+
+DropletHostArgs = CloudServerArgs[DropletHostSpec]
+
+
+class DropletHost(CloudServer[DropletHostSpec]):
+    TYPE = "selfhosted:hosts:DropletHost"
+    droplet: digitalocean.Droplet
+    firewall: digitalocean.Firewall
+    volume: digitalocean.Volume | None
+
+    def _admin_key(self, name: str, public_key: str) -> pulumi.Output[str]:
+        key = digitalocean.SshKey(name, name=name, public_key=public_key, opts=self._child())
+        return key.fingerprint
+
+    def _server(
+        self,
+        name: str,
+        args: DropletHostArgs,
+        *,
+        keys: list[pulumi.Output[str]],
+        host_key: tls.PrivateKey,
+        rules: list[InboundRule],
+        data_volume_gb: int | None,
+    ) -> list[pulumi.Resource]:
+        host = args.host
+        self.volume = None
+        device = None
+        if data_volume_gb is not None:
+            volume_name = names.child(name, names.DATA)
+            self.volume = digitalocean.Volume(
+                volume_name,
+                name=volume_name,
+                region=host.region,
+                size=data_volume_gb,
+                description=f"Docker data of {name}",
+                opts=self._child(protect=True),
+            )
+            device = digitalocean_volume_device(volume_name)
+        self.droplet = digitalocean.Droplet(
+            names.child(name, names.SERVER),
+            name=args.boot.hostname,
+            image=host.image,
+            region=host.region,
+            size=host.size,
+            ssh_keys=keys,
+            user_data=user_data(args.boot, host_key, device),
+            backups=host.backups,
+            monitoring=True,
+            volume_ids=[self.volume.id] if self.volume is not None else None,
+            tags=["selfhosted"],
+            # user_data and ssh_keys are read at first boot only, and the provider replaces the
+            # droplet when they change: a rebuild is an explicit `pulumi up --replace`.
+            opts=self._child(ignore_changes=["userData", "sshKeys"]),
+        )
+        self.public_address = self.droplet.ipv4_address
+        firewall_name = names.child(name, names.FIREWALL)
+        self.firewall = digitalocean.Firewall(
+            firewall_name,
+            name=firewall_name,
+            droplet_ids=[self.droplet.id.apply(int)],
+            inbound_rules=[
+                digitalocean.FirewallInboundRuleArgs(
+                    protocol=rule.protocol, port_range=rule.ports, source_addresses=rule.sources
+                )
+                for rule in rules
+            ],
+            outbound_rules=[
+                digitalocean.FirewallOutboundRuleArgs(
+                    protocol=protocol, port_range="1-65535", destination_addresses=ANYWHERE
+                )
+                for protocol in ("tcp", "udp")
+            ]
+            + [
+                digitalocean.FirewallOutboundRuleArgs(
+                    protocol="icmp", destination_addresses=ANYWHERE
+                )
+            ],
+            opts=self._child(),
+        )
+        return [self.firewall]
+
+    def _server_id(self) -> pulumi.Output[str]:
+        return self.droplet.id

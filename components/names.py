@@ -1,0 +1,90 @@
+"""Every name the program decides, once: resource names, stack output names, config paths.
+
+A component names its children ``f"{name}-<role>"`` (DESIGN.md, component shape); the roles
+below are those suffixes, and the functions compose the names that other parts of the program
+must know in advance: the config path of a resource (which the policy report prints next to a
+violation) and the ``pulumi import`` ids of an adopted Proxmox host. Changing a name here
+renames a resource in state (Pulumi replaces it), so the golden plans catch every change.
+"""
+
+from __future__ import annotations
+
+# Stack outputs.
+OUTPUT_PUBLIC_ADDRESSES = "publicAddresses"
+OUTPUT_SERVICES = "services"
+OUTPUT_CONFIG_PATHS = "configPaths"
+OUTPUT_POLICY_CONFIG = "policyConfig"
+
+# Child roles, as suffixes of their component's name.
+CONTAINER = "container"
+IMAGE = "image"
+PROVIDER = "provider"
+READY = "ready"
+ENGINE = "engine"
+NAT = "nat"
+BRIDGE = "bridge"
+RULESET = "ruleset"
+DOCKER_INSTALL = "docker"
+SSH_KEYS = "ssh-keys"
+DISK = "disk"
+MERGE_DATA = "merge-data"
+PREPARE = "prepare"
+STORAGE_CONTENT = "storage-content"
+TEMPLATE = "template"
+HOST_KEY = "host-key"
+FIREWALL = "firewall"
+SERVER = "server"
+DATA = "data"
+DATA_ATTACHMENT = "data-attachment"
+ADMIN_KEY = "admin"
+
+
+def child(parent: str, role: str) -> str:
+    """The name of ``parent``'s child in ``role``: ``ax102-nat`` + ``ruleset``."""
+    return f"{parent}-{role}"
+
+
+def guest(host: str, guest_name: str) -> str:
+    """The LXC guest component: ``ax102-proxy``."""
+    return f"{host}-{guest_name}"
+
+
+def guest_engine(host: str, machine: str) -> str:
+    """The Docker engine of a guest: ``ax102-proxy-engine``."""
+    return child(guest(host, machine), ENGINE)
+
+
+def guest_docker_install(host: str, machine: str) -> str:
+    """The step that installs Docker in a guest: ``ax102-proxy-docker``."""
+    return child(guest(host, machine), DOCKER_INSTALL)
+
+
+def guest_container(host: str, guest_name: str) -> str:
+    return child(guest(host, guest_name), CONTAINER)
+
+
+def nat_bridge(host: str) -> str:
+    return child(child(host, NAT), BRIDGE)
+
+
+def nat_ruleset(host: str) -> str:
+    return child(child(host, NAT), RULESET)
+
+
+def server_engine(host: str) -> str:
+    """The Docker engine of a host that is a server: ``hub-engine``."""
+    return child(host, ENGINE)
+
+
+def volume(service: str, volume_name: str) -> str:
+    """A service's named Docker volume: ``npm-npm-data``."""
+    return child(service, volume_name)
+
+
+def admin_key(host: str, index: int) -> str:
+    return f"{child(host, ADMIN_KEY)}-{index}"
+
+
+def ssh_alias_of_guest(host: str, machine: str) -> str:
+    """The ``ssh://`` alias of a guest's engine in the generated ssh_config."""
+    return guest(host, machine)
