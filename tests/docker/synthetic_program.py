@@ -12,6 +12,9 @@ Networks: ``web`` (public side), ``shared`` (between applications) and ``interna
                                    and 0.0.0.0:7881/tcp
     livekit host networking        tcp/7880 and udp 50000-60000 in the engine's namespace
 
+``proxy`` is also given two files (``uploads``): a config file with a mode, owner and group, in
+a directory the probe image does not have, and a base64 one marked executable.
+
 ``extra_networks`` attaches a container to more networks: the negative control.
 """
 
@@ -33,10 +36,26 @@ class Service:
     address: str | None = None  # fixed IPv4 address on the first network
     named: bool = True  # False: no container name (stateless, reached by alias)
     network_mode: str | None = None
+    uploads: tuple[docker.ContainerUploadArgs, ...] = ()
 
+
+UPLOADS = (
+    docker.ContainerUploadArgs(
+        file="/etc/proxy/proxy.yml",
+        content="listen: 80\n",
+        permissions="0640",
+        owner="1000",
+        group="1001",
+    ),
+    docker.ContainerUploadArgs(
+        file="/usr/local/bin/hello", content_base64="IyEvYmluL3NoCmVjaG8gaGkK", executable=True
+    ),
+)
 
 SERVICES = {
-    "proxy": Service({"web": []}, "tcp/80", ports=((80, 8080, "127.0.0.1", "tcp"),)),
+    "proxy": Service(
+        {"web": []}, "tcp/80", ports=((80, 8080, "127.0.0.1", "tcp"),), uploads=UPLOADS
+    ),
     "app": Service(
         {"web": ["app-svc"], "shared": []},
         "tcp/3000",
@@ -95,6 +114,7 @@ def program(extra_networks: Mapping[str, Sequence[str]] | None = None) -> Callab
                 networks_advanced=advanced or None,
                 network_mode=spec.network_mode,
                 ports=ports or None,
+                uploads=list(spec.uploads) or None,
                 labels=[
                     docker.ContainerLabelArgs(label="selfhosted.service", value=name),
                     docker.ContainerLabelArgs(label="selfhosted.listen", value=spec.listen),

@@ -213,3 +213,45 @@ def test_a_network_named_as_network_mode_keeps_no_aliases() -> None:
     by_node = {c.node: c for c in stack.containers}
     assert [a.aliases for a in by_node["svc"].attachments] == [()]
     assert [a.aliases for a in by_node["other"].attachments] == [("other-alias",)]
+
+
+def test_uploads_are_read_as_the_provider_writes_them() -> None:
+    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+    uploads = [
+        {"file": "/etc/a.yml", "content": "a: 1\n", "permissions": "0600", "owner": "0"},
+        {"file": "/etc/b.bin", "contentBase64": "AAE=", "owner": "65534", "group": "root"},
+        {"file": "/etc/c", "content": {**secret, "value": "s3cret"}, "executable": True},
+    ]
+    stack = read_stack([net("app"), ctr("web", [{"name": "app"}], uploads=uploads)])
+    assert [(u.file, u.content, u.mode, u.uid, u.gid) for u in stack.containers[0].uploads] == [
+        ("/etc/a.yml", b"a: 1\n", 0o600, 0, 0),
+        ("/etc/b.bin", b"\x00\x01", 0o644, 65534, 0),
+        ("/etc/c", b"s3cret", 0o744, 0, 0),
+    ]
+
+
+def test_bad_uploads_are_all_reported() -> None:
+    uploads = [
+        {"file": "etc/relative", "content": "x"},
+        {"file": "/etc/none"},
+        {"file": "/etc/two", "content": "x", "contentBase64": "eA=="},
+        {"file": "/etc/later", "content": UNKNOWN},
+        {"file": "/etc/mode", "content": "x", "permissions": "rw-r--r--"},
+        {"file": "/etc/who", "content": "x", "owner": "no-such-user-here"},
+        {"file": "/etc/dup", "content": "x"},
+        {"file": "/etc/dup", "content": "y"},
+    ]
+    with pytest.raises(StackResourcesError) as info:
+        read_stack([net("app"), ctr("web", [{"name": "app"}], uploads=uploads)])
+    message = str(info.value)
+    for expected in (
+        "upload 'etc/relative': file must be a known absolute path",
+        "upload '/etc/none': exactly one of content, contentBase64, source must be set, got none",
+        "upload '/etc/two': exactly one of content, contentBase64, source must be set, got "
+        "content, contentBase64",
+        "upload '/etc/later': content must be known at plan time",
+        "upload '/etc/mode': permissions 'rw-r--r--' is not an octal mode such as 0640",
+        "upload '/etc/who': owner 'no-such-user-here' is neither an id nor a name known here",
+        "two uploads to '/etc/dup'",
+    ):
+        assert expected in message, message

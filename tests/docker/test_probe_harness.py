@@ -7,6 +7,8 @@ probe sees a difference when the engine does something other than what was recor
 
 from __future__ import annotations
 
+import io
+import tarfile
 from typing import Any
 
 import pytest
@@ -128,10 +130,38 @@ def test_materialised_networks_keep_their_recorded_settings(
             "web"
         ]["Aliases"]
         assert "app-svc" in aliases
+        # uploads are in the container as recorded: content, mode, owner, group
+        assert _file(docker_engine, m.ids["proxy"], "/etc/proxy/proxy.yml") == (
+            b"listen: 80\n",
+            0o640,
+            1000,
+            1001,
+        )
+        assert _file(docker_engine, m.ids["proxy"], "/usr/local/bin/hello") == (
+            b"#!/bin/sh\necho hi\n",
+            0o744,
+            0,
+            0,
+        )
+        # the probe, still answering, and the parent directory Docker made for the upload
+        listing = docker_engine.api.exec_create(
+            m.ids["proxy"], ["/bin/sh", "-c", "ls -ld /etc/proxy"]
+        )
+        assert docker_engine.api.exec_start(listing).decode().startswith("drwxr-xr-x")
     # everything is gone afterwards; the engine's own networks remain
     names = {n["Name"] for n in docker_engine.api.networks()}
     assert names == {"bridge", "host", "none"}
     assert docker_engine.api.containers(all=True) == []
+
+
+def _file(engine: DockerEngine, cid: str, path: str) -> tuple[bytes, int, int, int]:
+    """A file read back from a container through the engine's archive API."""
+    stream, _ = engine.api.get_archive(cid, path)
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+        info = tar.getmembers()[0]
+        data = tar.extractfile(info)
+        assert data is not None
+        return data.read(), info.mode & 0o7777, info.uid, info.gid
 
 
 def test_isolation_comes_from_dockers_iptables_rules(docker_engine: DockerEngine) -> None:

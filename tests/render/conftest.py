@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from .tools import DockerEngine, KeyPair, make_keypair, start_dockerd, stop
+from .tools import DockerEngine, KeyPair, make_keypair, start_engine, stop_engine
 
 
 @pytest.fixture(scope="session")
@@ -26,11 +25,9 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, KeyPair]:
 
 
 @pytest.fixture(scope="session")
-def docker_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEngine]:
-    # Short path: the socket path must fit in sun_path (108 bytes).
-    root = Path(tmp_path_factory.mktemp("dk"))
-    proc, engine = start_dockerd(root)
+def docker_engine() -> Iterator[DockerEngine]:
+    engine = start_engine()
     try:
         yield engine
     finally:
-        stop(proc)
+        stop_engine(engine)

@@ -24,7 +24,7 @@ from components.render.readiness import (
     readiness_command,
 )
 
-from .tools import DockerEngine, run, start_dockerd, stop, tool
+from .tools import DockerEngine, run, start_engine, stop_engine, tool
 
 FAST = Readiness(wait_for_cloud_init=False, docker_attempts=3, docker_interval_s=1)
 
@@ -64,19 +64,19 @@ def test_waits_for_a_daemon_that_starts_late(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    proc = None
+    engine = None
     try:
         time.sleep(2)
         assert waiting.poll() is None  # still retrying: no daemon yet
-        proc, _engine = start_dockerd(root)
+        engine = start_engine(root)
         out, err = waiting.communicate(timeout=90)
         assert waiting.returncode == 0, err
         assert out.startswith(READY_PREFIX)
     finally:
         if waiting.poll() is None:
             waiting.kill()
-        if proc is not None:
-            stop(proc)
+        if engine is not None:
+            stop_engine(engine)
         shutil.rmtree(root, ignore_errors=True)
 
 

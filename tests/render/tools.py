@@ -1,15 +1,15 @@
 """Real tools for the renderer tests: ssh-keygen keys, sshd servers and a Docker engine.
 
 Nothing here imitates a tool. Keys come from `ssh-keygen`; the SSH endpoints are OpenSSH's
-`sshd` on loopback ports; the engine is Debian's `dockerd` with vfs storage, its own data and
-exec roots and socket, started inside a fresh network namespace (`unshare --net`) so its
-bridge never touches this machine's network. Every wait is bounded. Missing tools fail the
-test with what to install (`bash scripts/test.sh` installs them); nothing skips.
+`sshd` on loopback ports; the engine is Debian's `dockerd` from the tests' one launcher
+(tests/docker/engine.py `start_dockerd`: vfs storage, its own data and exec roots and socket,
+inside a network namespace of its own, so its bridge never touches this machine's network).
+Every wait is bounded. Missing tools fail the test with what to install (`bash scripts/test.sh`
+installs them); nothing skips.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import socket
@@ -21,6 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.docker.engine import DockerEngine, EngineError, start_dockerd, stop_engine
+
+__all__ = ["DockerEngine", "start_engine", "stop_engine"]
+
 TOOLS = {
     "ssh": "openssh-client",
     "ssh-keygen": "openssh-client",
@@ -30,7 +34,6 @@ TOOLS = {
     "dockerd": "docker.io",
     "docker": "docker.io",
     "busybox": "busybox-static",
-    "unshare": "util-linux",
     "apt-cache": "apt",
 }
 
@@ -102,18 +105,6 @@ def wait_for(predicate: object, what: str, timeout: float = 20.0) -> None:
     pytest.fail(f"timed out after {timeout}s waiting for {what}", pytrace=False)
 
 
-@dataclass(frozen=True)
-class DockerEngine:
-    socket_path: Path
-
-    @property
-    def host(self) -> str:
-        return f"unix://{self.socket_path}"
-
-    def env(self) -> dict[str, str]:
-        return {**os.environ, "DOCKER_HOST": self.host}
-
-
 def stop(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -124,35 +115,13 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
             proc.wait(timeout=5)
 
 
-def start_dockerd(root: Path) -> tuple[subprocess.Popen[bytes], DockerEngine]:
-    """dockerd (vfs, own roots and socket) in a new network namespace; returns once it answers."""
-    if os.geteuid() != 0:
-        pytest.fail("the Docker engine tests need root (bash scripts/test.sh)", pytrace=False)
-    root.mkdir(parents=True, exist_ok=True)
-    sock = root / "docker.sock"
-    log = (root / "dockerd.log").open("wb")
-    script = (
-        "ip link set lo up && exec "
-        f"{tool('dockerd')} --data-root {root}/data --exec-root {root}/exec "
-        f"-H unix://{sock} --pidfile {root}/dockerd.pid --storage-driver vfs"
-    )
-    proc = subprocess.Popen(
-        [tool("unshare"), "--net", "--", "sh", "-c", script], stdout=log, stderr=subprocess.STDOUT
-    )
-    engine = DockerEngine(sock)
-
-    def answers() -> bool:
-        if proc.poll() is not None:
-            pytest.fail(f"dockerd exited:\n{(root / 'dockerd.log').read_text()}", pytrace=False)
-        return (
-            subprocess.run(
-                [tool("docker"), "info"], env=engine.env(), capture_output=True, check=False
-            ).returncode
-            == 0
-        )
-
-    wait_for(answers, "dockerd to answer", timeout=60)
-    return proc, engine
+def start_engine(workdir: Path | None = None) -> DockerEngine:
+    """A real dockerd (tests/docker/engine.py's launcher); fails the test saying what is missing."""
+    tool("docker")  # the tests drive it with the CLI
+    try:
+        return start_dockerd(workdir)
+    except EngineError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @dataclass(frozen=True)
