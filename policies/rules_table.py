@@ -8,9 +8,10 @@ the README between the ``<!-- rules:start -->``/``<!-- rules:end -->``,
 ``<!-- unknowns:end -->`` markers. ``--check`` only compares (exit status 1 on drift);
 ``tests/policies/test_rules_table.py`` does the same in the suite.
 
-The protocol's PolicyInfo carries no resource types, so they come from the policy's module
-(module name = policy name with ``_``): its ``RESOURCE_TYPES`` tuple, which every policy
-module must declare. ``RESOURCE_TYPES = ("*",)`` means every resource type.
+The protocol's PolicyInfo carries no resource types, so they come from the policy's module,
+as the pack finds it (``lib.discovery``: the module named after the policy): its
+``RESOURCE_TYPES`` tuple, which every policy module must declare. ``RESOURCE_TYPES = ("*",)``
+means every resource type.
 Shipped config values come from ``policy-config.json``; the unknown-value decision of each
 rule is the part of its module docstring that starts with the first sentence about unknown
 values.
@@ -22,7 +23,7 @@ the pack still imports nothing from the program.
 from __future__ import annotations
 
 import argparse
-import importlib
+import functools
 import json
 import re
 import sys
@@ -41,10 +42,13 @@ EXCEPTIONS_KEY = "exceptions"
 
 if str(ROOT) not in sys.path:  # run as `python policies/rules_table.py`
     sys.path.insert(0, str(ROOT))
+if str(PACK_DIR) not in sys.path:  # the pack's modules import as the pack process does
+    sys.path.insert(0, str(PACK_DIR))
 
 from google.protobuf import json_format  # noqa: E402
 
 from components.plan.policy_runner import PolicyPackProcess  # noqa: E402
+from lib import discovery  # noqa: E402
 
 _TYPE_TOKEN = re.compile(r"[a-z][a-z0-9-]*:[A-Za-z0-9/._-]*:[A-Za-z][A-Za-z0-9]*")
 _POLICY_TYPES = {1: "resource", 2: "stack"}  # analyzer_pb2.PolicyType
@@ -68,11 +72,18 @@ class Rule:
     unknowns: str
 
 
+@functools.cache
+def rule_modules() -> dict[str, ModuleType]:
+    """Each policy's module, as the pack discovers them (``lib.discovery``)."""
+    return {rule.name: rule.module for rule in discovery.discover(PACK_DIR)}
+
+
 def module_for(policy: str) -> ModuleType:
-    """The pack module that defines ``policy`` (imported with the pack directory on the path)."""
-    if str(PACK_DIR) not in sys.path:
-        sys.path.insert(0, str(PACK_DIR))
-    return importlib.import_module(policy.replace("-", "_"))
+    """The pack module that defines ``policy``."""
+    modules = rule_modules()
+    if policy not in modules:
+        raise RulesTableError(f"no rule module of {PACK_DIR} defines policy {policy}")
+    return modules[policy]
 
 
 def resource_types(module: ModuleType) -> tuple[str, ...]:
