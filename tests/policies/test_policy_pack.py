@@ -3,81 +3,26 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import StackValidationPolicy
 
 from components.plan.policy_runner import PolicyPackProcess
 
 from .conftest import PACK_DIR
+from .rule_ids import RULE_IDS
 
-POLICIES = {
-    "cloud-firewall-restricted-inbound": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "command-no-plaintext-secret": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "digitalocean-database-restricted": analyzer_pb2.POLICY_TYPE_STACK,
-    "docker-container-capabilities-dropped": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-cpu-limit": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-database-volume-protected": analyzer_pb2.POLICY_TYPE_STACK,
-    "docker-container-healthcheck": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-image-pinned": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-no-default-credentials": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-no-docker-socket": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-no-host-device": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-no-host-namespace": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-no-new-privileges": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-no-plaintext-secret-env": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-no-public-admin-port": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-no-public-database-port": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-no-risky-capabilities": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-no-sensitive-host-path": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-no-shared-mount-propagation": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-no-unconfined-profile": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-not-privileged": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-port-explicit-address": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-resource-limits": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-container-restart-policy": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "docker-network-no-uplink-macvlan": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "nat-forward-no-private-service-port": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "proxmox-container-nesting-unprivileged-only": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "proxmox-container-unprivileged": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "server-has-firewall-and-ssh-keys": analyzer_pb2.POLICY_TYPE_STACK,
-    "stateful-resource-protected": analyzer_pb2.POLICY_TYPE_RESOURCE,
-    "uplink-single-mac": analyzer_pb2.POLICY_TYPE_STACK,
-}
-# Stable ids: never renumbered or reused; a new rule takes the next free number.
-RULE_IDS = {
-    "cloud-firewall-restricted-inbound": "CLD-001",
-    "server-has-firewall-and-ssh-keys": "CLD-002",
-    "digitalocean-database-restricted": "CLD-003",
-    "command-no-plaintext-secret": "CMD-001",
-    "docker-container-not-privileged": "DKR-001",
-    "docker-container-no-sensitive-host-path": "DKR-002",
-    "docker-container-no-docker-socket": "DKR-003",
-    "docker-container-no-host-namespace": "DKR-004",
-    "docker-container-no-risky-capabilities": "DKR-005",
-    "docker-container-no-unconfined-profile": "DKR-006",
-    "docker-container-no-new-privileges": "DKR-007",
-    "docker-container-no-public-database-port": "DKR-008",
-    "docker-container-no-public-admin-port": "DKR-009",
-    "docker-container-port-explicit-address": "DKR-010",
-    "docker-container-resource-limits": "DKR-011",
-    "docker-container-restart-policy": "DKR-012",
-    "docker-container-healthcheck": "DKR-013",
-    "docker-container-image-pinned": "DKR-014",
-    "docker-container-no-plaintext-secret-env": "DKR-015",
-    "docker-container-no-default-credentials": "DKR-016",
-    "docker-container-database-volume-protected": "DKR-017",
-    "docker-container-no-host-device": "DKR-018",
-    "docker-container-no-shared-mount-propagation": "DKR-019",
-    "docker-container-cpu-limit": "DKR-020",
-    "docker-container-capabilities-dropped": "DKR-021",
-    "docker-network-no-uplink-macvlan": "NET-001",
-    "uplink-single-mac": "NET-002",
-    "nat-forward-no-private-service-port": "NET-003",
-    "proxmox-container-unprivileged": "PVE-001",
-    "proxmox-container-nesting-unprivileged-only": "PVE-002",
-    "stateful-resource-protected": "STK-001",
-}
+sys.path.insert(0, str(PACK_DIR))  # the pack's modules import as the pack process does
+
+from lib import discovery
+
+UPDATE_TABLE = (
+    "the pack's rules differ from tests/policies/rule_ids.py: a rule added, removed or renamed, "
+    "or an id changed, must be written there (ids are never renumbered or reused)"
+)
+
 LEVEL_FOR_SEVERITY = {
     (analyzer_pb2.MANDATORY, analyzer_pb2.POLICY_SEVERITY_CRITICAL),
     (analyzer_pb2.MANDATORY, analyzer_pb2.POLICY_SEVERITY_HIGH),
@@ -86,11 +31,37 @@ LEVEL_FOR_SEVERITY = {
 }
 
 
+def test_discovered_rules_are_the_frozen_table(pack: PolicyPackProcess) -> None:
+    found = {p.name: p.rule_id for p in pack.policies()}
+    assert {
+        "added": sorted(set(found) - set(RULE_IDS)),
+        "removed": sorted(set(RULE_IDS) - set(found)),
+        "id changed": {
+            n: (RULE_IDS[n], found[n])
+            for n in found.keys() & RULE_IDS.keys()
+            if found[n] != RULE_IDS[n]
+        },
+    } == {"added": [], "removed": [], "id changed": {}}, UPDATE_TABLE
+
+
+def test_the_pack_registers_what_discovery_finds_sorted_by_name(pack: PolicyPackProcess) -> None:
+    """The pack process and an import of the same modules agree, and the order is stable."""
+    discovered = discovery.discover(PACK_DIR)
+    assert [p.name for p in pack.info().policies] == [r.name for r in discovered]
+    assert [r.name for r in discovered] == sorted(RULE_IDS)
+
+
 def test_pack_info(pack: PolicyPackProcess) -> None:
     info = pack.info()
     assert info.name == "selfhosted-platform"
     assert info.supportsConfig
-    assert {p.name: p.policy_type for p in info.policies} == POLICIES
+    kinds = {
+        r.name: analyzer_pb2.POLICY_TYPE_STACK
+        if isinstance(r.policy, StackValidationPolicy)
+        else analyzer_pb2.POLICY_TYPE_RESOURCE
+        for r in discovery.discover(PACK_DIR)
+    }
+    assert {p.name: p.policy_type for p in info.policies} == kinds
     for policy in info.policies:
         # The pack's convention: MANDATORY for CRITICAL and HIGH, ADVISORY for MEDIUM and LOW.
         assert (policy.enforcementLevel, policy.severity) in LEVEL_FOR_SEVERITY, policy.name
@@ -107,7 +78,7 @@ def test_config_schemas_match_the_shipped_config(pack: PolicyPackProcess) -> Non
     }
     shipped = json.loads((PACK_DIR / "policy-config.json").read_text())
     exceptions = {"type": "object", "additionalProperties": {"type": "string"}}
-    assert set(schemas) == set(POLICIES)
+    assert set(schemas) == set(RULE_IDS)
     for name, schema in schemas.items():
         assert schema.pop("exceptions") == exceptions, name  # every rule takes exceptions
     assert {name: set(schema) for name, schema in schemas.items() if schema} == {
@@ -122,7 +93,7 @@ def test_config_schemas_match_the_shipped_config(pack: PolicyPackProcess) -> Non
 
 def test_policies_metadata(pack: PolicyPackProcess) -> None:
     described = {p.name: p for p in pack.policies()}
-    assert set(described) == set(POLICIES)
+    assert set(described) == set(RULE_IDS)
     for policy in described.values():
         expected = "mandatory" if policy.severity in ("critical", "high") else "advisory"
         assert policy.level == expected, policy.name
@@ -131,9 +102,8 @@ def test_policies_metadata(pack: PolicyPackProcess) -> None:
         assert policy.remediation.strip(), policy.name
 
 
-def test_stable_ids_and_cis_references(pack: PolicyPackProcess) -> None:
+def test_cis_references(pack: PolicyPackProcess) -> None:
     described = {p.name: p for p in pack.policies()}
-    assert {name: p.rule_id for name, p in described.items()} == RULE_IDS
     cis = {name: p.cis for name, p in described.items() if p.cis}
     assert cis["docker-container-no-host-device"] == "5.17"
     assert cis["docker-container-no-shared-mount-propagation"] == "5.19"
