@@ -1,8 +1,14 @@
 """One data-driven harness for the rules: each rule's cases are data, run through the real pack.
 
-A case module in ``tests/policies/cases/`` defines ``CASES = RuleCases(...)``: the rule's
-name, its level, the policy config it runs with, and resources named ``pass_*``, ``fail_*``,
-``unknown_*`` or ``except_*``, each with exactly what THIS rule reports on it:
+A rule's cases live in ``tests/policies/cases/<module>.py``, the module named after the rule
+(``uplink_single_mac.py`` holds ``uplink-single-mac``'s cases: the file name is where the case
+file takes the rule's name from, see ``policy_of``). It defines ``CASES``: one ``RuleCases``,
+or several (``variant`` names each) when the rule runs with different policy configs. The
+rule's level is the pack's own (or the config's ``enforcementLevel``).
+
+``RuleCases.cases`` are resources named ``pass_*``, ``fail_*``, ``unknown_*`` or ``except_*``,
+analyzed together in one stack (with ``RuleCases.stack``, the other resources they need), each
+with exactly what THIS rule reports on it:
 
 * ``passes(r)``: nothing;
 * ``fails(r, *details)``: these violation messages (after the description line), in order;
@@ -11,8 +17,7 @@ name, its level, the policy config it runs with, and resources named ``pass_*``,
 * ``excepted(r, reason, source, *details)``: nothing reported, and the offline plan's
   explain mode lists these details as excepted with the reason and where it was declared.
 
-``test_rules.py`` analyzes every case of a rule in one stack (with ``RuleCases.stack``, the
-other resources they need) through ``PolicyPackProcess`` (the provider defaults applied, as
+``test_rules.py`` runs them through ``PolicyPackProcess`` (the provider defaults applied, as
 the engine sends them after Check) and compares the rule's own diagnostics only, so adding a
 rule never means editing another rule's cases.
 """
@@ -28,6 +33,11 @@ from components.plan.recording import RecordedResource
 PREFIXES = ("pass_", "fail_", "unknown_", "except_")
 
 
+def policy_of(module: str) -> str:
+    """The rule a case module is for: its module name (``__name__``) with ``-`` for ``_``."""
+    return module.rpartition(".")[2].replace("_", "-")
+
+
 @dataclass(frozen=True)
 class Case:
     resource: RecordedResource
@@ -39,11 +49,12 @@ class Case:
 
 @dataclass(frozen=True)
 class RuleCases:
-    policy: str
-    level: str  # "mandatory" or "advisory", as the pack registers the rule
-    cases: Sequence[Case]
+    cases: Sequence[Case] = ()
     stack: Sequence[RecordedResource] = ()
+    # The rule's policy config; or, with pack_config, the whole pack's (as the engine sends it).
     config: Mapping[str, Any] = field(default_factory=dict)
+    pack_config: Mapping[str, Mapping[str, Any]] | None = None
+    variant: str = ""  # names this set when a rule has several (other configs)
 
 
 def passes(resource: RecordedResource) -> Case:
@@ -62,6 +73,11 @@ def unknown(resource: RecordedResource, path: str, *details: str) -> Case:
 def excepted(resource: RecordedResource, reason: str, source: str, *details: str) -> Case:
     assert details, "an excepted case names the messages it would have had"
     return Case(resource, details, reason=reason, source=source)
+
+
+def not_run_detail(path: str) -> str:
+    """What the SDK says of an unknown (string) value at ``path`` (``.a.0.b``)."""
+    return f"string value at {path} can't be known during preview"
 
 
 def label_source(policy: str) -> str:

@@ -1,83 +1,141 @@
-"""Every rule's cases (``tests/policies/cases/*.py``) through the real pack, one harness."""
+"""Every rule's cases (``tests/policies/cases/<rule>.py``) through the real pack, one harness."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from components.plan.policy_runner import PolicyPackProcess
+from components.plan.policy_runner import PolicyDescription, PolicyPackProcess, Violation
 
 from . import cases as cases_package
 from .conftest import not_run_prefix
-from .harness import PREFIXES, RuleCases
+from .harness import (
+    PREFIXES,
+    RuleCases,
+    not_run_detail,
+    policy_of,
+)
+from .rule_ids import RULE_IDS
+
+# How a configured enforcementLevel shows on a violation (the runner's, as the engine's).
+_SHOWN_LEVEL = {"advisory": "advisory", "mandatory": "mandatory", "remediate": "mandatory"}
 
 
-def _all_cases() -> list[RuleCases]:
+@dataclass(frozen=True)
+class Suite:
+    """One ``RuleCases`` of a case file, with the rule the file is named after."""
+
+    policy: str
+    rule: RuleCases
+
+    @property
+    def id(self) -> str:
+        return f"{self.policy}/{self.rule.variant}" if self.rule.variant else self.policy
+
+    def pack_config(self) -> Mapping[str, Mapping[str, Any]]:
+        if self.rule.pack_config is not None:
+            return self.rule.pack_config
+        return {self.policy: dict(self.rule.config)} if self.rule.config else {}
+
+    def level(self, described: PolicyDescription) -> str:
+        """The level a rule's violations carry in this suite: the configured one, else the
+        pack's."""
+        configured = self.pack_config().get(described.name, {}).get("enforcementLevel")
+        return described.level if configured is None else _SHOWN_LEVEL[configured]
+
+
+def _suites() -> list[Suite]:
     found = []
     for module in pkgutil.iter_modules(cases_package.__path__):
         loaded = importlib.import_module(f"{cases_package.__name__}.{module.name}")
-        found.append(loaded.CASES)
+        cases = loaded.CASES
+        for rule in [cases] if isinstance(cases, RuleCases) else cases:
+            found.append(Suite(policy_of(module.name), rule))
     return found
 
 
-ALL = _all_cases()
+SUITES = _suites()
+
+
+def _by_name(pack: PolicyPackProcess) -> dict[str, PolicyDescription]:
+    return {p.name: p for p in pack.policies()}
+
+
+def _report(violation: Violation, described: PolicyDescription, level: str) -> tuple[str, str]:
+    """(resource name, detail) of a diagnostic, checking its level and description line; a
+    not-run advisory keeps its whole message."""
+    name = violation.urn.rpartition("::")[2]
+    if violation.message.startswith(not_run_prefix(violation.policy)):
+        assert violation.level == "advisory", f"{name}: a not-run diagnostic is advisory"
+        return name, violation.message
+    assert violation.level == level, f"{violation.policy} on {name}: level"
+    head, _, detail = violation.message.partition("\n")
+    assert head == described.description, f"{name}: the message starts with the description"
+    return name, detail
+
+
+def _reports(
+    suite: Suite, violations: Sequence[Violation], described: Mapping[str, PolicyDescription]
+) -> list[tuple[str, str]]:
+    """(resource name, detail) of each diagnostic of the suite's rule, in order."""
+    policy = described[suite.policy]
+    return [_report(v, policy, suite.level(policy)) for v in violations if v.policy == suite.policy]
 
 
 @pytest.fixture
-def configured(pack: PolicyPackProcess, request: pytest.FixtureRequest) -> Iterator[None]:
-    rule: RuleCases = request.param
-    pack.configure({rule.policy: dict(rule.config)} if rule.config else {})
-    yield
+def configured(pack: PolicyPackProcess, request: pytest.FixtureRequest) -> Iterator[Suite]:
+    suite: Suite = request.param
+    pack.configure(suite.pack_config())
+    yield suite
     pack.configure({})
 
 
+def test_every_case_file_is_a_rule(pack: PolicyPackProcess) -> None:
+    assert {s.policy for s in SUITES} <= set(_by_name(pack)) == set(RULE_IDS)
+    ids = [s.id for s in SUITES]
+    assert len(set(ids)) == len(ids), "each variant of a rule's cases has its own name"
+
+
 @pytest.mark.parametrize(
-    ("rule", "configured"),
-    [(r, r) for r in ALL],
-    ids=[r.policy for r in ALL],
-    indirect=["configured"],
+    "configured",
+    [s for s in SUITES if s.rule.cases],
+    ids=[s.id for s in SUITES if s.rule.cases],
+    indirect=True,
 )
-@pytest.mark.usefixtures("configured")
-def test_rule_cases(pack: PolicyPackProcess, rule: RuleCases) -> None:
+def test_rule_cases(pack: PolicyPackProcess, configured: Suite) -> None:
+    suite, rule = configured, configured.rule
     names = [case.resource.name for case in rule.cases]
     assert len(set(names)) == len(names), "case names are unique"
     for name in names:
         assert name.startswith(PREFIXES), f"{name}: name a case pass_, fail_, unknown_ or except_"
-    described = {p.name: p for p in pack.policies()}
-    assert rule.policy in described, f"the pack has no rule {rule.policy}"
-    description = described[rule.policy].description
+    described = _by_name(pack)
+    assert suite.policy in described, f"the pack has no rule {suite.policy}"
 
     findings = pack.findings([*rule.stack, *(case.resource for case in rule.cases)])
     got: dict[str, list[str]] = defaultdict(list)
-    for violation in findings.violations:
-        if violation.policy != rule.policy:
-            continue
-        name = violation.urn.rpartition("::")[2]
-        if violation.message.startswith(not_run_prefix(rule.policy)):
-            got[name].append(violation.message)
-            continue
-        assert violation.level == rule.level, f"{name}: level"
-        head, _, detail = violation.message.partition("\n")
-        assert head == description, f"{name}: the message starts with the description"
+    for name, detail in _reports(suite, findings.violations, described):
         got[name].append(detail)
     excepted: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for exception in findings.exceptions:
-        if exception.policy == rule.policy:
+        if exception.policy == suite.policy:
             name = exception.urn.rpartition("::")[2]
             excepted[name].append((exception.reason, exception.source, exception.message))
+    assert set(got) | set(excepted) <= set(names), "the rule reports only on case resources"
 
     for case in rule.cases:
         name = case.resource.name
         expected = list(case.details)
         if case.unknown_path:
-            assert got[name][:-1] == expected, name
-            assert got[name][-1:], f"{name}: no not-run advisory"
-            assert got[name][-1].startswith(not_run_prefix(rule.policy)), name
-            assert f" at {case.unknown_path} can't be known during preview" in got[name][-1], name
+            assert got[name] == [
+                *expected,
+                not_run_prefix(suite.policy) + not_run_detail(case.unknown_path),
+            ], name
             continue
         if case.reason:
             assert got[name] == [], name

@@ -22,9 +22,9 @@ from ..fixtures_cloud import (
     inbound_do,
     rule_hcloud,
 )
-from ..harness import RuleCases, fails, named, passes, unknown
+from ..harness import RuleCases, fails, named, passes, policy_of, unknown
 
-POLICY = "cloud-firewall-restricted-inbound"
+POLICY = policy_of(__name__)
 SHIPPED = json.loads((PACK_DIR / "policy-config.json").read_text())[POLICY]
 DEFAULT_ALLOWED = "tcp 80, tcp 443, udp 50000-60000, tcp 7881"
 DO_NEXT = f"inboundRules[{len(DO_PUBLIC_RULES)}]"
@@ -181,9 +181,7 @@ FIXTURES = [
     hcloud_firewall("unknown_hcloud_sources", rule_hcloud("tcp", "any", [UNKNOWN])),
 ]
 
-CASES = RuleCases(
-    policy=POLICY,
-    level="mandatory",
+DEFAULTS = RuleCases(
     config=SHIPPED,
     cases=[
         passes(named(APP_FIREWALL, "pass_baseline_do")),
@@ -233,3 +231,66 @@ CASES = RuleCases(
         ),
     ],
 )
+
+# With a stack's own config: SSH networks, public ports (including ICMP) and no media ports, as
+# a stack's `policyConfig` output would set them.
+CONFIGURED_ALLOWED = "tcp 80, tcp 443, tcp 22, icmp"
+CONFIGURED_TRUSTED = "198.51.100.0/24, 2001:db8::/32"
+
+STACK_CONFIGURED = RuleCases(
+    variant="stack-config",
+    config={
+        "sshCidrs": ["198.51.100.0/24", "2001:db8::/32"],
+        "publicPorts": [
+            {"protocol": "tcp", "ports": "80"},
+            {"protocol": "tcp", "ports": "443"},
+            {"protocol": "tcp", "ports": "22"},
+            {"protocol": "icmp"},
+        ],
+        "mediaPorts": [],
+    },
+    cases=[
+        passes(
+            resource(
+                DO_FIREWALL,
+                "pass_ssh_from_trusted",
+                {"inboundRules": [inbound_do("tcp", "22", ["198.51.100.7/32", "2001:db8:1::/48"])]},
+            )
+        ),
+        passes(
+            resource(
+                HCLOUD_FIREWALL,
+                "pass_icmp_public",
+                {"rules": [rule_hcloud("icmp", None, ANYWHERE)]},
+            )
+        ),
+        fails(
+            resource(
+                DO_FIREWALL,
+                "fail_ssh_one_outside",
+                {"inboundRules": [inbound_do("tcp", "22", ["198.51.100.7/32", "203.0.113.9"])]},
+            ),
+            "inboundRules[0] allows SSH (tcp 22) from 203.0.113.9, outside sshCidrs "
+            f"({CONFIGURED_TRUSTED}).",
+        ),
+        # A public SSH port is still SSH: only the configured networks may reach it.
+        fails(
+            resource(
+                HCLOUD_FIREWALL, "fail_ssh_public", {"rules": [rule_hcloud("tcp", "22", ANYWHERE)]}
+            ),
+            "rules[0] allows SSH (tcp 22) from 0.0.0.0/0, ::/0, outside sshCidrs "
+            f"({CONFIGURED_TRUSTED}).",
+        ),
+        fails(
+            resource(
+                DO_FIREWALL,
+                "fail_media_not_configured",
+                {"inboundRules": [inbound_do("udp", "50000-60000", ANYWHERE)]},
+            ),
+            "inboundRules[0] allows udp 50000-60000 from 0.0.0.0/0, ::/0; from anywhere only "
+            f"{CONFIGURED_ALLOWED} may be open.",
+        ),
+    ],
+)
+
+CASES = (DEFAULTS, STACK_CONFIGURED)

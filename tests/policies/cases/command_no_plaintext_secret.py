@@ -277,8 +277,6 @@ def slug(text: str) -> str:
 
 
 CASES = RuleCases(
-    policy="command-no-plaintext-secret",
-    level="mandatory",
     cases=[
         *(passes(named(c, "pass_prod_" + slug(c.name))) for c in PROD_COMMANDS),
         passes(command("pass_backup")),

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..fixtures_cloud import database, database_firewall, depends
-from ..harness import RuleCases, excepted, fails, passes
+from ..harness import RuleCases, excepted, fails, passes, policy_of
 
-POLICY = "digitalocean-database-restricted"
+POLICY = policy_of(__name__)
 VPC = {"privateNetworkUuid": "vpc-1"}
 
 
@@ -19,8 +19,6 @@ def trusting(name: str, *sources: str) -> Any:
 
 
 CASES = RuleCases(
-    policy=POLICY,
-    level="mandatory",
     config={"exceptions": {"except_fw_open_on_purpose": "public read replica, TLS-only"}},
     cases=[
         passes(database("pass_in_vpc", **VPC)),

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from ..conftest import UNKNOWN, container
-from ..harness import RuleCases, fails, passes, unknown
+from ..harness import RuleCases, fails, passes, policy_of, unknown
 
-POLICY = "docker-container-capabilities-dropped"
+POLICY = policy_of(__name__)
 MESSAGE = (
     "`capabilities.drops` does not drop ALL: the container keeps Docker's default capabilities."
 )
 
 CASES = RuleCases(
-    policy=POLICY,
-    level="advisory",
     cases=[
         passes(container("pass_compliant")),
         passes(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from ..conftest import UNKNOWN, container
-from ..harness import RuleCases, fails, passes, unknown
+from ..harness import RuleCases, fails, passes, policy_of, unknown
 
-POLICY = "docker-container-cpu-limit"
+POLICY = policy_of(__name__)
 MESSAGE = "No CPU limit: neither `cpus` nor `cpuQuota` is set above 0."
 
 CASES = RuleCases(
-    policy=POLICY,
-    level="advisory",
     cases=[
         passes(container("pass_cpus")),
         passes(container("pass_quota", cpus=None, cpuQuota=50000)),

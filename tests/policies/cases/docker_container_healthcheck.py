@@ -15,8 +15,6 @@ def healthcheck(*tests: Any) -> dict[str, Any]:
 
 
 CASES = RuleCases(
-    policy="docker-container-healthcheck",
-    level="advisory",
     cases=[
         passes(container("pass_baseline")),
         passes(container("pass_cmd", healthcheck=healthcheck("CMD", "curl", "-f", "http://l/"))),

@@ -8,8 +8,6 @@ from ..harness import RuleCases, fails, passes, unknown
 DIGEST = "sha256:" + "a" * 64
 
 CASES = RuleCases(
-    policy="docker-container-image-pinned",
-    level="advisory",
     cases=[
         passes(container("pass_baseline")),
         passes(container("pass_major_tag", image="postgres:16")),

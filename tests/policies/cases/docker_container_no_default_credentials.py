@@ -376,8 +376,6 @@ FAILING = [
 
 
 CASES = RuleCases(
-    policy="docker-container-no-default-credentials",
-    level="mandatory",
     cases=[
         *(passes(named(r, "pass_" + i.replace("-", "_"))) for i, r in PASSING),
         *(fails(named(r, "fail_" + i.replace("-", "_")), *m) for i, r, m in FAILING),

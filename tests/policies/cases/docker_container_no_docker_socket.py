@@ -6,9 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..conftest import DOCKER_VOLUME, UNKNOWN, container, resource
-from ..harness import RuleCases, except_label, excepted, fails, label_source, passes, unknown
+from ..harness import (
+    RuleCases,
+    except_label,
+    excepted,
+    fails,
+    label_source,
+    passes,
+    policy_of,
+    unknown,
+)
 
-POLICY = "docker-container-no-docker-socket"
+POLICY = policy_of(__name__)
 
 
 def mounts(name: str, path: str, **extra: Any) -> Any:
@@ -24,8 +33,6 @@ def volume(name: str, **opts: Any) -> Any:
 
 
 CASES = RuleCases(
-    policy=POLICY,
-    level="mandatory",
     cases=[
         passes(container("pass_compliant")),
         passes(mounts("pass_data_dir", "/srv/app")),

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from ..conftest import UNKNOWN, container
-from ..harness import RuleCases, except_label, excepted, fails, label_source, passes, unknown
+from ..harness import (
+    RuleCases,
+    except_label,
+    excepted,
+    fails,
+    label_source,
+    passes,
+    policy_of,
+    unknown,
+)
 
-POLICY = "docker-container-no-host-namespace"
+POLICY = policy_of(__name__)
 
 CASES = RuleCases(
-    policy=POLICY,
-    level="mandatory",
     cases=[
         passes(container("pass_compliant")),
         passes(container("pass_bridge", networkMode="bridge", ipcMode="private")),

@@ -13,8 +13,6 @@ def not_true(option: str) -> str:
 
 
 CASES = RuleCases(
-    policy="docker-container-no-new-privileges",
-    level="advisory",
     cases=[
         passes(container("pass_baseline")),
         passes(container("pass_bare", securityOpts=["no-new-privileges"])),

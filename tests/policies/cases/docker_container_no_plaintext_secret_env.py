@@ -50,8 +50,6 @@ def with_envs(name: str, *entries: Any) -> Any:
 
 
 CASES = RuleCases(
-    policy="docker-container-no-plaintext-secret-env",
-    level="mandatory",
     config={"allowedNames": ["mail_password_hint"]},
     cases=[
         passes(container("pass_baseline")),

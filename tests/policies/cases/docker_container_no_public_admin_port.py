@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from ..conftest import UNKNOWN, container
-from ..harness import RuleCases, except_label, excepted, fails, label_source, passes, unknown
+from ..harness import (
+    RuleCases,
+    except_label,
+    excepted,
+    fails,
+    label_source,
+    passes,
+    policy_of,
+    unknown,
+)
 
-POLICY = "docker-container-no-public-admin-port"
+POLICY = policy_of(__name__)
 
 CASES = RuleCases(
-    policy=POLICY,
-    level="mandatory",
     cases=[
         passes(container("pass_loopback_grafana", ports=[{"internal": 3000, "ip": "127.0.0.1"}])),
         passes(

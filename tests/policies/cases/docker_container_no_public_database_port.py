@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from ..conftest import UNKNOWN, container
-from ..harness import RuleCases, fails, passes, unknown
+from ..harness import RuleCases, fails, passes, policy_of, unknown
 
-POLICY = "docker-container-no-public-database-port"
+POLICY = policy_of(__name__)
 
 CASES = RuleCases(
-    policy=POLICY,
-    level="mandatory",
     cases=[
         passes(container("pass_loopback")),
         passes(container("pass_private", ports=[{"internal": 6379, "ip": "10.0.0.5"}])),

@@ -6,9 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..conftest import UNKNOWN, container, resource
-from ..harness import RuleCases, except_label, excepted, fails, label_source, passes, unknown
+from ..harness import (
+    RuleCases,
+    except_label,
+    excepted,
+    fails,
+    label_source,
+    passes,
+    policy_of,
+    unknown,
+)
 
-POLICY = "docker-container-no-risky-capabilities"
+POLICY = policy_of(__name__)
 RISKY = (
     "ALL",
     "SYS_ADMIN",
@@ -36,8 +45,6 @@ def has(shown: str) -> str:
 
 
 CASES = RuleCases(
-    policy=POLICY,
-    level="mandatory",
     cases=[
         passes(container("pass_compliant")),
         passes(container("pass_no_capabilities", capabilities=None)),

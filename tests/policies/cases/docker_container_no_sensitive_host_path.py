@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..conftest import DOCKER_VOLUME, UNKNOWN, container, resource
-from ..harness import RuleCases, fails, passes, unknown
+from ..harness import RuleCases, fails, passes, policy_of, unknown
 
-POLICY = "docker-container-no-sensitive-host-path"
+POLICY = policy_of(__name__)
 
 
 def mounts(name: str, path: Any, **extra: Any) -> Any:
@@ -24,8 +24,6 @@ def volume(name: str, device: str, o: str = "bind") -> Any:
 
 
 CASES = RuleCases(
-    policy=POLICY,
-    level="mandatory",
     cases=[
         passes(container("pass_compliant")),
         passes(mounts("pass_srv", "/srv/app")),

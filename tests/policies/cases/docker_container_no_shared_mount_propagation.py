@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..conftest import UNKNOWN, container
-from ..harness import RuleCases, fails, passes, unknown
+from ..harness import RuleCases, fails, passes, policy_of, unknown
 
-POLICY = "docker-container-no-shared-mount-propagation"
+POLICY = policy_of(__name__)
 
 
 def bind(name: str, propagation: Any) -> Any:
@@ -25,8 +25,6 @@ def bind(name: str, propagation: Any) -> Any:
 
 
 CASES = RuleCases(
-    policy=POLICY,
-    level="mandatory",
     cases=[
         passes(container("pass_compliant")),
         passes(bind("pass_rprivate", "rprivate")),

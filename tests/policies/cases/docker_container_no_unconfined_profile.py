@@ -19,8 +19,6 @@ def disables(option: str, what: str) -> str:
 
 
 CASES = RuleCases(
-    policy="docker-container-no-unconfined-profile",
-    level="mandatory",
     cases=[
         passes(container("pass_compliant")),
         passes(

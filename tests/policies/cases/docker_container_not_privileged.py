@@ -6,8 +6,6 @@ from ..conftest import UNKNOWN, container, resource
 from ..harness import RuleCases, fails, passes, unknown
 
 CASES = RuleCases(
-    policy="docker-container-not-privileged",
-    level="mandatory",
     cases=[
         passes(container("pass_absent")),
         passes(container("pass_false", privileged=False)),

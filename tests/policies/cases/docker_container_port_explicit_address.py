@@ -4,13 +4,20 @@
 from __future__ import annotations
 
 from ..conftest import UNKNOWN, container
-from ..harness import RuleCases, except_label, excepted, fails, label_source, passes, unknown
+from ..harness import (
+    RuleCases,
+    except_label,
+    excepted,
+    fails,
+    label_source,
+    passes,
+    policy_of,
+    unknown,
+)
 
-POLICY = "docker-container-port-explicit-address"
+POLICY = policy_of(__name__)
 
 CASES = RuleCases(
-    policy=POLICY,
-    level="advisory",
     cases=[
         passes(container("pass_loopback")),
         passes(container("pass_private", ports=[{"internal": 80, "ip": "10.0.0.5"}])),

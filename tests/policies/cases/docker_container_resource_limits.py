@@ -11,8 +11,6 @@ NO_MEMORY = "No memory limit: `memory` is not set."
 NO_NPROC = "No process limit: `ulimits` has no nproc entry."
 
 CASES = RuleCases(
-    policy="docker-container-resource-limits",
-    level="advisory",
     cases=[
         passes(container("pass_baseline")),
         passes(container("pass_nproc_among_others", ulimits=[NOFILE, NPROC])),

@@ -7,8 +7,6 @@ from ..conftest import UNKNOWN, container, resource
 from ..harness import RuleCases, fails, passes, unknown
 
 CASES = RuleCases(
-    policy="docker-container-restart-policy",
-    level="advisory",
     cases=[
         passes(container("pass_baseline")),
         passes(container("pass_always", restart="always")),

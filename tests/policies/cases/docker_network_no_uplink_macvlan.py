@@ -7,9 +7,9 @@ from typing import Any
 
 from ..conftest import PACK_DIR, UNKNOWN
 from ..fixtures_cloud import docker_network
-from ..harness import RuleCases, fails, passes, unknown
+from ..harness import RuleCases, fails, passes, policy_of, unknown
 
-POLICY = "docker-network-no-uplink-macvlan"
+POLICY = policy_of(__name__)
 SHIPPED = json.loads((PACK_DIR / "policy-config.json").read_text())[POLICY]
 
 
@@ -26,9 +26,7 @@ def network(name: str, driver: Any, **options: Any) -> Any:
     return docker_network(name, driver, options=options)
 
 
-CASES = RuleCases(
-    policy=POLICY,
-    level="mandatory",
+DEFAULTS = RuleCases(
     config=SHIPPED,
     cases=[
         passes(docker_network("pass_bridge")),
@@ -71,3 +69,19 @@ CASES = RuleCases(
         unknown(network("unknown_parent", "ipvlan", parent=UNKNOWN), ".options.parent"),
     ],
 )
+
+# With its own uplink list: configured uplinks replace the default ones.
+OWN_UPLINKS = RuleCases(
+    variant="own-uplinks",
+    config={"uplinkInterfaces": ["bond0"]},
+    cases=[
+        passes(docker_network("pass_eth0_not_listed", "macvlan", options={"parent": "eth0"})),
+        fails(
+            docker_network("fail_on_bond", "ipvlan", options={"parent": "bond0.20"}),
+            "Network fail_on_bond (ipvlan) has the uplink interface bond0.20 as parent: "
+            "container addresses appear on the uplink that the provider does not route.",
+        ),
+    ],
+)
+
+CASES = (DEFAULTS, OWN_UPLINKS)

@@ -241,11 +241,19 @@ def postgres(prop: str) -> str:
     return f"`{prop}` forwards tcp 5432 -> 10.0.0.5 which includes tcp 5432 (PostgreSQL)."
 
 
+def public_forward(name: str, rule: str) -> Any:
+    """A command loading one DNAT rule on the public address."""
+    text = (
+        "table ip platform_nat {\n  chain prerouting {\n"
+        "    type nat hook prerouting priority dstnat; policy accept;\n"
+        f"    ip daddr 203.0.113.10 {rule}\n  }}\n}}\n"
+    )
+    return resource(REMOTE, name, {"create": "nft -f -", "stdin": text})
+
+
 EACH = "nft add rule ip nat prerouting tcp dport 5432 dnat to 10.0.0.5"
 
 CASES = RuleCases(
-    policy="nat-forward-no-private-service-port",
-    level="mandatory",
     cases=[
         *(passes(r) for r in PASSING),
         *(
@@ -272,6 +280,19 @@ CASES = RuleCases(
                 {SECRET_SIG_KEY: SECRET_SIG, "value": ruleset("tcp dport 5984 dnat to 10.0.0.3")},
             ),
             "`stdin` forwards tcp 5984 -> 10.0.0.3 which includes tcp 5984 (CouchDB).",
+        ),
+        # Protocol-aware: a UDP media range that includes 3000 is not Grafana (TCP), while a
+        # TCP forward of 3000 is.
+        passes(public_forward("pass_udp_media_range", "udp dport 2000-10000 dnat to 10.0.0.10")),
+        passes(public_forward("pass_udp_5432", "udp dport 5432 dnat to 10.0.0.13")),
+        fails(
+            public_forward("fail_tcp_grafana", "tcp dport 3000 dnat to 10.0.0.15"),
+            "`stdin` forwards tcp 3000 -> 10.0.0.15 which includes tcp 3000 (Grafana / DbGate).",
+        ),
+        fails(
+            public_forward("fail_udp_memcached", "udp dport 11000-11300 dnat to 10.0.0.9"),
+            "`stdin` forwards udp 11000-11300 -> 10.0.0.9 which includes udp 11211 "
+            "(Memcached (UDP)).",
         ),
         unknown(nat_command("unknown_stdin", UNKNOWN), ".stdin"),
         unknown(command("unknown_create", create=UNKNOWN, stdin=PROD_RULESET), ".create"),

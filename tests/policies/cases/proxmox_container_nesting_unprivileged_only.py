@@ -9,8 +9,6 @@ FALSE = "`features.nesting` is true while `unprivileged` is false."
 NOT_SET = "`features.nesting` is true while `unprivileged` is not set (privileged)."
 
 CASES = RuleCases(
-    policy="proxmox-container-nesting-unprivileged-only",
-    level="mandatory",
     cases=[
         passes(lxc("pass_compliant")),
         passes(lxc("pass_nesting_only", features={"nesting": True})),

@@ -4,16 +4,14 @@ rule's policy config, by resource name."""
 from __future__ import annotations
 
 from ..conftest import LXC, UNKNOWN, container, lxc, resource
-from ..harness import RuleCases, excepted, fails, passes, unknown
+from ..harness import RuleCases, excepted, fails, passes, policy_of, unknown
 
-POLICY = "proxmox-container-unprivileged"
+POLICY = policy_of(__name__)
 REASON = "legacy NFS server until the storage moves to the host"
 NOT_SET = "`unprivileged` is not set; the provider then creates a privileged container."
 NO_NESTING = {"keyctl": True}
 
 CASES = RuleCases(
-    policy=POLICY,
-    level="mandatory",
     config={"exceptions": {"except_nfs": REASON, "fail_empty_reason": ""}},
     cases=[
         passes(lxc("pass_compliant")),

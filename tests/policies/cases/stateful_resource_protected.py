@@ -41,8 +41,6 @@ def neither(name: str) -> str:
 
 
 CASES = RuleCases(
-    policy="stateful-resource-protected",
-    level="mandatory",
     cases=[
         passes(protected(docker_volume("pass_docker_volume"))),
         passes(protected(resource(DO_VOLUME, "pass_do_volume", {"name": "v", "size": 10}))),
