@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -32,49 +32,15 @@ def resource(type_: str, name: str, properties: Mapping[str, Any]) -> RecordedRe
     )
 
 
-def diagnostics(violations: Iterable[Violation]) -> list[tuple[str, str, str]]:
-    """(policy, level, full message) for each diagnostic, in the order the pack sent them."""
-    return [(v.policy, v.level, v.message) for v in violations]
-
-
 def not_run_prefix(policy: str) -> str:
     return f"can't run policy '{policy}' from policy pack '{PACK}' during preview: "
 
 
-def is_not_run(violation: Violation) -> bool:
-    """The SDK's advisory for a policy that met an unknown value during preview."""
-    return violation.level == "advisory" and violation.message.startswith(
-        not_run_prefix(violation.policy)
-    )
-
-
-def resource_name(violation: Violation) -> str:
-    return violation.urn.rpartition("::")[2]
-
-
-def violating_names(violations: Iterable[Violation], policy: str) -> set[str]:
-    """Names of the resources with a real violation of ``policy``."""
-    return {resource_name(v) for v in violations if v.policy == policy and not is_not_run(v)}
-
-
-def not_run_names(violations: Iterable[Violation], policy: str) -> set[str]:
-    """Names of the resources ``policy`` could not check because of unknown values."""
-    return {resource_name(v) for v in violations if v.policy == policy and is_not_run(v)}
-
-
 @pytest.fixture(scope="session")
 def pack() -> Iterator[PolicyPackProcess]:
-    """The pack process, started once; tests that configure it use ``unconfigured_pack``."""
+    """The pack process, started once; a test that configures it resets it (``configure({})``)."""
     with PolicyPackProcess(PACK_DIR) as process:
         yield process
-
-
-@pytest.fixture
-def unconfigured_pack(pack: PolicyPackProcess) -> Iterator[PolicyPackProcess]:
-    """The shared pack with no policy config, reset again after the test."""
-    pack.configure({})
-    yield pack
-    pack.configure({})
 
 
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"

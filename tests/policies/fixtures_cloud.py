@@ -8,21 +8,14 @@ the droplet whether or not the id is known yet). Numbers travel as floats on the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from components.plan.policy_runner import PolicyPackProcess, Violation
+from components.plan.policy_runner import struct_from
 from components.plan.recording import RecordedResource
 
-from .conftest import (
-    DOCKER_VOLUME,
-    PGDATA,
-    PGDATA_VOLUME,
-    container,
-    is_not_run,
-    resource,
-)
+from .conftest import DOCKER_VOLUME, PGDATA, PGDATA_VOLUME, container, resource
 
 DOCKER_NETWORK = "docker:index/network:Network"
 DO_DROPLET = "digitalocean:index/droplet:Droplet"
@@ -56,6 +49,17 @@ def depends(item: RecordedResource, **properties: Sequence[RecordedResource]) ->
         property_dependencies=property_dependencies,
         dependencies=list(dict.fromkeys([*item.dependencies, *urns])),
     )
+
+
+def with_properties(item: RecordedResource, **changes: Any) -> RecordedResource:
+    """``item`` with changed top-level properties (None removes one); options kept."""
+    properties = {k: v for k, v in {**item.inputs, **changes}.items() if v is not None}
+    return replace(item, properties=struct_from(properties))
+
+
+def no_dependencies(item: RecordedResource) -> RecordedResource:
+    """``item`` without recorded dependencies (its references written as literal values)."""
+    return replace(item, property_dependencies={}, dependencies=[])
 
 
 def swap(stack: Sequence[RecordedResource], *changed: RecordedResource) -> list[RecordedResource]:
@@ -224,25 +228,3 @@ BASELINE: list[RecordedResource] = [
     WORKER_ATTACHMENT,
     NODE_VOLUME,
 ]
-
-
-def outcomes(
-    pack: PolicyPackProcess,
-    policy: str,
-    stacks: Mapping[str, Iterable[RecordedResource]],
-    baseline: Sequence[RecordedResource] = BASELINE,
-) -> tuple[set[str], set[str]]:
-    """For a stack policy: (stacks it finds a violation in, stacks where it did not run).
-
-    Each fixture stack is analyzed on top of ``baseline`` and on its own, since a stack
-    policy's not-run advisory names no resource. Only AnalyzeStack is asked (the engine's
-    separate stack-wide call): resource policies have no say in a stack policy's outcome.
-    """
-    failing, not_run = set(), set()
-    for name, extra in stacks.items():
-        found: list[Violation] = pack.analyze_stack(swap(baseline, *extra), {})
-        if any(v.policy == policy and not is_not_run(v) for v in found):
-            failing.add(name)
-        if any(v.policy == policy and is_not_run(v) for v in found):
-            not_run.add(name)
-    return failing, not_run

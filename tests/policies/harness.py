@@ -17,9 +17,22 @@ with exactly what THIS rule reports on it:
 * ``excepted(r, reason, source, *details)``: nothing reported, and the offline plan's
   explain mode lists these details as excepted with the reason and where it was declared.
 
+``RuleCases.stacks`` are whole-stack cases, for stack policies (validateStack), each a stack
+analyzed on its own (``pass_*``, ``fail_*`` or ``unknown_*``): what the rule reports on which
+resource, in order, and, for ``unknown_*``, the one stack-wide not-run advisory (no URN) the SDK
+sends when the policy meets an unknown value, after what it reported before that value:
+
+* ``stack_passes(name, resources)``: the rule reports nothing;
+* ``stack_fails(name, resources, (resource, detail), ...)``: these violations, in order;
+* ``stack_unknown(name, resources, path, (resource, detail), ...)``: these, then the advisory.
+
+A stack case also compares the other rules' diagnostics (``others``: (policy, resource,
+detail), in order; none by default), so a stack that trips only this rule proves it; ``None``
+leaves them out.
+
 ``test_rules.py`` runs them through ``PolicyPackProcess`` (the provider defaults applied, as
-the engine sends them after Check) and compares the rule's own diagnostics only, so adding a
-rule never means editing another rule's cases.
+the engine sends them after Check). Resource cases compare the rule's own diagnostics only, so
+adding a rule never means editing another rule's cases.
 """
 
 from __future__ import annotations
@@ -31,6 +44,11 @@ from typing import Any
 from components.plan.recording import RecordedResource
 
 PREFIXES = ("pass_", "fail_", "unknown_", "except_")
+STACK_PREFIXES = ("pass_", "fail_", "unknown_")
+STACK_WIDE = ""  # the resource a stack-wide diagnostic names: none
+
+Report = tuple[str, str]  # (resource name, detail)
+OtherReport = tuple[str, str, str]  # (policy, resource name, detail)
 
 
 def policy_of(module: str) -> str:
@@ -48,9 +66,19 @@ class Case:
 
 
 @dataclass(frozen=True)
+class StackCase:
+    name: str
+    resources: Sequence[RecordedResource]
+    reports: tuple[Report, ...] = ()
+    unknown_path: str = ""
+    others: tuple[OtherReport, ...] | None = ()
+
+
+@dataclass(frozen=True)
 class RuleCases:
     cases: Sequence[Case] = ()
     stack: Sequence[RecordedResource] = ()
+    stacks: Sequence[StackCase] = ()
     # The rule's policy config; or, with pack_config, the whole pack's (as the engine sends it).
     config: Mapping[str, Any] = field(default_factory=dict)
     pack_config: Mapping[str, Mapping[str, Any]] | None = None
@@ -73,6 +101,35 @@ def unknown(resource: RecordedResource, path: str, *details: str) -> Case:
 def excepted(resource: RecordedResource, reason: str, source: str, *details: str) -> Case:
     assert details, "an excepted case names the messages it would have had"
     return Case(resource, details, reason=reason, source=source)
+
+
+def stack_passes(
+    name: str,
+    resources: Sequence[RecordedResource],
+    *,
+    others: tuple[OtherReport, ...] | None = (),
+) -> StackCase:
+    return StackCase(name, list(resources), others=others)
+
+
+def stack_fails(
+    name: str,
+    resources: Sequence[RecordedResource],
+    *reports: Report,
+    others: tuple[OtherReport, ...] | None = (),
+) -> StackCase:
+    assert reports, "a failing stack case names its messages"
+    return StackCase(name, list(resources), reports, others=others)
+
+
+def stack_unknown(
+    name: str,
+    resources: Sequence[RecordedResource],
+    path: str,
+    *reports: Report,
+    others: tuple[OtherReport, ...] | None = (),
+) -> StackCase:
+    return StackCase(name, list(resources), reports, unknown_path=path, others=others)
 
 
 def not_run_detail(path: str) -> str:

@@ -17,7 +17,10 @@ from . import cases as cases_package
 from .conftest import not_run_prefix
 from .harness import (
     PREFIXES,
+    STACK_PREFIXES,
+    STACK_WIDE,
     RuleCases,
+    StackCase,
     not_run_detail,
     policy_of,
 )
@@ -61,6 +64,7 @@ def _suites() -> list[Suite]:
 
 
 SUITES = _suites()
+STACK_CASES = [(suite, case) for suite in SUITES for case in suite.rule.stacks]
 
 
 def _by_name(pack: PolicyPackProcess) -> dict[str, PolicyDescription]:
@@ -96,8 +100,8 @@ def configured(pack: PolicyPackProcess, request: pytest.FixtureRequest) -> Itera
     pack.configure({})
 
 
-def test_every_case_file_is_a_rule(pack: PolicyPackProcess) -> None:
-    assert {s.policy for s in SUITES} <= set(_by_name(pack)) == set(RULE_IDS)
+def test_every_rule_has_a_case_file_and_every_case_file_a_rule(pack: PolicyPackProcess) -> None:
+    assert {s.policy for s in SUITES} == set(_by_name(pack)) == set(RULE_IDS)
     ids = [s.id for s in SUITES]
     assert len(set(ids)) == len(ids), "each variant of a rule's cases has its own name"
 
@@ -146,3 +150,38 @@ def test_rule_cases(pack: PolicyPackProcess, configured: Suite) -> None:
     for name in names:
         kind = name.split("_", 1)[0] + "_"
         assert bool(got[name]) == (kind in ("fail_", "unknown_")), f"{name}: {kind} case"
+
+
+@pytest.mark.parametrize(
+    ("configured", "case"),
+    STACK_CASES,
+    ids=[f"{suite.id}/{case.name}" for suite, case in STACK_CASES],
+    indirect=["configured"],
+)
+def test_stack_cases(pack: PolicyPackProcess, configured: Suite, case: StackCase) -> None:
+    """A whole stack, analyzed on its own: exactly these diagnostics of the rule, in order."""
+    suite = configured
+    kind = case.name.split("_", 1)[0] + "_"
+    assert kind in STACK_PREFIXES, f"{case.name}: name a stack case pass_, fail_ or unknown_"
+    if kind != "unknown_":
+        assert bool(case.reports) == (kind == "fail_"), f"{case.name}: {kind} case"
+    assert bool(case.unknown_path) == (kind == "unknown_"), f"{case.name}: {kind} case"
+    names = [r.name for r in case.resources]
+    assert len(set(names)) == len(names), f"{case.name}: resource names are unique"
+    described = _by_name(pack)
+
+    findings = pack.findings(case.resources)
+    expected = list(case.reports)
+    if case.unknown_path:
+        stack_wide = not_run_prefix(suite.policy) + not_run_detail(case.unknown_path)
+        expected.append((STACK_WIDE, stack_wide))
+    assert _reports(suite, findings.violations, described) == expected
+    assert [e for e in findings.exceptions if e.policy == suite.policy] == []
+    if case.others is None:
+        return
+    others = [
+        (v.policy, *_report(v, described[v.policy], suite.level(described[v.policy])))
+        for v in findings.violations
+        if v.policy != suite.policy
+    ]
+    assert others == list(case.others), "the other rules' diagnostics"

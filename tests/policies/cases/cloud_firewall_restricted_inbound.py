@@ -4,10 +4,8 @@ by lib.networks.covers_anywhere; the allowed ports from policy config."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
-from components.plan.policy_runner import struct_from
 from components.plan.recording import RecordedResource
 
 from ..conftest import PACK_DIR, UNKNOWN, resource
@@ -21,6 +19,7 @@ from ..fixtures_cloud import (
     HCLOUD_PUBLIC_RULES,
     inbound_do,
     rule_hcloud,
+    with_properties,
 )
 from ..harness import RuleCases, fails, named, passes, policy_of, unknown
 
@@ -37,10 +36,6 @@ def anywhere(path: str, ports: str, sources: str, allowed: str = DEFAULT_ALLOWED
 
 def ssh(path: str, ports: str, outside: str, trusted: str = "none configured") -> str:
     return f"{path} allows SSH ({ports}) from {outside}, outside sshCidrs ({trusted})."
-
-
-def with_properties(item: RecordedResource, **changes: Any) -> RecordedResource:
-    return replace(item, properties=struct_from({**item.inputs, **changes}))
 
 
 def do_rule(rule: dict[str, Any]) -> RecordedResource:
