@@ -3,14 +3,13 @@
 Nothing here imitates a tool. Keys come from `ssh-keygen`; the SSH endpoints are OpenSSH's
 `sshd` on loopback ports; the engine is Debian's `dockerd` with vfs storage, its own data and
 exec roots and socket, started inside a fresh network namespace (`unshare --net`) so its
-bridge never touches this machine's network. Every wait is bounded. Missing tools fail the
-test with what to install (`bash scripts/test.sh` installs them); nothing skips.
+bridge never touches this machine's network. Every wait is bounded. Tools are found by
+`tests.tools.tool`: a missing one fails the test with what to install; nothing skips.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,30 +20,7 @@ from pathlib import Path
 
 import pytest
 
-TOOLS = {
-    "ssh": "openssh-client",
-    "ssh-keygen": "openssh-client",
-    "sshd": "openssh-server",
-    "cloud-init": "cloud-init",
-    "shellcheck": "shellcheck",
-    "dockerd": "docker.io",
-    "docker": "docker.io",
-    "busybox": "busybox-static",
-    "unshare": "util-linux",
-    "apt-cache": "apt",
-}
-
-
-def tool(name: str) -> str:
-    """Absolute path of a tool; fails (never skips) naming the Debian package to install."""
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
-    if found is None:
-        pytest.fail(
-            f"{name} is missing: install the Debian package {TOOLS.get(name, name)} "
-            "(bash scripts/test.sh installs every tool these tests use)",
-            pytrace=False,
-        )
-    return found
+from tests.tools import tool
 
 
 def run(
