@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from components.plan import RecordedResource, run_program
+from components.plan.recording import SECRET_SIG_KEY
 from components.plan.stack_spec import read_stack_spec
 from components.spec import PlatformSpec
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 
 
 def stack_spec(stack: str) -> PlatformSpec:

@@ -10,13 +10,13 @@ import yaml
 
 from components.derive import edge_openings
 from components.plan import plan_stack
+from components.plan.recording import SECRET_SIG_KEY
 from components.plan.stack_file import read_stack_config
 from components.plan.stack_spec import read_stack_spec
 from components.render.livekit import LiveKitConfig
 from tests.secrets.example import EXAMPLE_PASSPHRASE
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 
 
 def _livekit_yaml() -> str:

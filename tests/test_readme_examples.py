@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from components.plan import run_program
+from components.plan.recording import SECRET_SIG_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,4 +33,4 @@ def test_container_service_example_declares_a_protected_stateful_service() -> No
     assert container.inputs["name"] == "postgres"
     assert container.delete_before_replace is True
     assert by_name["postgres-postgres-data"].protect is True
-    assert "4dabf18193072939515e22adb298388d" in container.inputs["envs"][0]
+    assert SECRET_SIG_KEY in container.inputs["envs"][0]

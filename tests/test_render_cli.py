@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from components.render.storage_merge import merge_data_script
 from tests.stacks import ROOT
+from tests.tools import tool
 
 EXPECTED = {
     "nftables.conf",
@@ -36,13 +36,6 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "ax102"
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not installed; run `bash scripts/test.sh`, which installs it")
-    return path
-
-
 def test_render_writes_the_host_files(rendered: Path) -> None:
     files = {str(p.relative_to(rendered)) for p in rendered.rglob("*") if p.is_file()}
     assert files == EXPECTED
@@ -51,7 +44,7 @@ def test_render_writes_the_host_files(rendered: Path) -> None:
 
 def test_ruleset_passes_nft_check(rendered: Path) -> None:
     result = subprocess.run(
-        [_tool("nft"), "-c", "-f", str(rendered / "nftables.conf")],
+        [tool("nft"), "-c", "-f", str(rendered / "nftables.conf")],
         capture_output=True,
         text=True,
         check=False,
@@ -63,7 +56,7 @@ def test_nft_check_rejects_a_broken_ruleset(rendered: Path, tmp_path: Path) -> N
     broken = tmp_path / "broken.nft"
     broken.write_text((rendered / "nftables.conf").read_text().replace("dnat to", "dnat too"))
     result = subprocess.run(
-        [_tool("nft"), "-c", "-f", str(broken)], capture_output=True, check=False
+        [tool("nft"), "-c", "-f", str(broken)], capture_output=True, check=False
     )
     assert result.returncode != 0
 
@@ -71,7 +64,7 @@ def test_nft_check_rejects_a_broken_ruleset(rendered: Path, tmp_path: Path) -> N
 @pytest.mark.parametrize("script", ["prepare-host.sh", "apply-nat.sh", "merge-data-into-root.sh"])
 def test_scripts_pass_shellcheck(rendered: Path, script: str) -> None:
     result = subprocess.run(
-        [_tool("shellcheck"), "-s", "sh", str(rendered / script)],
+        [tool("shellcheck"), "-s", "sh", str(rendered / script)],
         capture_output=True,
         text=True,
         check=False,
@@ -96,7 +89,7 @@ def test_systemd_units_verify(rendered: Path, tmp_path: Path) -> None:
         (tmp_path / name).write_text((rendered / "systemd" / name).read_text())
     result = subprocess.run(
         [
-            _tool("systemd-analyze"),
+            tool("systemd-analyze"),
             "verify",
             "--man=no",
             str(tmp_path / "platform-nat.service"),
@@ -115,6 +108,6 @@ def test_merge_script_for_another_volume_group_passes_shellcheck(tmp_path: Path)
     script = tmp_path / "merge.sh"
     script.write_text(merge_data_script("vg_nvme"))
     result = subprocess.run(
-        [_tool("shellcheck"), "-s", "sh", str(script)], capture_output=True, text=True, check=False
+        [tool("shellcheck"), "-s", "sh", str(script)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout

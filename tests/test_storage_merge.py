@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from components.render.storage_merge import merge_data_script
+from tests.tools import require
 
 VG = "vgplatform"  # not `pve`: the volume group is configurable
 LVM_TOOLS = ("lvs", "vgs", "lvremove", "lvextend")
@@ -159,17 +160,11 @@ class Lvm:
         (self.bin_dir / tool).chmod(0o755)
 
 
-def _need(tool: str) -> None:
-    if shutil.which(tool) is None:
-        pytest.fail(f"{tool} is not installed; run `bash scripts/test.sh`, which installs it")
-
-
 @pytest.fixture
 def lvm(tmp_path: Path) -> Iterator[Lvm]:
     if os.geteuid() != 0:
         pytest.fail("the LVM test needs root (loop devices); run `bash scripts/test.sh`")
-    for tool in ("losetup", "lvm"):
-        _need(tool)
+    require("losetup", "lvm")
     image = tmp_path / "disk.img"
     with image.open("wb") as f:
         f.truncate(1024 * 1024 * 1024)

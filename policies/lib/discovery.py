@@ -62,6 +62,7 @@ def discover(pack_dir: Path = PACK_DIR) -> list[RuleModule]:
     if str(pack_dir) not in sys.path:  # the pack process runs with it first on the path
         sys.path.insert(0, str(pack_dir))
     found: list[RuleModule] = []
+    misnamed: set[str] = set()
     problems: list[str] = []
     for name in top_level_modules(pack_dir):
         module = importlib.import_module(name)
@@ -73,9 +74,10 @@ def discover(pack_dir: Path = PACK_DIR) -> list[RuleModule]:
                 f"{name}.py defines policy {policy.name}: a rule module is named after its "
                 f"policy ({module_name(policy.name)}.py)"
             )
+            misnamed.add(policy.name)
             continue
         found.append(RuleModule(module, policy))
-    exported = {rule.name for rule in found}
+    exported = {rule.name for rule in found} | misnamed
     for info in sorted(REGISTRY.values(), key=lambda i: i.name):
         if info.name not in exported:
             problems.append(

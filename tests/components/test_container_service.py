@@ -16,8 +16,7 @@ from components.docker.container_service import (
     VolumeMount,
 )
 from components.plan import RecordedResource, run_program
-
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+from components.plan.recording import SECRET_SIG_KEY
 
 
 def _record(**overrides: Any) -> dict[str, RecordedResource]:

@@ -6,7 +6,6 @@ They run on a Proxmox host (pvesh, pvesm, pct), which is not available here; she
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from components.render.proxmox_steps import (
     container_keys_script,
     storage_content_script,
 )
+from tests.tools import tool
 
 SCRIPTS = {
     "storage-content": storage_content_script(
@@ -28,19 +28,12 @@ SCRIPTS = {
 }
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not installed; run `bash scripts/test.sh`, which installs it")
-    return path
-
-
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
 def test_scripts_pass_shellcheck_and_parse(tmp_path: Path, name: str) -> None:
     script = tmp_path / f"{name}.sh"
     script.write_text(SCRIPTS[name])
     checked = subprocess.run(
-        [_tool("shellcheck"), "-s", "sh", str(script)], capture_output=True, text=True, check=False
+        [tool("shellcheck"), "-s", "sh", str(script)], capture_output=True, text=True, check=False
     )
     assert checked.returncode == 0, checked.stdout
     parsed = subprocess.run(["sh", "-n", str(script)], capture_output=True, text=True, check=False)

@@ -9,11 +9,11 @@ import pytest
 
 from components.hosts.ssh import ExistingServer, ExistingServerArgs
 from components.plan import RecordedResource, plan_stack, run_program
+from components.plan.recording import SECRET_SIG_KEY
 from components.plan.stack_spec import read_stack_spec
 from components.spec import SshHostSpec
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 ANYWHERE = ["0.0.0.0/0", "::/0"]
 
 

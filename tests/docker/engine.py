@@ -37,6 +37,8 @@ from typing import Any
 
 import docker
 
+from tests.tools import INSTALL, PACKAGES, find
+
 HERE = Path(__file__).resolve().parent
 PROBE_SOURCE = HERE / "probe.c"
 PROBE_IMAGE = "selfhosted-probe:test"
@@ -45,6 +47,9 @@ PROBE_IMAGE = "selfhosted-probe:test"
 # wraps the system gcc).
 DOCKERD_TOOLS = ("ip", "dockerd", "containerd", "runc", "iptables")
 PROBE_TOOLS = ("busybox", "musl-gcc", "gcc")
+# The engine's own tools that tests/tools.py's table does not list.
+_PACKAGES = {"containerd": "containerd", "runc": "runc", "iptables": "iptables"}
+_PACKAGES |= {"musl-gcc": "musl-tools", "gcc": "gcc"}
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
@@ -62,12 +67,13 @@ def missing_requirements(tools: tuple[str, ...] = DOCKERD_TOOLS + PROBE_TOOLS) -
     problems = []
     if os.geteuid() != 0:
         problems.append("not running as root (dockerd and `ip netns` need it)")
-    missing = [tool for tool in tools if shutil.which(tool) is None]
+    missing = [tool for tool in tools if find(tool) is None]
     if missing:
-        problems.append(
-            f"missing tools: {', '.join(missing)} (install docker.io iptables busybox-static "
-            "musl-tools gcc iproute2: `bash scripts/test.sh` does)"
+        listed = ", ".join(
+            f"{tool} (Debian package {_PACKAGES.get(tool) or PACKAGES.get(tool, tool)})"
+            for tool in missing
         )
+        problems.append(f"missing tools: {listed}; {INSTALL}")
     return problems
 
 

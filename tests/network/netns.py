@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import select
-import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.tools import require
 
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "echo_server.py"
@@ -34,18 +35,12 @@ INET_TCP_PORT = 9000
 
 def require_root_and_tools() -> None:
     """These tests never skip: without root, ``ip`` or ``nft`` they fail and say what to do."""
-    missing = [tool for tool in ("ip", "nft", "sysctl") if shutil.which(tool) is None]
-    problems = []
     if os.geteuid() != 0:
-        problems.append("not running as root")
-    if missing:
-        problems.append(f"missing tools: {', '.join(missing)}")
-    if problems:
         pytest.fail(
-            "network namespace tests need root, iproute2 and nftables "
-            f"({'; '.join(problems)}); run them with `bash scripts/test.sh` as root",
+            "network namespace tests need root; run them with `bash scripts/test.sh` as root",
             pytrace=False,
         )
+    require("ip", "nft", "sysctl")
 
 
 def run(
@@ -206,8 +201,7 @@ class Capture:
 
 def start_capture(ns: Netns, interface: str, pcap: Path, cleanup: Cleanup) -> Capture:
     """Capture every frame on ``interface`` into ``pcap``; returns once tcpdump listens."""
-    if shutil.which("tcpdump") is None:
-        pytest.fail("tcpdump is not installed; run `bash scripts/test.sh`, which installs it")
+    require("tcpdump")
     proc = subprocess.Popen(
         ns.argv("tcpdump", "-i", interface, "-n", "-p", "-U", "--immediate-mode", "-w", str(pcap)),
         stdin=subprocess.DEVNULL,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from components.plan.policy_runner import PolicyPackProcess, Violation, struct_from
-from components.plan.recording import RecordedResource
+from components.plan.recording import SECRET_SIG, SECRET_SIG_KEY, RecordedResource
 
 # Absolute: the runner starts `python <pack dir>` with the pack directory as its cwd.
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -43,9 +43,6 @@ def pack() -> Iterator[PolicyPackProcess]:
         yield process
 
 
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 CONTAINER = "docker:index/container:Container"
 DOCKER_VOLUME = "docker:index/volume:Volume"
 

@@ -105,4 +105,4 @@ def test_a_module_that_breaks_the_convention_stops_the_pack(
     pack_dir = pack_with(tmp_path, **{module: rule_module(variable, name)})
     with pytest.raises(PolicyPackError) as raised:
         PolicyPackProcess(pack_dir).close()
-    assert f"lib.discovery.DiscoveryError: {problem}\n" in str(raised.value)
+    assert str(raised.value).splitlines()[-1] == f"lib.discovery.DiscoveryError: {problem}"

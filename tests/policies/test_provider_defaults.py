@@ -14,6 +14,7 @@ import pulumi_docker as docker
 import pytest
 
 from components.plan.provider_defaults import DEFAULTS, Default, apply_defaults
+from components.plan.recording import UNKNOWN
 
 # (resource type, property path) -> (the SDK's args class, its parameter)
 SDK_PARAMETERS: dict[tuple[str, str], tuple[type, str]] = {
@@ -62,6 +63,5 @@ def test_defaults_fill_only_what_is_unset() -> None:
     assert filled["devices"] == [{"hostPath": "/dev/dri", "permissions": "rwm"}]
     assert apply_defaults(container, {"restart": "always"})["restart"] == "always"
     # an unknown list (the engine's sentinel string) is left as it is
-    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-    assert apply_defaults(container, {"ports": unknown})["ports"] == unknown
+    assert apply_defaults(container, {"ports": UNKNOWN})["ports"] == UNKNOWN
     assert apply_defaults("docker:index/network:Network", {"driver": None}) == {"driver": None}

@@ -24,8 +24,9 @@ from components.render.cloud_init import (
     sshd_hardening,
 )
 from components.render.input_errors import RenderInputError
+from tests.tools import tool
 
-from .tools import KeyPair, run, tool
+from .tools import KeyPair, run
 
 DO_VOLUME = digitalocean_volume_device("staging-data")
 

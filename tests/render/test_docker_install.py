@@ -25,8 +25,9 @@ from components.render.docker_install import (
     runc_gate,
 )
 from components.render.input_errors import RenderInputError
+from tests.tools import tool
 
-from .tools import DockerEngine, run, tool
+from .tools import DockerEngine, run
 
 
 def shellcheck(text: str, tmp_path: Path, shell: str) -> None:

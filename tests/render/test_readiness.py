@@ -23,8 +23,9 @@ from components.render.readiness import (
     provider_host_after_readiness,
     readiness_command,
 )
+from tests.tools import tool
 
-from .tools import DockerEngine, run, start_engine, stop_engine, tool
+from .tools import DockerEngine, run, start_engine, stop_engine
 
 FAST = Readiness(wait_for_cloud_init=False, docker_attempts=3, docker_interval_s=1)
 

@@ -30,8 +30,9 @@ from components.render.ssh_config import (
     known_hosts_text,
     ssh_config_text,
 )
+from tests.tools import tool
 
-from .tools import DockerEngine, KeyPair, run, start_sshd, stop, tool
+from .tools import DockerEngine, KeyPair, run, start_sshd, stop
 
 
 def write_files(directory: Path, hosts: list[SshHost], identity: Path) -> SshClientPaths:

@@ -4,13 +4,12 @@ Nothing here imitates a tool. Keys come from `ssh-keygen`; the SSH endpoints are
 `sshd` on loopback ports; the engine is Debian's `dockerd` from the tests' one launcher
 (tests/docker/engine.py `start_dockerd`: vfs storage, its own data and exec roots and socket,
 inside a network namespace of its own, so its bridge never touches this machine's network).
-Every wait is bounded. Missing tools fail the test with what to install (`bash scripts/test.sh`
-installs them); nothing skips.
+Every wait is bounded. Tools are found by `tests.tools.tool`: a missing one fails the test with
+what to install; nothing skips.
 """
 
 from __future__ import annotations
 
-import shutil
 import signal
 import socket
 import subprocess
@@ -22,32 +21,9 @@ from pathlib import Path
 import pytest
 
 from tests.docker.engine import DockerEngine, EngineError, start_dockerd, stop_engine
+from tests.tools import tool
 
-__all__ = ["DockerEngine", "start_engine", "stop_engine"]
-
-TOOLS = {
-    "ssh": "openssh-client",
-    "ssh-keygen": "openssh-client",
-    "sshd": "openssh-server",
-    "cloud-init": "cloud-init",
-    "shellcheck": "shellcheck",
-    "dockerd": "docker.io",
-    "docker": "docker.io",
-    "busybox": "busybox-static",
-    "apt-cache": "apt",
-}
-
-
-def tool(name: str) -> str:
-    """Absolute path of a tool; fails (never skips) naming the Debian package to install."""
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
-    if found is None:
-        pytest.fail(
-            f"{name} is missing: install the Debian package {TOOLS.get(name, name)} "
-            "(bash scripts/test.sh installs every tool these tests use)",
-            pytrace=False,
-        )
-    return found
+__all__ = ["DockerEngine", "start_engine", "stop_engine", "tool"]
 
 
 def run(

@@ -8,9 +8,10 @@ import shutil
 from pathlib import Path
 
 from components.plan import PlanResult, plan_stack
+from components.plan.recording import SECRET_SIG_KEY
 from components.plan.stack_file import OFFLINE_SECRET, encrypt_config_value, read_stack_config
 from tests.secrets.example import EXAMPLE_PASSPHRASE, run_cli
-from tests.stacks import ROOT, SECRET_SIG_KEY
+from tests.stacks import ROOT
 
 PASS = {"PULUMI_CONFIG_PASSPHRASE": EXAMPLE_PASSPHRASE}
 

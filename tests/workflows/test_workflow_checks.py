@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.stacks import ROOT
+from tests.tools import require
 from tests.workflows.workflows import TOOLS, WORKFLOW_DIR, WORKFLOW_FILES
 
 
@@ -47,7 +48,7 @@ def test_the_workflows_exist() -> None:
 
 
 def test_actionlint_passes_with_shellcheck() -> None:
-    assert shutil.which("shellcheck"), "scripts/test.sh installs shellcheck for actionlint"
+    require("shellcheck")  # actionlint runs it on the workflows' scripts
     result = actionlint(ROOT)
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 

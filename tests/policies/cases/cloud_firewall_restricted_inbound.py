@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.plan.recording import RecordedResource
+from components.plan.recording import UNKNOWN, RecordedResource
 
-from ..conftest import PACK_DIR, UNKNOWN, resource
+from ..conftest import PACK_DIR, resource
 from ..fixtures_cloud import (
     ANYWHERE,
     APP_FIREWALL,

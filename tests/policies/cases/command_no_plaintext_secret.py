@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.plan.recording import RecordedResource
+from components.plan.recording import UNKNOWN, RecordedResource
 from components.render.host_files import prepare_host_script
 from components.render.nat_apply import NAT_APPLY_SCRIPT
 from components.render.storage_merge import merge_data_script
 
-from ..conftest import UNKNOWN, container, resource, secret
+from ..conftest import container, resource, secret
 from ..harness import RuleCases, fails, named, passes, unknown
 from .nat_forward_no_private_service_port import PROD_RULESET
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conftest import UNKNOWN
+from components.plan.recording import UNKNOWN
+
 from ..fixtures_cloud import (
     APP_DB,
     APP_DB_FIREWALL,

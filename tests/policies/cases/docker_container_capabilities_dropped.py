@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..conftest import UNKNOWN, container
+from components.plan.recording import UNKNOWN
+
+from ..conftest import container
 from ..harness import RuleCases, fails, passes, policy_of, unknown
 
 POLICY = policy_of(__name__)

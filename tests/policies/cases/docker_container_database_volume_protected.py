@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conftest import PGDATA, UNKNOWN, container
+from components.plan.recording import UNKNOWN
+
+from ..conftest import PGDATA, container
 from ..fixtures_cloud import BASELINE, docker_volume, protected, swap, without
 from ..harness import (
     RuleCases,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conftest import UNKNOWN, container, resource
+from components.plan.recording import UNKNOWN
+
+from ..conftest import container, resource
 from ..harness import RuleCases, fails, passes, unknown
 
 NO_PROBE = "`healthcheck.tests` does not start with CMD or CMD-SHELL, so Docker runs no check."

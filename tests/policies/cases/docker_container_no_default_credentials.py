@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from components.plan.recording import RecordedResource
+from components.plan.recording import UNKNOWN, RecordedResource
 
-from ..conftest import UNKNOWN, container, secret
+from ..conftest import container, secret
 from ..harness import RuleCases, fails, named, passes, unknown
 
 DIGEST = "sha256:" + "b" * 64

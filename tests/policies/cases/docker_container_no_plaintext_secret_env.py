@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conftest import UNKNOWN, container, resource, secret
+from components.plan.recording import UNKNOWN
+
+from ..conftest import container, resource, secret
 from ..harness import RuleCases, fails, passes, unknown
 
 VALUE = "hunter2-plain"

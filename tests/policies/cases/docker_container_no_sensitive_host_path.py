@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conftest import DOCKER_VOLUME, UNKNOWN, container, resource
+from components.plan.recording import UNKNOWN
+
+from ..conftest import DOCKER_VOLUME, container, resource
 from ..harness import RuleCases, fails, passes, policy_of, unknown
 
 POLICY = policy_of(__name__)

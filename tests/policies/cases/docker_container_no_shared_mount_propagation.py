@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conftest import UNKNOWN, container
+from components.plan.recording import UNKNOWN
+
+from ..conftest import container
 from ..harness import RuleCases, fails, passes, policy_of, unknown
 
 POLICY = policy_of(__name__)

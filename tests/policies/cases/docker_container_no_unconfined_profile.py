@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conftest import COMPLIANT_CONTAINER, UNKNOWN, container, resource
+from components.plan.recording import UNKNOWN
+
+from ..conftest import COMPLIANT_CONTAINER, container, resource
 from ..harness import RuleCases, fails, passes, unknown
 
 OPTS: list[str] = COMPLIANT_CONTAINER["securityOpts"]

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from ..conftest import UNKNOWN, container
+from components.plan.recording import UNKNOWN
+
+from ..conftest import container
 from ..harness import (
     RuleCases,
     except_label,

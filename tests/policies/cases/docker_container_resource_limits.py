@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..conftest import UNKNOWN, container, resource
+from components.plan.recording import UNKNOWN
+
+from ..conftest import container, resource
 from ..harness import RuleCases, fails, passes, unknown
 
 NPROC = {"name": "nproc", "soft": 512, "hard": 512}

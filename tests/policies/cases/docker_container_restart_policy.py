@@ -3,7 +3,9 @@ default "no"."""
 
 from __future__ import annotations
 
-from ..conftest import UNKNOWN, container, resource
+from components.plan.recording import UNKNOWN
+
+from ..conftest import container, resource
 from ..harness import RuleCases, fails, passes, unknown
 
 CASES = RuleCases(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..conftest import PACK_DIR, UNKNOWN
+from components.plan.recording import UNKNOWN
+
+from ..conftest import PACK_DIR
 from ..fixtures_cloud import docker_network
 from ..harness import RuleCases, fails, passes, policy_of, unknown
 

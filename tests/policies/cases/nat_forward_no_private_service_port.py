@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conftest import SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, container, resource
+from components.plan.recording import SECRET_SIG, SECRET_SIG_KEY, UNKNOWN
+
+from ..conftest import container, resource
 from ..harness import RuleCases, fails, passes, unknown
 
 REMOTE = "command:remote:Command"

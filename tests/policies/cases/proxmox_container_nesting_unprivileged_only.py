@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..conftest import UNKNOWN, lxc
+from components.plan.recording import UNKNOWN
+
+from ..conftest import lxc
 from ..harness import RuleCases, fails, passes, unknown
 
 FALSE = "`features.nesting` is true while `unprivileged` is false."

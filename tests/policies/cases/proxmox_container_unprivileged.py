@@ -3,7 +3,9 @@ rule's policy config, by resource name."""
 
 from __future__ import annotations
 
-from ..conftest import LXC, UNKNOWN, container, lxc, resource
+from components.plan.recording import UNKNOWN
+
+from ..conftest import LXC, container, lxc, resource
 from ..harness import RuleCases, excepted, fails, passes, policy_of, unknown
 
 POLICY = policy_of(__name__)

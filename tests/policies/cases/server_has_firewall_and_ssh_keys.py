@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conftest import UNKNOWN, resource
+from components.plan.recording import UNKNOWN
+
+from ..conftest import resource
 from ..fixtures_cloud import (
     APP,
     APP_FIREWALL,

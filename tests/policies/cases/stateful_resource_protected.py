@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..conftest import DOCKER_VOLUME, UNKNOWN, resource
+from components.plan.recording import UNKNOWN
+
+from ..conftest import DOCKER_VOLUME, resource
 from ..fixtures_cloud import (
     DO_DATABASE,
     DO_VOLUME,

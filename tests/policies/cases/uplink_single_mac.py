@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from components.plan.policy_runner import load_policy_config
+from components.plan.recording import UNKNOWN
 
-from ..conftest import PACK_DIR, UNKNOWN, resource
+from ..conftest import PACK_DIR, resource
 from ..conftest import container as docker_container
 from ..harness import RuleCases, policy_of, stack_fails, stack_passes, stack_unknown
 
