@@ -57,7 +57,9 @@ from typing import Any, Protocol
 import docker.errors
 import docker.types
 
-from components.plan.recording import mock_id
+# UNKNOWN: an input known only at deploy time; a secret input is {SECRET_SIG_KEY: SECRET_SIG,
+# "value": v}.
+from components.plan.recording import SECRET_SIG_KEY, UNKNOWN, mock_id
 
 from .engine import PROBE_IMAGE, TIMINGS, DockerEngine
 
@@ -65,8 +67,6 @@ NETWORK_TYPE = "docker:index/network:Network"
 CONTAINER_TYPE = "docker:index/container:Container"
 LISTEN_LABEL = "selfhosted.listen"
 SERVICE_LABEL = "selfhosted.service"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SECRET_SIG = "4dabf18193072939515e22adb298388d"  # a secret input: {SECRET_SIG: ..., "value": v}
 DOCKER_SOCKET = "/var/run/docker.sock"
 
 # The engine namespace's "somewhere else": a published port bound to one address must not
@@ -266,7 +266,7 @@ def _int(value: Any) -> int | None:
 
 def _plain(value: Any) -> Any:
     """A recorded input with its secret wrapper removed (the engine gets the plain value)."""
-    if isinstance(value, dict) and SECRET_SIG in value:
+    if isinstance(value, dict) and SECRET_SIG_KEY in value:
         return value.get("value")
     return value
 

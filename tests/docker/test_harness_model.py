@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.plan.recording import mock_id
+from components.plan.recording import SECRET_SIG, SECRET_SIG_KEY, mock_id
 
 from .engine import cgroup_mount_commands
 from .fakes import Fake, ctr, net
@@ -216,7 +216,7 @@ def test_a_network_named_as_network_mode_keeps_no_aliases() -> None:
 
 
 def test_uploads_are_read_as_the_provider_writes_them() -> None:
-    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+    secret = {SECRET_SIG_KEY: SECRET_SIG}
     uploads = [
         {"file": "/etc/a.yml", "content": "a: 1\n", "permissions": "0600", "owner": "0"},
         {"file": "/etc/b.bin", "contentBase64": "AAE=", "owner": "65534", "group": "root"},
