@@ -12,6 +12,9 @@ always prints secrets as ``[secret]``. ``policy-config`` writes the merged polic
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import gc
 import json
 import os
 import sys
@@ -158,5 +161,18 @@ def _render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _close_event_loops() -> None:
+    """Finalise the event loops the Pulumi SDK leaves unreferenced while their sockets still
+    exist: left to the interpreter's exit, a loop may be finalised after its self-pipe socket and
+    print "Exception ignored ... Invalid file descriptor" after the last line of our output."""
+    gc.collect()
+    for item in gc.get_objects():
+        if isinstance(item, asyncio.AbstractEventLoop) and not item.is_running():
+            with contextlib.suppress(RuntimeError, OSError, ValueError):
+                item.close()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    _close_event_loops()
+    sys.exit(status)

@@ -88,3 +88,8 @@ def admin_key(host: str, index: int) -> str:
 def ssh_alias_of_guest(host: str, machine: str) -> str:
     """The ``ssh://`` alias of a guest's engine in the generated ssh_config."""
     return guest(host, machine)
+
+
+def sidecar(name: str, machine: str) -> str:
+    """An app's container on one engine: ``node-exporter-proxy``."""
+    return f"{name}-{machine}"

@@ -48,3 +48,24 @@ class AppContribution:
     env: Mapping[str, str] = field(default_factory=dict)
     secret_env: Mapping[str, SecretValue] = field(default_factory=dict)
     files: tuple[FilePlan, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    """A container an app runs on every Docker engine of the stack (an exporter, a log agent):
+    ``<name>-<machine>`` on each machine that runs services. It runs on the host network, or
+    joins ``networks`` (keys under platform:networks), which every engine must then have."""
+
+    name: str
+    image: str
+    command: tuple[str, ...] | None = None
+    host_network: bool = False
+    networks: tuple[str, ...] = ()
+    binds: tuple[tuple[str, str], ...] = ()  # (host path, container path), read-only
+    healthcheck: tuple[str, ...] | None = None  # exec form, e.g. ("CMD", "wget", "-qO-", url)
+    memory_mb: int = 128
+    cpus: float = 0.25
+    pids: int = 64
+    cap_add: tuple[str, ...] = ()
+    user: str | None = None
+    policy_exceptions: Mapping[str, str] = field(default_factory=dict)

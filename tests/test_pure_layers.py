@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PURE_PACKAGES = ("components.spec", "components.derive", "components.render", "components.apps")
+PURE_PACKAGES = (
+    "components.spec",
+    "components.derive",
+    "components.render",
+    "components.apps",
+    "components.proxies",
+)
 PURE_MODULES = ("components.names", "components.values")
 
 

@@ -17,6 +17,6 @@ from __future__ import annotations
 # that cycle in one order (spec -> apps.kinds -> app modules -> spec.common).
 import components.spec  # noqa: F401  # isort: skip
 
-from .kinds import APPS, MODULES, App, app_of
+from .kinds import APPS, MODULES, App, app_of, sidecars_of
 
-__all__ = ["APPS", "MODULES", "App", "app_of"]
+__all__ = ["APPS", "MODULES", "App", "app_of", "sidecars_of"]

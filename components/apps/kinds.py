@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
@@ -11,7 +11,7 @@ from . import egress, livekit
 if TYPE_CHECKING:
     from components.spec.errors import Problem
     from components.spec.services import ServiceSpec
-    from components.values import AppContribution
+    from components.values import AppContribution, Sidecar
 
 
 class App(Protocol):
@@ -32,3 +32,11 @@ def app_of(service: ServiceSpec) -> App | None:
         return None
     module: App = APPS[getattr(service.app, "kind")]  # noqa: B009 -- every Spec has one
     return module
+
+
+def sidecars_of(name: str, service: ServiceSpec) -> Sequence[Sidecar]:
+    """The containers the service's app runs on every engine (its optional ``sidecars`` hook:
+    ``sidecars(name, service) -> Sequence[Sidecar]``); none for most apps."""
+    app = app_of(service)
+    hook = getattr(app, "sidecars", None)
+    return () if hook is None else tuple(hook(name, service))

@@ -89,7 +89,7 @@ def edge_openings(spec: PlatformSpec, host: str | None = None) -> tuple[EdgeOpen
         if host is not None and host_name != host:
             continue
         guest = spec.guests.get(service.machine)
-        for index, expose in enumerate(service.expose):
+        for loc, expose in spec.exposures(name):
             if not isinstance(expose, ForwardExpose):
                 continue
             openings.append(
@@ -101,7 +101,7 @@ def edge_openings(spec: PlatformSpec, host: str | None = None) -> tuple[EdgeOpen
                     machine=service.machine,
                     target=guest.address if guest is not None else None,
                     description=expose.description,
-                    config_path=config_path(("services", name, "expose", index)),
+                    config_path=config_path(loc),
                 )
             )
     return tuple(sorted(openings, key=lambda o: (o.host, o.protocol, o.ports.start)))
@@ -140,7 +140,7 @@ def listen_ports(spec: PlatformSpec, service: str) -> tuple[tuple[str, PortRange
     found: dict[tuple[str, int, int], tuple[str, PortRange]] = {}
     for item in spec.services[service].listen:
         found[(item.protocol, item.ports.start, item.ports.end)] = (item.protocol, item.ports)
-    for expose in spec.services[service].expose:
+    for _, expose in spec.exposures(service):
         if isinstance(expose, RouteExpose):
             ports = PortRange(start=expose.port, end=expose.port)
             found[("tcp", ports.start, ports.end)] = ("tcp", ports)

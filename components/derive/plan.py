@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
 from components import names
-from components.apps import app_of
+from components.apps import app_of, sidecars_of
+from components.proxies import proxy_kind
 from components.spec import (
     GuestSpec,
     HealthcheckSpec,
@@ -26,7 +27,7 @@ from components.spec import (
 )
 from components.spec.hosts import DockerHostSpec
 from components.spec.services import BindMountSpec, ResourcesSpec, VolumeMountSpec
-from components.values import FilePlan, SecretPath, SecretValue
+from components.values import FilePlan, SecretPath, SecretValue, Sidecar
 
 from .exposure import (
     EdgeOpening,
@@ -41,7 +42,6 @@ from .exposure import (
 from .matrix import Matrix, connectivity
 from .nat import NatPlan, nat_plan
 from .topology import EngineNetwork, Topology, engine_networks, topology
-from .traefik import traefik_labels
 
 # The label that tells which ports a service serves on its networks (the Docker test harness
 # and readers of `docker inspect` use it).
@@ -183,6 +183,13 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
         name: _service_plan(spec, name, service, routes, placement)
         for name, service in spec.services.items()
     }
+    sidecar_paths: dict[str, str] = {}
+    for name, service in spec.services.items():
+        for sidecar in sidecars_of(name, service):
+            for engine in engines.values():
+                plan = _sidecar_plan(sidecar, engine)
+                services[plan.name] = plan
+                sidecar_paths[plan.name] = config_path(("services", name, "app"))
     return StackPlan(
         hosts=hosts,
         services=services,
@@ -190,10 +197,10 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
         openings=openings,
         matrix=connectivity(spec),
         policy_config=stack_policy_config(spec, openings),
-        config_paths=_config_paths(spec, hosts),
+        config_paths=_config_paths(spec, hosts, sidecar_paths),
         services_output={
             name: {"machine": service.machine, "image": service.image}
-            for name, service in spec.services.items()
+            for name, service in services.items()
         },
     )
 
@@ -250,10 +257,19 @@ def _service_plan(
         secret_env.update(added.secret_env)
         files = added.files
     listen = ",".join(f"{protocol}/{ports}" for protocol, ports in listen_ports(spec, name))
-    labels = {
-        **traefik_labels(spec, name, routes),
-        **({LISTEN_LABEL: listen} if listen else {}),
-    }
+    proxy = spec.proxy
+    labels: dict[str, str] = {}
+    if proxy is not None:
+        kind = proxy_kind(proxy)
+        network = _docker_name(spec, proxy.network) if proxy.network is not None else None
+        labels.update(kind.route_labels(proxy, name, routes, network))
+        if name == proxy.service:
+            added = kind.contribute(proxy, service, network)
+            env.update(added.env)
+            secret_env.update(added.secret_env)
+            files += added.files
+    if listen:
+        labels[LISTEN_LABEL] = listen
     return ServicePlan(
         name=name,
         machine=service.machine,
@@ -263,7 +279,7 @@ def _service_plan(
         env=env,
         secret_env=secret_env,
         files=files,
-        networks={key: spec.networks[key].dockerName or key for key in service.networks},
+        networks={key: _docker_name(spec, key) for key in service.networks},
         host_network=service.networkMode == "host",
         ports=published_ports(spec, name),
         volumes=tuple(service.volumes),
@@ -278,7 +294,47 @@ def _service_plan(
     )
 
 
-def _config_paths(spec: PlatformSpec, hosts: Mapping[str, HostPlan]) -> dict[str, str]:
+def _sidecar_plan(sidecar: Sidecar, engine: EnginePlan) -> ServicePlan:
+    """One sidecar on one engine: ``<name>-<machine>``, on the engine's networks it names."""
+    wanted = set(sidecar.networks)
+    return ServicePlan(
+        name=names.sidecar(sidecar.name, engine.machine),
+        machine=engine.machine,
+        host=engine.host,
+        image=sidecar.image,
+        command=sidecar.command,
+        env={},
+        secret_env={},
+        files=(),
+        networks={n.key: n.docker_name for n in engine.networks if n.key in wanted},
+        host_network=sidecar.host_network,
+        ports=(),
+        volumes=(),
+        binds=tuple(
+            BindMountSpec(hostPath=host_path, path=path, readOnly=True)
+            for host_path, path in sidecar.binds
+        ),
+        healthcheck=(
+            HealthcheckSpec(test=list(sidecar.healthcheck)) if sidecar.healthcheck else None
+        ),
+        resources=ResourcesSpec(memoryMb=sidecar.memory_mb, cpus=sidecar.cpus, pids=sidecar.pids),
+        cap_add=sidecar.cap_add,
+        user=sidecar.user,
+        stateful=False,
+        labels={},
+        policy_exceptions=dict(sidecar.policy_exceptions),
+    )
+
+
+def _docker_name(spec: PlatformSpec, network: str) -> str:
+    """The Docker name of a network under platform:networks (its key unless it sets one)."""
+    return spec.networks[network].dockerName or network
+
+
+def _config_paths(
+    spec: PlatformSpec, hosts: Mapping[str, HostPlan], sidecars: Mapping[str, str]
+) -> dict[str, str]:
+    """``sidecars``: each sidecar container's service name -> the app block that declares it."""
     paths: dict[str, str] = {}
     for name, host in hosts.items():
         if isinstance(host, ProxmoxHostPlan):
@@ -294,6 +350,9 @@ def _config_paths(spec: PlatformSpec, hosts: Mapping[str, HostPlan]) -> dict[str
             paths[names.child(name, role)] = config_path(("services", name))
         for volume in service.volumes:
             paths[names.volume(name, volume.name)] = config_path(("services", name, "volumes"))
+    for name, path in sidecars.items():
+        for role in (names.CONTAINER, names.IMAGE):
+            paths[names.child(name, role)] = path
     return dict(sorted(paths.items()))
 
 

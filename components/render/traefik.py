@@ -35,7 +35,7 @@ and `api.insecure` serve on the internal entrypoint `traefik`, created at `:8080
 entrypoint of that name is defined; so `traefik` is not a name for the HTTP/HTTPS entrypoints
 and 8080 is not their port. `api`, when present, defaults `dashboard` to true (`API.SetDefaults`),
 so the renderer writes both of its keys. The Docker routing labels
-(components/derive/traefik.py) name `HTTPS_ENTRYPOINT` and the certificate resolver; the
+(components/proxies/traefik.py) name `HTTPS_ENTRYPOINT` and the certificate resolver; the
 constants here are the names they must agree with.
 """
 

@@ -47,7 +47,13 @@ def value_or_partial(annotation: Any, raw: Any) -> Any:
     except ValidationError:
         pass
     model = _model_for(annotation, raw) if isinstance(raw, Mapping) else None
-    return INVALID if model is None else partial(model, raw)
+    if model is None:
+        return INVALID
+    built = partial(model, raw)
+    if _members(annotation) and model not in _members(annotation):
+        # The kind named no member: only the fields all kinds share were judged.
+        set_private(built, _failed=built._failed | {"kind"})
+    return built
 
 
 def partial(cls: type[Strict], raw: Mapping[str, Any]) -> Strict:
@@ -92,19 +98,38 @@ def _adapter(annotation: Any) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
-def _model_for(annotation: Any, raw: Mapping[str, Any]) -> type[Strict] | None:
-    """The model ``raw`` is meant to be: the model itself, or the union member its kind names."""
+def _members(annotation: Any) -> list[type[Strict]]:
+    """The models of a union (or the one model), ``None`` and annotations aside."""
     while get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
     if get_origin(annotation) in (Union, UnionType):
         members = [m for m in get_args(annotation) if m is not type(None)]
+        if len(members) == 1:
+            return _members(members[0])
     else:
         members = [annotation]
-    models = [m for m in members if isinstance(m, type) and issubclass(m, Strict)]
+    return [m for m in members if isinstance(m, type) and issubclass(m, Strict)]
+
+
+def _model_for(annotation: Any, raw: Mapping[str, Any]) -> type[Strict] | None:
+    """The model ``raw`` is meant to be: the model itself, the union member its kind names, or,
+    for a kind no member has, the base all members share when it has fields of its own (the
+    proxy kinds' service and network); else None."""
+    models = _members(annotation)
     if len(models) == 1:
         return models[0]  # its kind, if it has one, is a field like any other
     for model in models:
         kind = model.model_fields.get("kind")
         if kind is not None and raw.get("kind") in get_args(kind.annotation):
             return model
+    if not models:
+        return None
+    for base in models[0].__mro__:
+        if (
+            isinstance(base, type)
+            and issubclass(base, Strict)
+            and base is not Strict
+            and all(issubclass(m, base) for m in models)
+        ):
+            return base
     return None

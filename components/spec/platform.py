@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from components.proxies.kinds import proxy_kind
+
 from .common import SshPublicKey, Strict
 from .errors import SpecProblem
 from .hosts import DropletHostSpec, HcloudHostSpec, SshHostSpec
@@ -19,7 +21,14 @@ from .partial import parsed
 from .ports import PortRange
 from .proxmox import GuestSpec, ProxmoxHostSpec
 from .rules import cross_field_problems
-from .services import ForwardExpose, NetworkSpec, PrivateExpose, ProxySpec, ServiceSpec
+from .services import (
+    Expose,
+    ForwardExpose,
+    NetworkSpec,
+    PrivateExpose,
+    ProxySpec,
+    ServiceSpec,
+)
 
 HostSpec = Annotated[
     ProxmoxHostSpec | DropletHostSpec | HcloudHostSpec | SshHostSpec,
@@ -122,16 +131,40 @@ class PlatformSpec(Strict):
             n: s for n, s in self.services.items() if parsed(s, "machine") and s.machine == machine
         }
 
+    def exposures(self, service: str) -> list[tuple[tuple[str | int, ...], Expose]]:
+        """How ``service`` is reached, each with its config path: its own exposures, and for
+        the proxy the public ports its kind implies (written under platform:proxy, not by hand).
+        """
+        spec = self.services[service]
+        found: list[tuple[tuple[str | int, ...], Expose]] = []
+        proxy = self.proxy if parsed(self, "proxy") else None
+        if proxy is not None and parsed(proxy, "service", "kind") and proxy.service == service:
+            found += [
+                (
+                    ("proxy",),
+                    ForwardExpose(
+                        kind="forward",
+                        protocol=port.protocol,
+                        ports=PortRange(start=port.port, end=port.port),
+                        description=port.description,
+                    ),
+                )
+                for port in proxy_kind(proxy).PUBLIC_PORTS
+            ]
+        if parsed(spec, "expose"):
+            found += [
+                (("services", service, "expose", index), expose)
+                for index, expose in enumerate(spec.expose)
+            ]
+        return found
+
     def publications(self, service: str) -> list[Publication]:
         """What ``service`` holds on its machine's address: forwards, private ports, and routes
         from a proxy on another machine (which reaches the service at that address)."""
         spec = self.services[service]
-        if not parsed(spec, "expose"):
-            return []
         proxy_machine = self._proxy_machine()
         found: list[Publication] = []
-        for index, expose in enumerate(spec.expose):
-            loc: tuple[str | int, ...] = ("services", service, "expose", index)
+        for loc, expose in self.exposures(service):
             if isinstance(expose, ForwardExpose):
                 found.append(Publication(service, expose.protocol, expose.ports, "forward", loc))
             elif isinstance(expose, PrivateExpose):

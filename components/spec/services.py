@@ -10,19 +10,25 @@ from typing import TYPE_CHECKING, Annotated, Literal, Union
 from pydantic import Field
 
 from components.apps.kinds import MODULES as APP_MODULES
+from components.proxies.base import ProxyBase
+from components.proxies.kinds import MODULES as PROXY_MODULES
 
 from .common import DomainName, InterfaceName, Name, SecretRef, ShellSafe, Strict
 from .images import PinnedImage
 from .ports import PortRange
 
-PROXY_KINDS = ("traefik", "nginx-proxy-manager", "nginx")
-
 if TYPE_CHECKING:
-    # The union is built from the registered apps at run time; type checkers see their base.
+    # The unions are built from the registered apps and proxy kinds at run time; type checkers
+    # see their bases.
     AppSpec = Strict
+    ProxySpec = ProxyBase
 else:
     AppSpec = Annotated[
         Union[tuple(module.Spec for module in APP_MODULES)],  # noqa: UP007
+        Field(discriminator="kind"),
+    ]
+    ProxySpec = Annotated[
+        Union[tuple(module.Spec for module in PROXY_MODULES)],  # noqa: UP007
         Field(discriminator="kind"),
     ]
 
@@ -171,18 +177,4 @@ class ServiceSpec(Strict):
     policyExceptions: dict[str, str] = Field(
         default_factory=dict,
         description="Policy rule name -> reason: a declared, visible exception for this service.",
-    )
-
-
-class ProxySpec(Strict):
-    service: Name = Field(description="The service (under platform:services) that is the proxy.")
-    kind: Literal["traefik", "nginx-proxy-manager", "nginx"] = Field(
-        description="What the proxy is; decides how routes reach it (labels, API, config)."
-    )
-    network: Name | None = Field(
-        default=None,
-        description="The proxy's network to routed services on its engine (Traefik: web).",
-    )
-    certResolver: ShellSafe = Field(
-        default="letsencrypt", description="Traefik certificate resolver of routed services."
     )

@@ -114,14 +114,14 @@ def test_hcloud_server_firewall_and_volume(hub: dict[str, RecordedResource]) -> 
             "protocol": "tcp",
             "port": "80",
             "sourceIps": ANYWHERE,
-            "description": "traefik: platform:services.traefik.expose[0]",
+            "description": "traefik: platform:proxy",
         },
         {
             "direction": "in",
             "protocol": "tcp",
             "port": "443",
             "sourceIps": ANYWHERE,
-            "description": "traefik: platform:services.traefik.expose[1]",
+            "description": "traefik: platform:proxy",
         },
     ]
     volume = hub["hub-data"]

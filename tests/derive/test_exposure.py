@@ -16,7 +16,6 @@ from components.derive import (
     stack_policy_config,
     topology,
 )
-from components.derive.traefik import traefik_labels
 from components.plan.stack_spec import read_stack_spec
 from components.spec import PlatformSpec
 
@@ -122,35 +121,6 @@ def test_proxy_routes_upstreams(prod: PlatformSpec, hub: PlatformSpec) -> None:
         ("chat-bridge.versatilehub.app", "http://chat-bridge:4000"),
         ("chat.versatilehub.app", "http://chat-web:3000"),
     ]
-
-
-def test_traefik_labels_route_by_host_on_web(hub: PlatformSpec) -> None:
-    assert traefik_labels(hub, "chat-web") == {
-        "traefik.enable": "true",
-        "traefik.docker.network": "web",
-        "traefik.http.routers.chat-web.rule": "Host(`chat.versatilehub.app`)",
-        "traefik.http.routers.chat-web.entrypoints": "websecure",
-        "traefik.http.routers.chat-web.tls.certresolver": "letsencrypt",
-        "traefik.http.routers.chat-web.service": "chat-web",
-        "traefik.http.services.chat-web.loadbalancer.server.port": "3000",
-    }
-    # No route, no labels; the proxy itself carries none; another proxy kind uses none.
-    assert traefik_labels(hub, "hub-db") == {}
-    assert traefik_labels(hub, "traefik") == {}
-
-
-def test_traefik_path_prefix_and_two_ports(hub: PlatformSpec) -> None:
-    data = hub.model_dump(by_alias=True)
-    data["services"]["agent"]["expose"].append(
-        {"kind": "route", "host": "agent.versatilehub.app", "path": "/admin", "port": 18790}
-    )
-    spec = PlatformSpec.model_validate(data)
-    labels = traefik_labels(spec, "agent")
-    assert labels["traefik.http.routers.agent-1.rule"] == (
-        "Host(`agent.versatilehub.app`) && PathPrefix(`/admin`)"
-    )
-    assert labels["traefik.http.routers.agent-0.service"] == "agent-18789"
-    assert labels["traefik.http.services.agent-18790.loadbalancer.server.port"] == "18790"
 
 
 def test_listen_ports(prod: PlatformSpec) -> None:

@@ -77,8 +77,11 @@ def test_routes_and_openings_are_the_stack_files_exposures(
         for e in s.get("expose", [])
         if e["kind"] == "forward"
     )
+    # The proxy's 80/443 are not written in the stack file: its kind implies them.
+    proxy = config["proxy"]["service"]
+    forwards += [(proxy, "tcp", "80"), (proxy, "tcp", "443")]
     assert [(r.host, r.path, r.service) for r in plan.routes] == routes
-    assert sorted((o.service, o.protocol, str(o.ports)) for o in plan.openings) == forwards
+    assert sorted((o.service, o.protocol, str(o.ports)) for o in plan.openings) == sorted(forwards)
 
 
 def test_each_host_gets_its_slice(stack: tuple[dict[str, Any], StackPlan]) -> None:

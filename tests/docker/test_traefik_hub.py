@@ -9,8 +9,8 @@ entrypoint, with TLS and the stack's certificate resolver and the rule `Host(...
 or service reports an error; the HTTP entrypoint redirects to https; the stack's healthcheck
 command passes. The API is turned on by this test only (`api.insecure` added to the YAML).
 
-The static config: until the program delivers it as an upload, it is rendered here by
-components/render/traefik.py from the settings the stack file gives Traefik (its flags today).
+The static config is the one the plan delivers: the Traefik container's upload at
+/etc/traefik/traefik.yml, rendered from platform:proxy (components/proxies/traefik.py).
 
 The certificate resolver cannot reach Let's Encrypt from the engine's namespace (no route out):
 routers register anyway (Traefik serves its default certificate meanwhile). Its first attempt
@@ -34,8 +34,7 @@ import pytest
 import yaml
 
 from components.plan import RecordedResource, plan_stack
-from components.render.traefik import STATIC_CONFIG_PATH, TraefikStaticSettings
-from components.render.traefik import traefik_static_yaml as render_static_yaml
+from components.render.traefik import STATIC_CONFIG_PATH
 
 from .engine import TIMINGS, DockerEngine
 from .harness import (
@@ -71,7 +70,7 @@ def stack_config() -> dict[str, Any]:
 def expected_routers() -> dict[str, dict[str, Any]]:
     """`<router>@docker` -> the router Traefik should have, from the stack file's routes.
 
-    Router names follow the labels' contract (components/derive/traefik.py): the service's
+    Router names follow the labels' contract (components/proxies/traefik.py): the service's
     name, or `<service>-<index>` when it has more than one route.
     """
     config = stack_config()
@@ -100,30 +99,6 @@ def proxy_network() -> str:
     return str(config["platform:networks"][key].get("dockerName", key))
 
 
-def settings_from_stack_flags() -> TraefikStaticSettings:
-    """The settings the stack file gives its Traefik today, read from its command flags."""
-    config = stack_config()
-    proxy = config["platform:proxy"]
-    command = config["platform:services"][proxy["service"]]["command"]
-    flags = dict(arg.removeprefix("--").partition("=")[::2] for arg in command)
-    resolvers = {k.split(".")[1] for k in flags if k.startswith("certificatesresolvers.")}
-    assert len(resolvers) == 1, resolvers
-    resolver = resolvers.pop()
-    acme = f"certificatesresolvers.{resolver}.acme"
-    assert flags.get(f"{acme}.tlschallenge") == "true", flags
-    assert flags["entrypoints.web.http.redirections.entrypoint.to"] == "websecure"
-    return TraefikStaticSettings(
-        docker_network=flags["providers.docker.network"],
-        acme_email=flags[f"{acme}.email"],
-        cert_resolver=resolver,
-        http_port=int(flags["entrypoints.web.address"].removeprefix(":")),
-        https_port=int(flags["entrypoints.websecure.address"].removeprefix(":")),
-        acme_storage=flags[f"{acme}.storage"],
-        challenge="tls",
-        ping=flags.get("ping") == "true",
-    )
-
-
 # ---- the stack, with Traefik's static config and the test's API ------------------------------
 
 
@@ -136,8 +111,11 @@ def _traefik(stack: StackDecl) -> ContainerDecl:
 
 
 def static_config_text(traefik: ContainerDecl) -> str:
-    """The static config the Traefik container gets (rendered from the stack's flags for now)."""
-    return render_static_yaml(settings_from_stack_flags())
+    """The static config the plan delivers into the Traefik container (its upload)."""
+    found = [u for u in traefik.uploads if u.file == STATIC_CONFIG_PATH]
+    assert len(found) == 1, f"the plan's Traefik has no upload at {STATIC_CONFIG_PATH}"
+    assert traefik.command is None, "Traefik's static config comes from the file, not flags"
+    return found[0].content.decode()
 
 
 def with_test_api(text: str) -> bytes:
@@ -153,8 +131,7 @@ def stack_with_real_traefik(resources: list[RecordedResource]) -> StackDecl:
     traefik = _traefik(stack)
     config = Upload(STATIC_CONFIG_PATH, with_test_api(static_config_text(traefik)), 0o644, 0, 0)
     uploads = (*(u for u in traefik.uploads if u.file != STATIC_CONFIG_PATH), config)
-    # The flags are what the rendered file replaces: the image runs Traefik without arguments.
-    real = dataclasses.replace(traefik, uploads=uploads, command=None)
+    real = dataclasses.replace(traefik, uploads=uploads)
     containers = tuple(real if c is traefik else c for c in stack.containers)
     return dataclasses.replace(stack, containers=containers)
 

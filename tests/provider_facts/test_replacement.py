@@ -63,7 +63,7 @@ def _new_template(values: dict[str, Any]) -> None:
 
 
 def _add_forward(values: dict[str, Any]) -> None:
-    values["platform:services"]["npm"]["expose"].append(
+    values["platform:services"]["npm"].setdefault("expose", []).append(
         {"kind": "forward", "protocol": "tcp", "ports": 8443, "description": "admin"}
     )
 

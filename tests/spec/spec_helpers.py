@@ -101,10 +101,10 @@ def drop(*path: str | int) -> Mutation:
 
 
 def append(*path: str | int, value: Any) -> Mutation:
-    """Append to the list at ``path``, e.g. a new exposure of a service."""
+    """Append to the list at ``path`` (made when absent), e.g. a new exposure of a service."""
 
     def apply(document: dict[str, Any]) -> None:
-        _walk(document, path).append(copy.deepcopy(value))
+        _walk(document, path[:-1]).setdefault(path[-1], []).append(copy.deepcopy(value))
 
     return apply
 

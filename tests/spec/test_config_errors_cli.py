@@ -47,7 +47,7 @@ def _outside_subnet(config: Config) -> None:
 
 
 def _forward_ssh(config: Config) -> None:
-    config["platform:services"]["npm"]["expose"].append(
+    config["platform:services"]["npm"].setdefault("expose", []).append(
         {"kind": "forward", "protocol": "tcp", "ports": 22}
     )
 
@@ -102,7 +102,7 @@ CASES: dict[str, tuple[Callable[[Config], None], str]] = {
     ),
     "forward-tcp-22": (
         _forward_ssh,
-        "platform:services.npm.expose[2]: 22 is reserved: the host needs tcp 22 for SSH to the "
+        "platform:services.npm.expose[0]: 22 is reserved: the host needs tcp 22 for SSH to the "
         "Proxmox host; forward another port",
     ),
     "reversed-ports": (

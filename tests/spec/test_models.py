@@ -164,20 +164,6 @@ BASELINE: dict[str, Any] = {
             ],
             "resources": {"memoryMb": 1024, "cpus": 1.0, "pids": 512},
             "healthcheck": {"test": ["CMD", "/usr/bin/check-health"]},
-            "expose": [
-                {
-                    "kind": "forward",
-                    "protocol": "tcp",
-                    "ports": 80,
-                    "description": "HTTP to the proxy (ACME challenges, redirect to HTTPS)",
-                },
-                {
-                    "kind": "forward",
-                    "protocol": "tcp",
-                    "ports": 443,
-                    "description": "HTTPS to the proxy (TLS termination)",
-                },
-            ],
         },
         "livekit": {
             "machine": "livekit",
@@ -694,25 +680,25 @@ RULES = [
     _case(
         "reserved-22",
         forward("npm", "tcp", 22),
-        "platform:services.npm.expose[2]: 22 is reserved: the host needs tcp 22 for "
+        "platform:services.npm.expose[0]: 22 is reserved: the host needs tcp 22 for "
         "SSH to the Proxmox host; forward another port",
     ),
     _case(
         "reserved-8006",
         forward("npm", "tcp", 8006),
-        "platform:services.npm.expose[2]: 8006 is reserved: the host needs tcp 8006 "
+        "platform:services.npm.expose[0]: 8006 is reserved: the host needs tcp 8006 "
         "for the Proxmox web UI and API; forward another port",
     ),
     _case(
         "reserved-3128",
         forward("npm", "tcp", 3128),
-        "platform:services.npm.expose[2]: 3128 is reserved: the host needs tcp 3128 "
+        "platform:services.npm.expose[0]: 3128 is reserved: the host needs tcp 3128 "
         "for the Proxmox SPICE proxy; forward another port",
     ),
     _case(
         "reserved-range-22",
         forward("npm", "tcp", "20-25"),
-        "platform:services.npm.expose[2]: 20-25 includes tcp 22, which the host "
+        "platform:services.npm.expose[0]: 20-25 includes tcp 22, which the host "
         "needs for SSH to the Proxmox host; forward a range without 22",
     ),
     _case(
@@ -896,29 +882,29 @@ RULES = [
     ),
     _case(
         "port-zero",
-        put("services", "npm", "expose", 0, "ports", value=0),
+        forward("npm", "tcp", 0),
         "platform:services.npm.expose[0].ports: 0 is out of range: ports are 1-65535",
     ),
     _case(
         "port-65536",
-        put("services", "npm", "expose", 0, "ports", value=65536),
+        forward("npm", "tcp", 65536),
         "platform:services.npm.expose[0].ports: 65536 is out of range: ports are 1-65535",
     ),
     _case(
         "ports-abc",
-        put("services", "npm", "expose", 0, "ports", value="abc"),
+        forward("npm", "tcp", "abc"),
         "platform:services.npm.expose[0].ports: abc is not a port 1-65535 such as "
         "443, or a range low-high such as 50000-60000",
     ),
     _case(
         "ports-bool",
-        put("services", "npm", "expose", 0, "ports", value=True),
+        forward("npm", "tcp", True),
         "platform:services.npm.expose[0].ports: true is not a port 1-65535 such as "
         "443, or a range low-high such as 50000-60000",
     ),
     _case(
         "ports-object-reversed",
-        put("services", "npm", "expose", 0, "ports", value={"start": 90, "end": 80}),
+        forward("npm", "tcp", {"start": 90, "end": 80}),
         'platform:services.npm.expose[0].ports: {"start": 90, "end": 80} is '
         "reversed: write the range low-high, as 80-90",
     ),
@@ -988,8 +974,8 @@ def test_missing_hosts_is_reported_with_what_depends_on_it() -> None:
         pytest.param([forward("npm", "tcp", "8000-8005")], id="tcp-range-just-below-8006"),
         pytest.param([forward("npm", "tcp", "8007-8100")], id="tcp-range-just-above-8006"),
         pytest.param([forward("npm", "tcp", 23)], id="tcp-23"),
-        pytest.param([put("services", "npm", "expose", 0, "ports", value="80-80")], id="80-80"),
-        pytest.param([put("services", "npm", "expose", 0, "ports", value="80")], id="port-text"),
+        pytest.param([forward("npm", "tcp", "8443-8443")], id="80-80"),
+        pytest.param([forward("npm", "tcp", "8443")], id="port-text"),
         pytest.param([forward("backend", "udp", "40000-40999")], id="1000-ports-via-docker"),
         pytest.param(
             [put("services", "agents", "expose", value=[{"kind": "private", "ports": 7881}])],
@@ -1057,7 +1043,7 @@ def test_every_problem_at_once_field_and_cross_field() -> None:
     document = doc(
         # Field errors: each entry fails its own validation, in one field.
         put("guests", "monitoring", "address", value="banana"),
-        put("services", "npm", "expose", 0, "ports", value="abc"),
+        forward("npm", "tcp", "abc"),
         put("hosts", "ax102", "sshUsr", value="admin"),
         # Cross-field errors, found on the fields that are valid on their own.
         put("guests", "livekit", "vmId", value=102),

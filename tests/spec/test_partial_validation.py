@@ -147,8 +147,8 @@ def test_bad_host_field_still_needs_the_host_secrets() -> None:
 
 
 PROXY_KIND = (
-    "platform:proxy.kind: haproxy is invalid: Input should be 'traefik', 'nginx-proxy-manager' "
-    "or 'nginx' (What the proxy is; decides how routes reach it (labels, API, config).)"
+    "platform:proxy.kind: haproxy is not a known kind; allowed kinds: traefik, "
+    "nginx-proxy-manager, nginx"
 )
 
 
@@ -188,7 +188,7 @@ def test_bad_server_size_and_its_ssh_rules() -> None:
 def test_bad_port_in_one_exposure_of_the_proxy_and_its_routes() -> None:
     # The proxy's own exposures are unknown; where it runs is not, so routes are still judged.
     assert _lines(
-        put("services", "npm", "expose", 0, "ports", value="abc"),
+        forward("npm", "tcp", "abc"),
         add_droplet(),
         put("services", "frontend", "machine", value="edge"),
     ) == [
@@ -241,8 +241,8 @@ def test_one_location_is_reported_once() -> None:
         ),
         pytest.param(
             [put("proxy", value="npm")],
-            "platform:proxy: npm is invalid: Input should be a valid dictionary or instance of "
-            "ProxySpec (The service every `route` exposure goes through.)",
+            "platform:proxy: npm is invalid: Input should be a valid dictionary or "
+            "object to extract fields from (The service every `route` exposure goes through.)",
             id="invalid-proxy-is-not-no-proxy",
         ),
         pytest.param(
@@ -299,7 +299,8 @@ UNRELATED: dict[str, tuple[str, Any, str]] = {
         "starting or ending with a hyphen",
     ),
     "droplet": ("region", "fra 1", f"fra 1 {SHELL_SAFE}"),
-    "proxy": ("certResolver", "lets encrypt", f"lets encrypt {SHELL_SAFE}"),
+    # Only the fields every kind shares are judged then: service and network still are.
+    "proxy": ("kind", "haproxy", PROXY_KIND.removeprefix("platform:proxy.kind: ")),
 }
 _SECTION_TYPES = {
     section: TypeAdapter(PlatformSpec.model_fields[section].annotation)
@@ -321,7 +322,7 @@ def _entry_of(loc: tuple[str | int, ...], document: dict[str, Any]) -> tuple[str
 def _valid_alone(entry: tuple[str, ...], document: dict[str, Any]) -> bool:
     try:
         if entry == ("proxy",):
-            ProxySpec.model_validate(document["proxy"])
+            TypeAdapter(ProxySpec).validate_python(document["proxy"])
         else:
             section, name = entry
             _SECTION_TYPES[section].validate_python({name: document[section][name]})

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import Problem
-from . import cloud, names, networks, proxmox, proxy, publications, services
+from . import cloud, names, networks, proxmox, proxy, publications, services, sidecars
 
 if TYPE_CHECKING:
     from ..platform import PlatformSpec
@@ -26,6 +26,7 @@ RULES: tuple[Rule, ...] = (
     services.problems,
     proxy.problems,
     publications.problems,
+    sidecars.problems,
 )
 
 

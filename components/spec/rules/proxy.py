@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from components.proxies.kinds import ProxyKind, proxy_kind
+
 from ..errors import Problem
 from ..partial import parsed
-from ..services import RouteExpose, ServiceSpec
+from ..services import ForwardExpose, RouteExpose, ServiceSpec
 from ._shared import known
 
 if TYPE_CHECKING:
@@ -27,6 +29,9 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
             f"{proxy.service} is not a service; known services: {known(spec.services)}",
         )
         return
+    if parsed(proxy, "kind"):
+        yield from _hand_written_public_ports(proxy.service, service, proxy_kind(proxy))
+        yield from proxy_kind(proxy).problems(spec)
     if (
         parsed(proxy, "network")
         and proxy.network is not None
@@ -38,6 +43,26 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
             f"{proxy.network} is not one of the networks of {proxy.service} "
             f"({known(service.networks)})",
         )
+
+
+def _hand_written_public_ports(
+    name: str, service: ServiceSpec, kind: ProxyKind
+) -> Iterator[Problem]:
+    if not parsed(service, "expose"):
+        return
+    implied = {(p.protocol, p.port) for p in kind.PUBLIC_PORTS}
+    for index, expose in enumerate(service.expose):
+        if (
+            isinstance(expose, ForwardExpose)
+            and expose.ports.start == expose.ports.end
+            and (expose.protocol, expose.ports.start) in implied
+        ):
+            yield Problem(
+                ("services", name, "expose", index),
+                f"forward {expose.protocol} {expose.ports}: the proxy's public ports "
+                f"({', '.join(f'{p.protocol} {p.port}' for p in kind.PUBLIC_PORTS)}) come from "
+                f"platform:proxy (kind {kind.KIND}); remove this exposure",
+            )
 
 
 def route_problems(

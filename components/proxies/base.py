@@ -1,0 +1,60 @@
+"""What every proxy kind's spec has: the service that is the proxy and its network."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from components.spec.common import Name, Strict
+from components.values import AppContribution
+
+if TYPE_CHECKING:
+    from components.derive.exposure import ProxyRoute
+    from components.spec.errors import Problem
+    from components.spec.platform import PlatformSpec
+    from components.spec.services import ServiceSpec
+
+
+class ProxyBase(Strict):
+    """The fields of ``platform:proxy`` every kind has (each kind narrows ``kind``)."""
+
+    kind: str = Field(description="What the proxy is: traefik, nginx-proxy-manager or nginx.")
+    service: Name = Field(description="The service (under platform:services) that is the proxy.")
+    network: Name | None = Field(
+        default=None,
+        description="The proxy's network to routed services on its engine (Traefik: web).",
+    )
+
+
+@dataclass(frozen=True)
+class PublicPort:
+    """A port the proxy serves to the internet: a forward the stack derives, never writes."""
+
+    protocol: Literal["tcp", "udp"]
+    port: int
+    description: str
+
+
+# Every kind terminates HTTP(S) on the standard ports.
+WEB_PORTS = (
+    PublicPort("tcp", 80, "HTTP to the proxy (ACME challenges, redirect to HTTPS)"),
+    PublicPort("tcp", 443, "HTTPS to the proxy (TLS termination)"),
+)
+
+
+# The hooks of a kind that adds nothing (yet): no checks, no labels, nothing in its container.
+def no_problems(spec: PlatformSpec) -> Iterator[Problem]:
+    return iter(())
+
+
+def no_route_labels(
+    proxy: ProxyBase, service: str, routes: Sequence[ProxyRoute], network: str | None
+) -> Mapping[str, str]:
+    return {}
+
+
+def nothing_added(proxy: ProxyBase, service: ServiceSpec, network: str | None) -> AppContribution:
+    return AppContribution()

@@ -1,0 +1,42 @@
+"""The registry of proxy kinds: each module once, in ``MODULES``, and their lookup by kind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Protocol
+
+from . import nginx, npm, traefik
+
+if TYPE_CHECKING:
+    from components.derive.exposure import ProxyRoute
+    from components.spec.errors import Problem
+    from components.spec.platform import PlatformSpec
+    from components.spec.services import ServiceSpec
+    from components.values import AppContribution
+
+    from .base import ProxyBase, PublicPort
+
+
+class ProxyKind(Protocol):
+    KIND: str
+    PUBLIC_PORTS: Sequence[PublicPort]
+
+    def problems(self, spec: PlatformSpec) -> Iterator[Problem]: ...
+
+    def route_labels(
+        self, proxy: ProxyBase, service: str, routes: Sequence[ProxyRoute], network: str | None
+    ) -> Mapping[str, str]: ...
+
+    def contribute(
+        self, proxy: ProxyBase, service: ServiceSpec, network: str | None
+    ) -> AppContribution: ...
+
+
+MODULES = (traefik, npm, nginx)
+PROXIES: dict[str, ModuleType] = {module.KIND: module for module in MODULES}
+
+
+def proxy_kind(proxy: ProxyBase) -> ProxyKind:
+    module: ProxyKind = PROXIES[proxy.kind]
+    return module
