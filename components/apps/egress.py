@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from components.spec.common import SecretRef, ShellSafe, Strict
+from components.spec.common import ShellSafe
 from components.values import AppContribution, FilePlan, Rendered
+
+from .livekit import LiveKitAccess
 
 if TYPE_CHECKING:
     from components.spec.errors import Problem
@@ -33,19 +35,13 @@ CONFIG_PATH = "/etc/egress/egress.yaml"
 CONFIG_FILE_ENV = "EGRESS_CONFIG_FILE"
 
 
-class Spec(Strict):
+class Spec(LiveKitAccess):
     """What Egress needs to join its LiveKit server and their shared Redis."""
 
     kind: Literal["livekit-egress"]
     wsUrl: ShellSafe = Field(
         description="LiveKit server's websocket URL as Egress reaches it, e.g. ws://10.0.0.10:7880."
     )
-    apiKey: SecretRef = Field(description="LiveKit API key name, under platform:secrets.")
-    apiSecret: SecretRef = Field(description="The API key's secret, under platform:secrets.")
-    redisAddress: ShellSafe = Field(
-        description="host:port of the Redis that LiveKit and Egress share, e.g. 10.0.0.10:6379."
-    )
-    redisPassword: SecretRef = Field(description="Redis password, under platform:secrets.")
     healthPort: int | None = Field(
         default=None, ge=1, le=65535, description="Port of Egress's health endpoint, or null."
     )
@@ -126,14 +122,7 @@ def contribute(name: str, service: ServiceSpec) -> AppContribution:
             )
         )
 
-    config = Rendered(
-        render=render,
-        secrets={
-            "api_key": app.apiKey.secret,
-            "api_secret": app.apiSecret.secret,
-            "redis_password": app.redisPassword.secret,
-        },
-    )
+    config = Rendered(render=render, secrets=app.secret_paths())
     return AppContribution(
         env={CONFIG_FILE_ENV: CONFIG_PATH},
         files=(FilePlan(path=CONFIG_PATH, content=config, mode="0440"),),

@@ -27,16 +27,31 @@ KIND = "livekit"
 CONFIG_ENV = "LIVEKIT_CONFIG"
 
 
-class Spec(Strict):
-    """What LiveKit's config needs beyond what the stack already knows (address, ports)."""
+class LiveKitAccess(Strict):
+    """What a LiveKit server and the apps that join it (Egress) share: the API key and the
+    Redis they coordinate through."""
 
-    kind: Literal["livekit"]
     apiKey: SecretRef = Field(description="LiveKit API key name, under platform:secrets.")
     apiSecret: SecretRef = Field(description="The API key's secret, under platform:secrets.")
     redisAddress: ShellSafe = Field(
         description="host:port of the Redis that LiveKit and Egress share, e.g. 10.0.0.10:6379."
     )
     redisPassword: SecretRef = Field(description="Redis password, under platform:secrets.")
+
+    def secret_paths(self) -> dict[str, str]:
+        """The ``Rendered`` arguments these secrets arrive as: api_key, api_secret,
+        redis_password."""
+        return {
+            "api_key": self.apiKey.secret,
+            "api_secret": self.apiSecret.secret,
+            "redis_password": self.redisPassword.secret,
+        }
+
+
+class Spec(LiveKitAccess):
+    """What LiveKit's config needs beyond what the stack already knows (address, ports)."""
+
+    kind: Literal["livekit"]
     httpPort: int = Field(default=7880, ge=1, le=65535, description="Signal/API port.")
 
 
@@ -87,13 +102,5 @@ def contribute(name: str, service: ServiceSpec) -> AppContribution:
             )
         )
 
-    config = Rendered(
-        render=render,
-        secrets={
-            "api_key": app.apiKey.secret,
-            "api_secret": app.apiSecret.secret,
-            "redis_password": app.redisPassword.secret,
-        },
-        public_address=True,
-    )
+    config = Rendered(render=render, secrets=app.secret_paths(), public_address=True)
     return AppContribution(secret_env={CONFIG_ENV: config})

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from components.derive.plan import HostPlan, ProxmoxHostPlan, ServerHostPlan
 from components.docker.engine import DockerEngine
+
+if TYPE_CHECKING:
+    from components.hosts.cloud.server import CloudServer
 
 SecretReader = Callable[[str], pulumi.Output[str]]
 
@@ -53,16 +57,26 @@ def _proxmox(plan: HostPlan, context: HostContext) -> BuiltHost:
     return BuiltHost(platform, platform.engines, str(plan.spec.publicAddress))
 
 
-def _cloud_server(plan: HostPlan, context: HostContext) -> BuiltHost:
-    """A server the program creates: a droplet or a Hetzner Cloud server."""
+def _droplet(plan: HostPlan, context: HostContext) -> BuiltHost:
     from components.hosts.cloud.droplet import DropletHost
+
+    return _cloud_server(DropletHost, plan, context)
+
+
+def _hcloud(plan: HostPlan, context: HostContext) -> BuiltHost:
     from components.hosts.cloud.hcloud import HcloudHost
+
+    return _cloud_server(HcloudHost, plan, context)
+
+
+def _cloud_server(kind: type[CloudServer[Any]], plan: HostPlan, context: HostContext) -> BuiltHost:
+    """A server the program creates: a droplet or a Hetzner Cloud server."""
     from components.hosts.cloud.server import CloudServerArgs, ServerBootstrap
-    from components.spec import DropletHostSpec, HcloudHostSpec
+    from components.spec import CloudServerSpec
 
     assert isinstance(plan, ServerHostPlan)
     host = plan.spec
-    assert isinstance(host, DropletHostSpec | HcloudHostSpec)
+    assert isinstance(host, CloudServerSpec)
     boot = ServerBootstrap(
         hostname=plan.name,
         admin_user=host.adminUser,
@@ -72,8 +86,7 @@ def _cloud_server(plan: HostPlan, context: HostContext) -> BuiltHost:
         stack=context.stack,
         networks=plan.engine.networks,
     )
-    kind = DropletHost if isinstance(host, DropletHostSpec) else HcloudHost
-    server = kind(plan.name, CloudServerArgs(host=host, boot=boot, openings=plan.openings))  # type: ignore[arg-type]
+    server = kind(plan.name, CloudServerArgs(host=host, boot=boot, openings=plan.openings))
     return BuiltHost(server, {plan.name: server.engine}, server.public_address)
 
 
@@ -98,7 +111,7 @@ def _ssh(plan: HostPlan, context: HostContext) -> BuiltHost:
 
 HOST_BUILDERS: dict[str, Callable[[HostPlan, HostContext], BuiltHost]] = {
     "proxmox": _proxmox,
-    "droplet": _cloud_server,
-    "hcloud": _cloud_server,
+    "droplet": _droplet,
+    "hcloud": _hcloud,
     "ssh": _ssh,
 }

@@ -24,6 +24,10 @@ ADMIN_USER_DESCRIPTION = (
 class DockerHostSpec(Strict):
     """What every host that runs its own Docker engine has in common."""
 
+    # The providers whose resources this kind declares: their config namespaces (e.g.
+    # `docker:host`) may appear in a stack file next to `platform`.
+    PROVIDERS: ClassVar[tuple[str, ...]] = ("docker", "command")
+
     # The secrets this kind needs, under platform:secrets.<host name>.<key>.
     SECRETS: ClassVar[dict[str, str]] = {
         "sshPrivateKey": "private key (OpenSSH) the program uses to reach the host over SSH",
@@ -34,6 +38,8 @@ class DockerHostSpec(Strict):
 
 class CloudServerSpec(DockerHostSpec):
     """A server the program creates: size, place and image come from config."""
+
+    PROVIDERS: ClassVar[tuple[str, ...]] = (*DockerHostSpec.PROVIDERS, "tls")
 
     sshAllowedFrom: list[IPv4Network | IPv6Network] = Field(
         min_length=1,
@@ -49,6 +55,7 @@ class CloudServerSpec(DockerHostSpec):
 
 
 class DropletHostSpec(CloudServerSpec):
+    PROVIDERS: ClassVar[tuple[str, ...]] = (*CloudServerSpec.PROVIDERS, "digitalocean")
     kind: Literal["droplet"]
     region: ShellSafe = Field(description="DigitalOcean region slug, e.g. fra1.")
     size: ShellSafe = Field(description="Droplet size slug, e.g. s-2vcpu-4gb.")
@@ -59,6 +66,7 @@ class DropletHostSpec(CloudServerSpec):
 
 
 class HcloudHostSpec(CloudServerSpec):
+    PROVIDERS: ClassVar[tuple[str, ...]] = (*CloudServerSpec.PROVIDERS, "hcloud")
     kind: Literal["hcloud"]
     location: ShellSafe = Field(description="Hetzner Cloud location, e.g. fsn1.")
     serverType: ShellSafe = Field(description="Hetzner Cloud server type, e.g. cx32.")

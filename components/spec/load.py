@@ -19,14 +19,15 @@ from pydantic_core import ErrorDetails
 from .common import SecretRef
 from .errors import CONFIG_NAMESPACE, Problem, SpecError, SpecProblem
 from .partial import INVALID, parsed, set_private, value_or_partial
-from .platform import PlatformSpec
+from .platform import PlatformSpec, host_kinds
 from .rules import cross_field_problems
 from .services import ServiceSpec
 
-# Namespaces a stack file may use besides `platform`: the providers' own settings. Anything else
-# is most likely a misspelt `platform` (`platfrom:hosts`) whose keys would be silently ignored.
+# Namespaces a stack file may use besides `platform`: the settings of the providers the host
+# kinds declare (each kind's PROVIDERS), and Pulumi's own. Anything else is most likely a
+# misspelt `platform` (`platfrom:hosts`) whose keys would be silently ignored.
 KNOWN_NAMESPACES = frozenset(
-    {CONFIG_NAMESPACE, "pulumi", "digitalocean", "hcloud", "proxmoxve", "docker", "command", "tls"}
+    {CONFIG_NAMESPACE, "pulumi", *(p for kind in host_kinds() for p in kind.PROVIDERS)}
 )
 SECRETS_KEY = "secrets"
 SECRET_PLACEHOLDER = "[secret]"

@@ -8,7 +8,7 @@ The rules that span more than one field live in ``rules``; the model's validator
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, get_args
 
 from pydantic import Field, PrivateAttr, model_validator
 
@@ -35,6 +35,13 @@ HostSpec = Annotated[
     Field(discriminator="kind"),
 ]
 DockerHost = DropletHostSpec | HcloudHostSpec | SshHostSpec
+
+
+def host_kinds() -> tuple[
+    type[ProxmoxHostSpec | DropletHostSpec | HcloudHostSpec | SshHostSpec], ...
+]:
+    """The registered host kinds: the members of the ``HostSpec`` union."""
+    return get_args(get_args(HostSpec)[0])
 
 
 @dataclass(frozen=True)

@@ -186,6 +186,9 @@ class NatBridgeSpec(_Strict):
 class ProxmoxHostSpec(_Strict):
     """A Proxmox VE node: its guests sit on the NAT bridge behind its one public address."""
 
+    # The providers whose resources this kind declares (see DockerHostSpec.PROVIDERS): the node,
+    # host commands, and the guests' Docker engines.
+    PROVIDERS: ClassVar[tuple[str, ...]] = ("proxmoxve", "command", "docker")
     # The secrets this kind needs, under platform:secrets.<host name>.<key>.
     SECRETS: ClassVar[dict[str, str]] = {
         "apiToken": "Proxmox API token, USER@REALM!TOKENID=UUID",

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import yaml
@@ -399,3 +399,16 @@ def test_a_misspelt_namespace_hides_nothing(tmp_path: Path) -> None:
             for guest in guests
         ),
     ]
+
+
+def test_known_namespaces_are_those_of_the_registered_host_kinds() -> None:
+    # Each host kind names the providers it declares; the HostSpec union is the registry, and
+    # the hosts/ builder registry serves exactly those kinds.
+    from components.hosts import HOST_BUILDERS  # noqa: PLC0415
+    from components.spec.platform import host_kinds  # noqa: PLC0415
+
+    kinds = {get_args(k.model_fields["kind"].annotation)[0]: k.PROVIDERS for k in host_kinds()}
+    assert set(kinds) == set(HOST_BUILDERS) == {"proxmox", "droplet", "hcloud", "ssh"}
+    assert kinds["droplet"] == ("docker", "command", "tls", "digitalocean")
+    assert kinds["proxmox"] == ("proxmoxve", "command", "docker")
+    assert ", ".join(sorted({"platform", "pulumi", *sum(kinds.values(), ())})) == KNOWN_NAMESPACES

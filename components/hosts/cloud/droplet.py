@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_digitalocean as digitalocean
-import pulumi_tls as tls
 
 from components import names
 from components.hosts.cloud.server import (
     ANYWHERE,
     CloudServer,
     CloudServerArgs,
-    InboundRule,
-    user_data,
+    ServerParts,
 )
 from components.render.cloud_init import digitalocean_volume_device
 from components.spec import DropletHostSpec
@@ -30,17 +28,9 @@ class DropletHost(CloudServer[DropletHostSpec]):
         key = digitalocean.SshKey(name, name=name, public_key=public_key, opts=self._child())
         return key.fingerprint
 
-    def _server(
-        self,
-        name: str,
-        args: DropletHostArgs,
-        *,
-        keys: list[pulumi.Output[str]],
-        host_key: tls.PrivateKey,
-        rules: list[InboundRule],
-        data_volume_gb: int | None,
-    ) -> list[pulumi.Resource]:
-        host = args.host
+    def _server(self, parts: ServerParts[DropletHostSpec]) -> list[pulumi.Resource]:
+        name, host, rules = parts.name, parts.host, parts.rules
+        data_volume_gb = host.dataVolumeGb
         self.volume = None
         device = None
         if data_volume_gb is not None:
@@ -56,12 +46,12 @@ class DropletHost(CloudServer[DropletHostSpec]):
             device = digitalocean_volume_device(volume_name)
         self.droplet = digitalocean.Droplet(
             names.child(name, names.SERVER),
-            name=args.boot.hostname,
+            name=parts.boot.hostname,
             image=host.image,
             region=host.region,
             size=host.size,
-            ssh_keys=keys,
-            user_data=user_data(args.boot, host_key, device),
+            ssh_keys=parts.keys,
+            user_data=parts.user_data(device),
             backups=host.backups,
             monitoring=True,
             volume_ids=[self.volume.id] if self.volume is not None else None,

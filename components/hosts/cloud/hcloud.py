@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_hcloud as hcloud
-import pulumi_tls as tls
 
 from components import names
-from components.hosts.cloud.server import CloudServer, CloudServerArgs, InboundRule, user_data
+from components.hosts.cloud.server import CloudServer, CloudServerArgs, ServerParts
 from components.spec import HcloudHostSpec
 
 HcloudHostArgs = CloudServerArgs[HcloudHostSpec]
@@ -23,17 +22,9 @@ class HcloudHost(CloudServer[HcloudHostSpec]):
         key = hcloud.SshKey(name, name=name, public_key=public_key, opts=self._child())
         return key.name
 
-    def _server(
-        self,
-        name: str,
-        args: HcloudHostArgs,
-        *,
-        keys: list[pulumi.Output[str]],
-        host_key: tls.PrivateKey,
-        rules: list[InboundRule],
-        data_volume_gb: int | None,
-    ) -> list[pulumi.Resource]:
-        host = args.host
+    def _server(self, parts: ServerParts[HcloudHostSpec]) -> list[pulumi.Resource]:
+        name, host, rules = parts.name, parts.host, parts.rules
+        data_volume_gb = host.dataVolumeGb
         firewall_name = names.child(name, names.FIREWALL)
         self.firewall = hcloud.Firewall(
             firewall_name,
@@ -66,12 +57,12 @@ class HcloudHost(CloudServer[HcloudHostSpec]):
             device = self.volume.linux_device
         self.server = hcloud.Server(
             names.child(name, names.SERVER),
-            name=args.boot.hostname,
+            name=parts.boot.hostname,
             server_type=host.serverType,
             image=host.image,
             location=host.location,
-            ssh_keys=keys,
-            user_data=user_data(args.boot, host_key, device),
+            ssh_keys=parts.keys,
+            user_data=parts.user_data(device),
             backups=host.backups,
             firewall_ids=[self.firewall.id.apply(int)],
             labels={"managed-by": "selfhosted"},

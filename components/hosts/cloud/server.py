@@ -164,6 +164,21 @@ def inbound_rules(host: CloudServerSpec, openings: Sequence[EdgeOpening]) -> lis
     ]
 
 
+@dataclass(frozen=True)
+class ServerParts(Generic[H]):
+    """What a provider's subclass declares its server from."""
+
+    name: str
+    host: H
+    boot: ServerBootstrap
+    keys: list[pulumi.Output[str]]  # how the server refers to each uploaded admin key
+    host_key: tls.PrivateKey
+    rules: list[InboundRule]
+
+    def user_data(self, volume_device: pulumi.Input[str] | None = None) -> pulumi.Output[str]:
+        return user_data(self.boot, self.host_key, volume_device)
+
+
 class CloudServer(pulumi.ComponentResource, Generic[H]):
     """A server of a cloud provider; subclasses implement the provider's resources."""
 
@@ -180,21 +195,22 @@ class CloudServer(pulumi.ComponentResource, Generic[H]):
             self._admin_key(names.admin_key(name, index), key)
             for index, key in enumerate(args.boot.admin_keys)
         ]
-        size = args.host.dataVolumeGb
         after = self._server(
-            name,
-            args,
-            keys=keys,
-            host_key=host_key,
-            rules=inbound_rules(args.host, args.openings),
-            data_volume_gb=size,
+            ServerParts(
+                name=name,
+                host=args.host,
+                boot=args.boot,
+                keys=keys,
+                host_key=host_key,
+                rules=inbound_rules(args.host, args.openings),
+            )
         )
         self.engine = server_engine(
             name,
             args.boot,
             self.public_address,
             host_key,
-            has_data_volume=size is not None,
+            has_data_volume=args.host.dataVolumeGb is not None,
             server_id=self._server_id(),
             after=after,
             parent=self,
@@ -208,18 +224,9 @@ class CloudServer(pulumi.ComponentResource, Generic[H]):
         """Upload one admin key; returns how the server refers to it."""
         raise NotImplementedError
 
-    def _server(
-        self,
-        name: str,
-        args: CloudServerArgs[H],
-        *,
-        keys: list[pulumi.Output[str]],
-        host_key: tls.PrivateKey,
-        rules: list[InboundRule],
-        data_volume_gb: int | None,
-    ) -> list[pulumi.Resource]:
-        """Declare the server, its firewall and volume; set ``public_address``; return what
-        the engine waits for."""
+    def _server(self, parts: ServerParts[H]) -> list[pulumi.Resource]:
+        """Declare the server, its firewall and its data volume (``host.dataVolumeGb``); set
+        ``public_address``; return what the engine waits for."""
         raise NotImplementedError
 
     def _server_id(self) -> pulumi.Output[str]:
