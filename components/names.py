@@ -9,6 +9,12 @@ renames a resource in state (Pulumi replaces it), so the golden plans catch ever
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from components.spec import PlatformSpec
+
 # Stack outputs.
 OUTPUT_PUBLIC_ADDRESSES = "publicAddresses"
 OUTPUT_SERVICES = "services"
@@ -93,3 +99,31 @@ def ssh_alias_of_guest(host: str, machine: str) -> str:
 def sidecar(name: str, machine: str) -> str:
     """An app's container on one engine: ``node-exporter-proxy``."""
     return f"{name}-{machine}"
+
+
+def config_paths(spec: PlatformSpec, sidecars: Mapping[str, str]) -> dict[str, str]:
+    """``{resource name: the config path it comes from}`` (the ``configPaths`` output, which the
+    policy report prints next to a violation). ``sidecars`` maps each sidecar's service name to
+    the app block that declares it."""
+    # The spec's rules use this module's names, so the spec is imported where it is read.
+    from components.spec import CloudServerSpec, ProxmoxHostSpec, config_path  # noqa: PLC0415
+
+    paths: dict[str, str] = {}
+    for name, host in spec.hosts.items():
+        if isinstance(host, ProxmoxHostSpec):
+            paths[nat_ruleset(name)] = config_path(("hosts", name))
+            paths[nat_bridge(name)] = config_path(("hosts", name, "natBridge"))
+            for guest_name in spec.guests_of(name):
+                paths[guest_container(name, guest_name)] = config_path(("guests", guest_name))
+        elif isinstance(host, CloudServerSpec):
+            for role in (FIREWALL, SERVER):
+                paths[child(name, role)] = config_path(("hosts", name))
+    for name, service in spec.services.items():
+        for role in (CONTAINER, IMAGE):
+            paths[child(name, role)] = config_path(("services", name))
+        for mount in service.volumes:
+            paths[volume(name, mount.name)] = config_path(("services", name, "volumes"))
+    for name, path in sidecars.items():
+        for role in (CONTAINER, IMAGE):
+            paths[child(name, role)] = path
+    return dict(sorted(paths.items()))

@@ -197,7 +197,7 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
         openings=openings,
         matrix=connectivity(spec),
         policy_config=stack_policy_config(spec, openings),
-        config_paths=_config_paths(spec, hosts, sidecar_paths),
+        config_paths=names.config_paths(spec, sidecar_paths),
         services_output={
             name: {"machine": service.machine, "image": service.image}
             for name, service in services.items()
@@ -329,31 +329,6 @@ def _sidecar_plan(sidecar: Sidecar, engine: EnginePlan) -> ServicePlan:
 def _docker_name(spec: PlatformSpec, network: str) -> str:
     """The Docker name of a network under platform:networks (its key unless it sets one)."""
     return spec.networks[network].dockerName or network
-
-
-def _config_paths(
-    spec: PlatformSpec, hosts: Mapping[str, HostPlan], sidecars: Mapping[str, str]
-) -> dict[str, str]:
-    """``sidecars``: each sidecar container's service name -> the app block that declares it."""
-    paths: dict[str, str] = {}
-    for name, host in hosts.items():
-        if isinstance(host, ProxmoxHostPlan):
-            paths[names.nat_ruleset(name)] = config_path(("hosts", name))
-            paths[names.nat_bridge(name)] = config_path(("hosts", name, "natBridge"))
-            for guest in host.guests:
-                paths[names.guest_container(name, guest.name)] = config_path(("guests", guest.name))
-        elif host.kind in ("droplet", "hcloud"):
-            for role in (names.FIREWALL, names.SERVER):
-                paths[names.child(name, role)] = config_path(("hosts", name))
-    for name, service in spec.services.items():
-        for role in (names.CONTAINER, names.IMAGE):
-            paths[names.child(name, role)] = config_path(("services", name))
-        for volume in service.volumes:
-            paths[names.volume(name, volume.name)] = config_path(("services", name, "volumes"))
-    for name, path in sidecars.items():
-        for role in (names.CONTAINER, names.IMAGE):
-            paths[names.child(name, role)] = path
-    return dict(sorted(paths.items()))
 
 
 def address_of(host: HostPlan) -> IPv4Address | None:

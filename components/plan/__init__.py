@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from components import names
 from components.spec import CONFIG_NAMESPACE, SECRETS_KEY, SpecError
 
 from .policy_runner import (
@@ -44,8 +45,9 @@ from .stack_spec import read_stack_spec
 PLATFORM_SECRETS = f"{CONFIG_NAMESPACE}:{SECRETS_KEY}"
 POLICY_DIR = "policies"
 POLICY_CONFIG = "policy-config.json"
-POLICY_CONFIG_OUTPUT = "policyConfig"
-CONFIG_PATHS_OUTPUT = "configPaths"
+# The program's outputs the report reads (named in components/names.py).
+POLICY_CONFIG_OUTPUT = names.OUTPUT_POLICY_CONFIG
+CONFIG_PATHS_OUTPUT = names.OUTPUT_CONFIG_PATHS
 
 __all__ = [
     "AppliedException",
