@@ -48,9 +48,9 @@ from lib.readers import peek
 from lib.rule import resource_rule
 from lib.secret_marking import is_secret
 from lib.secret_names import is_secret_name
+from lib.types import COMMANDS
 
-COMMAND_TYPES = ("command:remote:Command", "command:local:Command")
-RESOURCE_TYPES = COMMAND_TYPES
+RESOURCE_TYPES = COMMANDS
 SCANNED_PROPERTIES = ("create", "update", "delete")
 CONNECTION_SECRETS = ("password", "privateKey", "privateKeyPassword")
 

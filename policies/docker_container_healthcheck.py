@@ -27,9 +27,9 @@ from pulumi_policy import (
 )
 
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 PROBE_TYPES = ("CMD", "CMD-SHELL")
 
 

@@ -26,9 +26,9 @@ from pulumi_policy import (
 
 from lib.images import parse_image
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 # An image ID, as Docker accepts it in place of a reference.
 IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{64}")
 

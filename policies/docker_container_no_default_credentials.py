@@ -81,9 +81,9 @@ from pulumi_policy.proxy import UnknownValueError
 
 from lib.images import parse_image
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 
 RABBITMQ_IMAGES = ("rabbitmq",)
 RABBITMQ_DEFAULT = "guest"

@@ -26,9 +26,9 @@ from pulumi_policy import (
 )
 
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 OPTION = "no-new-privileges"
 # The spellings Go's strconv.ParseBool reads as true.
 TRUE_VALUES = ("1", "t", "T", "TRUE", "true", "True")

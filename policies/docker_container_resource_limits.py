@@ -31,9 +31,9 @@ from pulumi_policy import (
 
 from lib.readers import is_positive, number
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 PIDS_ULIMIT = "nproc"
 
 

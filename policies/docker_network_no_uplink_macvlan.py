@@ -27,9 +27,9 @@ from pulumi_policy import (
 )
 
 from lib.rule import resource_rule
+from lib.types import DOCKER_NETWORK
 
-NETWORK_TYPE = "docker:index/network:Network"
-RESOURCE_TYPES = (NETWORK_TYPE,)
+RESOURCE_TYPES = (DOCKER_NETWORK,)
 DEFAULT_UPLINK_INTERFACES = ["eth0", "eno1", "enp0s31f6", "ens3", "vmbr0"]
 EFFECTS = {
     "macvlan": "each container puts its own MAC address on the uplink",

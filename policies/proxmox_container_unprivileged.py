@@ -19,9 +19,9 @@ from pulumi_policy import (
 )
 
 from lib.rule import resource_rule
+from lib.types import PROXMOX_CONTAINER
 
-CONTAINER_TYPE = "proxmoxve:index/containerLegacy:ContainerLegacy"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (PROXMOX_CONTAINER,)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
