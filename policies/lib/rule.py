@@ -8,7 +8,8 @@
   any engine read them from the pack itself;
 * the resource types the rule reads (the validation is called for those types only);
 * the rule's own config properties, to which the factory adds ``exceptions``;
-* the validation, ``(args, report_violation)`` as the SDK defines it.
+* the validation, ``(args, report_violation)`` as the SDK defines it; ``each_detail`` makes
+  one of a reader that yields a violation detail at a time.
 
 Every violation goes through ``lib.exceptions``: a resource that declares an exception to the
 rule, with a reason, is not reported (see there for the offline plan's explain mode). Unknown
@@ -18,7 +19,7 @@ run (advisory) for that resource, keeping what was reported before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict, Unpack
 
@@ -44,6 +45,7 @@ ID_TAG = "id:"
 
 ResourceValidation = Callable[[ResourceValidationArgs, ReportViolation], None]
 StackValidation = Callable[[StackValidationArgs, ReportViolation], None]
+Details = Callable[[ResourceValidationArgs], Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -196,3 +198,14 @@ def stack_rule(*, validate: StackValidation, **rule: Unpack[Declaration]) -> Sta
         validate(args, report)
 
     return StackValidationPolicy(validate=checked, **arguments)
+
+
+def each_detail(details: Details) -> ResourceValidation:
+    """The validation that reports one violation per detail ``details`` yields for a resource,
+    as they come (those before an unknown value stay reported)."""
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        for detail in details(args):
+            report_violation(detail, None)
+
+    return validate
