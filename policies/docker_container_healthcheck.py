@@ -19,12 +19,7 @@ command after the type is only counted, never read, so an unknown command passes
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.rule import resource_rule
 from lib.types import DOCKER_CONTAINER

@@ -18,12 +18,7 @@ Unknown values are deferred: an unknown ``securityOpts`` or entry (it could be t
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.rule import resource_rule
 from lib.types import DOCKER_CONTAINER

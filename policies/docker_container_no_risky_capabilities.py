@@ -13,12 +13,7 @@ Violations found before an unknown entry are kept.
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.readers import capability_name
 from lib.rule import resource_rule

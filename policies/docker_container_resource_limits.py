@@ -22,12 +22,7 @@ limit is still reported when a ulimit is unknown. An unknown ``hard`` is read on
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.readers import is_positive, number
 from lib.rule import resource_rule

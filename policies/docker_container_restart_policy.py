@@ -10,12 +10,7 @@ preview, and ``pulumi up`` checks the resolved value (no safe answer exists with
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.rule import resource_rule
 from lib.types import DOCKER_CONTAINER

@@ -19,12 +19,7 @@ or ipvlan network, makes the SDK report the policy as not run (advisory) during 
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.rule import resource_rule
 from lib.types import DOCKER_NETWORK

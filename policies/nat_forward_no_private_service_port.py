@@ -14,12 +14,7 @@ during preview, and ``pulumi up`` checks the resolved text before running it.
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.nat_rules import dnat_forwards
 from lib.ports import admin_ports_in, database_ports_in

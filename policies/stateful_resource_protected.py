@@ -20,12 +20,7 @@ advisory, during preview; ``pulumi up`` checks the resolved value).
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.rule import resource_rule
 from lib.types import DO_DATABASE_CLUSTER, DO_VOLUME, DOCKER_VOLUME, HCLOUD_VOLUME

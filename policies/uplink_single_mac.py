@@ -19,12 +19,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    Severity,
-    StackValidationArgs,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, Severity, StackValidationArgs
 
 from lib.ports import is_non_public
 from lib.rule import stack_rule
