@@ -33,18 +33,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.networks import Network, covers_anywhere, network
 from lib.rule import resource_rule
+from lib.types import DO_FIREWALL, HCLOUD_FIREWALL
 
-DO_FIREWALL = "digitalocean:index/firewall:Firewall"
-HCLOUD_FIREWALL = "hcloud:index/firewall:Firewall"
 RESOURCE_TYPES = (DO_FIREWALL, HCLOUD_FIREWALL)
 DEFAULT_PUBLIC_PORTS = [{"protocol": "tcp", "ports": "80"}, {"protocol": "tcp", "ports": "443"}]
 DEFAULT_MEDIA_PORTS = [

@@ -37,20 +37,15 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.readers import peek
 from lib.rule import resource_rule
 from lib.secret_marking import is_secret
 from lib.secret_names import is_secret_name
+from lib.types import COMMANDS
 
-COMMAND_TYPES = ("command:remote:Command", "command:local:Command")
-RESOURCE_TYPES = COMMAND_TYPES
+RESOURCE_TYPES = COMMANDS
 SCANNED_PROPERTIES = ("create", "update", "delete")
 CONNECTION_SECRETS = ("password", "privateKey", "privateKeyPassword")
 

@@ -44,10 +44,9 @@ from pulumi_policy.proxy import UnknownValueError
 
 from lib.networks import covers_anywhere, network
 from lib.rule import stack_rule
+from lib.types import DO_DATABASE_CLUSTER, DO_DATABASE_FIREWALL
 
-CLUSTER = "digitalocean:index/databaseCluster:DatabaseCluster"
-FIREWALL = "digitalocean:index/databaseFirewall:DatabaseFirewall"
-RESOURCE_TYPES = (CLUSTER, FIREWALL)
+RESOURCE_TYPES = (DO_DATABASE_CLUSTER, DO_DATABASE_FIREWALL)
 
 
 def _id(value: Any) -> str:
@@ -110,16 +109,16 @@ def _open_sources(firewall: PolicyResource) -> list[str]:
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    firewalls = [r for r in args.resources if r.resource_type == FIREWALL]
+    firewalls = [r for r in args.resources if r.resource_type == DO_DATABASE_FIREWALL]
     for resource in args.resources:
-        if resource.resource_type == FIREWALL and (sources := _open_sources(resource)):
+        if resource.resource_type == DO_DATABASE_FIREWALL and (sources := _open_sources(resource)):
             report_violation(
                 f"Database firewall {resource.name} trusts {', '.join(sources)}, the whole "
                 "internet.",
                 resource.urn,
             )
         elif (
-            resource.resource_type == CLUSTER
+            resource.resource_type == DO_DATABASE_CLUSTER
             and not _in_vpc(resource)
             and not _guarded(resource, firewalls)
         ):

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
-from lib.host_paths import CONTAINER_TYPE
 from lib.readers import capability_name
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

@@ -17,11 +17,11 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
-from lib.host_paths import CONTAINER_TYPE
 from lib.readers import is_positive
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 
 
 def _cpus(value: Any) -> bool:

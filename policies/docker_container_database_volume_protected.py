@@ -38,10 +38,9 @@ from pulumi_policy import (
 
 from lib.images import parse_image
 from lib.rule import stack_rule
+from lib.types import DOCKER_CONTAINER, DOCKER_VOLUME
 
-CONTAINER_TYPE = "docker:index/container:Container"
-VOLUME_TYPE = "docker:index/volume:Volume"
-RESOURCE_TYPES = (CONTAINER_TYPE, VOLUME_TYPE)
+RESOURCE_TYPES = (DOCKER_CONTAINER, DOCKER_VOLUME)
 # Last part of the image repository -> the database it runs.
 DATABASE_IMAGES: dict[str, str] = {
     "postgres": "PostgreSQL",
@@ -94,7 +93,7 @@ def _storage(container: PolicyResource) -> tuple[list[str], bool]:
 def _declared_volumes(resources: list[PolicyResource]) -> dict[str, list[PolicyResource]]:
     declared: dict[str, list[PolicyResource]] = {}
     for resource in resources:
-        if resource.resource_type == VOLUME_TYPE:
+        if resource.resource_type == DOCKER_VOLUME:
             declared.setdefault(str(resource.props.get("name")), []).append(resource)
     return declared
 
@@ -102,7 +101,7 @@ def _declared_volumes(resources: list[PolicyResource]) -> dict[str, list[PolicyR
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     declared: dict[str, list[PolicyResource]] | None = None
     for container in args.resources:
-        if container.resource_type != CONTAINER_TYPE:
+        if container.resource_type != DOCKER_CONTAINER:
             continue
         image = str(container.props.get("image") or "")
         database = DATABASE_IMAGES.get(parse_image(image).name)

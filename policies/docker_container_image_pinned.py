@@ -17,18 +17,13 @@ from __future__ import annotations
 
 import re
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.images import parse_image
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 # An image ID, as Docker accepts it in place of a reference.
 IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{64}")
 

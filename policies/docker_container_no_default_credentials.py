@@ -71,19 +71,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 from pulumi_policy.proxy import UnknownValueError
 
 from lib.images import parse_image
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 
 RABBITMQ_IMAGES = ("rabbitmq",)
 RABBITMQ_DEFAULT = "guest"

@@ -18,17 +18,12 @@ Unknown values are deferred: an unknown ``securityOpts`` or entry (it could be t
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 OPTION = "no-new-privileges"
 # The spellings Go's strconv.ParseBool reads as true.
 TRUE_VALUES = ("1", "t", "T", "TRUE", "true", "True")

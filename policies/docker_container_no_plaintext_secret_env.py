@@ -25,21 +25,16 @@ but only after the violations of every known entry are reported.
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 from pulumi_policy.proxy import UnknownValueError
 
 from lib.readers import peek
 from lib.rule import resource_rule
 from lib.secret_marking import is_secret
 from lib.secret_names import is_secret_name
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

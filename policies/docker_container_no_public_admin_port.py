@@ -15,24 +15,13 @@ unknown address on any other port defers nothing.
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, Severity
 
-from lib.ports import ADMIN_PORTS, public_publications
+from lib.ports import ADMIN_PORTS, published_publicly
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
-
-
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    for detail in public_publications(args.props.get("ports"), ADMIN_PORTS):
-        report_violation(detail, None)
-
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 
 docker_container_no_public_admin_port = resource_rule(
     name="docker-container-no-public-admin-port",
@@ -46,5 +35,5 @@ docker_container_no_public_admin_port = resource_rule(
         "Reach the admin interface through the authenticating reverse proxy or a VPN: drop the "
         "published port, or bind it to 127.0.0.1 or a private address with `ip`."
     ),
-    validate=_validate,
+    validate=published_publicly(ADMIN_PORTS),
 )

@@ -10,24 +10,13 @@ values before the container is created.
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, Severity
 
-from lib.ports import DATABASE_PORTS, public_publications
+from lib.ports import DATABASE_PORTS, published_publicly
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
-
-
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    for detail in public_publications(args.props.get("ports"), DATABASE_PORTS):
-        report_violation(detail, None)
-
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 
 docker_container_no_public_database_port = resource_rule(
     name="docker-container-no-public-database-port",
@@ -41,5 +30,5 @@ docker_container_no_public_database_port = resource_rule(
         "Drop the published port and reach the database over a Docker network, or bind it "
         "to 127.0.0.1 or a private address with `ip`."
     ),
-    validate=_validate,
+    validate=published_publicly(DATABASE_PORTS),
 )

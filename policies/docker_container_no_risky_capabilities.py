@@ -13,18 +13,13 @@ Violations found before an unknown entry are kept.
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.readers import capability_name
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 RISKY_CAPABILITIES = (
     "ALL",
     "SYS_ADMIN",

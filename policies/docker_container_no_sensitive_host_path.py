@@ -30,16 +30,11 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
-from lib.host_paths import (
-    CONTAINER_TYPE,
-    VOLUME_TYPE,
-    daemon_socket,
-    host_mounts,
-    is_at_or_below,
-)
+from lib.host_paths import daemon_socket, host_mounts, is_at_or_below
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER, DOCKER_VOLUME
 
-RESOURCE_TYPES = (CONTAINER_TYPE, VOLUME_TYPE)
+RESOURCE_TYPES = (DOCKER_CONTAINER, DOCKER_VOLUME)
 EXACT_PATHS = ("/", "/var")
 TREES = (
     "/proc",

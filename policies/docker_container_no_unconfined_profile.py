@@ -15,17 +15,12 @@ from __future__ import annotations
 
 import re
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 # (option, value) pairs that turn confinement off, and what they turn off.
 UNCONFINING_OPTIONS = {
     ("seccomp", "unconfined"): "seccomp",

@@ -10,17 +10,12 @@ preview, and ``pulumi up`` checks the resolved value (no safe answer exists with
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.rule import resource_rule
+from lib.types import DOCKER_CONTAINER
 
-CONTAINER_TYPE = "docker:index/container:Container"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (DOCKER_CONTAINER,)
 RESTARTING_POLICIES = ("always", "unless-stopped", "on-failure")
 
 

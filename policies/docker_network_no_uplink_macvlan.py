@@ -19,17 +19,12 @@ or ipvlan network, makes the SDK report the policy as not run (advisory) during 
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.rule import resource_rule
+from lib.types import DOCKER_NETWORK
 
-NETWORK_TYPE = "docker:index/network:Network"
-RESOURCE_TYPES = (NETWORK_TYPE,)
+RESOURCE_TYPES = (DOCKER_NETWORK,)
 DEFAULT_UPLINK_INTERFACES = ["eth0", "eno1", "enp0s31f6", "ens3", "vmbr0"]
 EFFECTS = {
     "macvlan": "each container puts its own MAC address on the uplink",

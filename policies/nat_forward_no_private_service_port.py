@@ -14,19 +14,14 @@ during preview, and ``pulumi up`` checks the resolved text before running it.
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.nat_rules import dnat_forwards
 from lib.ports import admin_ports_in, database_ports_in
 from lib.rule import resource_rule
+from lib.types import COMMANDS
 
-COMMAND_TYPES = ("command:remote:Command", "command:local:Command")
-RESOURCE_TYPES = COMMAND_TYPES
+RESOURCE_TYPES = COMMANDS
 SCANNED_PROPERTIES = ("create", "update", "stdin")
 
 

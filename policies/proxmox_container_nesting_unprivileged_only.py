@@ -18,17 +18,12 @@ on) is deferred: the SDK reports the policy as not run (advisory) during preview
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.rule import resource_rule
+from lib.types import PROXMOX_CONTAINER
 
-CONTAINER_TYPE = "proxmoxve:index/containerLegacy:ContainerLegacy"
-RESOURCE_TYPES = (CONTAINER_TYPE,)
+RESOURCE_TYPES = (PROXMOX_CONTAINER,)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

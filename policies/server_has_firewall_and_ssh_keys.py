@@ -51,13 +51,21 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from lib.rule import stack_rule
+from lib.types import (
+    DO_DROPLET,
+    DO_FIREWALL,
+    HCLOUD_FIREWALL,
+    HCLOUD_FIREWALL_ATTACHMENT,
+    HCLOUD_SERVER,
+)
 
-DROPLET = "digitalocean:index/droplet:Droplet"
-DO_FIREWALL = "digitalocean:index/firewall:Firewall"
-SERVER = "hcloud:index/server:Server"
-HCLOUD_FIREWALL = "hcloud:index/firewall:Firewall"
-ATTACHMENT = "hcloud:index/firewallAttachment:FirewallAttachment"
-RESOURCE_TYPES = (DROPLET, DO_FIREWALL, SERVER, HCLOUD_FIREWALL, ATTACHMENT)
+RESOURCE_TYPES = (
+    DO_DROPLET,
+    DO_FIREWALL,
+    HCLOUD_SERVER,
+    HCLOUD_FIREWALL,
+    HCLOUD_FIREWALL_ATTACHMENT,
+)
 
 _KEY = r"[A-Za-z0-9][A-Za-z0-9._/-]*"
 _EXISTS = re.compile(rf"(!?)\s*({_KEY})")
@@ -263,7 +271,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
     for resource in args.resources:
         by_type.setdefault(resource.resource_type, []).append(resource)
     for resource in args.resources:
-        if resource.resource_type == DROPLET:
+        if resource.resource_type == DO_DROPLET:
             if not resource.props.get("sshKeys"):
                 report_violation(f"Droplet {resource.name} has no sshKeys.", resource.urn)
             if not _droplet_covered(resource, by_type.get(DO_FIREWALL, [])):
@@ -272,11 +280,13 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
                     "stack (by dropletIds or tags).",
                     resource.urn,
                 )
-        elif resource.resource_type == SERVER:
+        elif resource.resource_type == HCLOUD_SERVER:
             if not resource.props.get("sshKeys"):
                 report_violation(f"Server {resource.name} has no sshKeys.", resource.urn)
             if not _server_covered(
-                resource, by_type.get(ATTACHMENT, []), by_type.get(HCLOUD_FIREWALL, [])
+                resource,
+                by_type.get(HCLOUD_FIREWALL_ATTACHMENT, []),
+                by_type.get(HCLOUD_FIREWALL, []),
             ):
                 report_violation(
                     f"Server {resource.name} has no firewallIds, and no hcloud "

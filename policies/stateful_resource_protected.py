@@ -20,21 +20,17 @@ advisory, during preview; ``pulumi up`` checks the resolved value).
 
 from __future__ import annotations
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    Severity,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, Severity
 
 from lib.rule import resource_rule
+from lib.types import DO_DATABASE_CLUSTER, DO_VOLUME, DOCKER_VOLUME, HCLOUD_VOLUME
 
 # Type -> (what it is called in messages, the provider's delete-protection property or None).
 STATEFUL_TYPES: dict[str, tuple[str, str | None]] = {
-    "docker:index/volume:Volume": ("Docker volume", None),
-    "digitalocean:index/databaseCluster:DatabaseCluster": ("DigitalOcean database cluster", None),
-    "digitalocean:index/volume:Volume": ("DigitalOcean volume", None),
-    "hcloud:index/volume:Volume": ("Hetzner Cloud volume", "deleteProtection"),
+    DOCKER_VOLUME: ("Docker volume", None),
+    DO_DATABASE_CLUSTER: ("DigitalOcean database cluster", None),
+    DO_VOLUME: ("DigitalOcean volume", None),
+    HCLOUD_VOLUME: ("Hetzner Cloud volume", "deleteProtection"),
 }
 RESOURCE_TYPES = tuple(STATEFUL_TYPES)
 

@@ -19,26 +19,18 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    Severity,
-    StackValidationArgs,
-)
+from pulumi_policy import EnforcementLevel, ReportViolation, Severity, StackValidationArgs
 
 from lib.ports import is_non_public
 from lib.rule import stack_rule
+from lib.types import PROXMOX_BRIDGES, PROXMOX_CONTAINER, PROXMOX_VM
 
-BRIDGE_TYPES = (
-    "proxmoxve:network/linux/bridge:Bridge",
-    "proxmoxve:network/linux/bridgeLegacy:BridgeLegacy",
-)
 # Guest types and the property listing their network interfaces.
 GUEST_INTERFACES = {
-    "proxmoxve:index/containerLegacy:ContainerLegacy": "networkInterfaces",
-    "proxmoxve:index/vmLegacy:VmLegacy": "networkDevices",
+    PROXMOX_CONTAINER: "networkInterfaces",
+    PROXMOX_VM: "networkDevices",
 }
-RESOURCE_TYPES = (*BRIDGE_TYPES, *GUEST_INTERFACES)
+RESOURCE_TYPES = (*PROXMOX_BRIDGES, *GUEST_INTERFACES)
 DEFAULT_UPLINK_BRIDGES = ["vmbr0"]
 # The bridge the provider attaches an interface to when it names none.
 PROVIDER_DEFAULT_BRIDGE = "vmbr0"
@@ -56,7 +48,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
     uplinks = set(config.get("uplinkBridges", DEFAULT_UPLINK_BRIDGES))
     allowed = {str(mac).lower() for mac in config.get("allowedMacs", [])}
     for resource in args.resources:
-        if resource.resource_type not in BRIDGE_TYPES:
+        if resource.resource_type not in PROXMOX_BRIDGES:
             continue
         name, ports = resource.props.get("name"), resource.props.get("ports") or []
         if ports:

@@ -3,6 +3,7 @@
 - ``rule``: the policy factories (resource types, exceptions and metadata declared once).
 - ``exceptions``: the one way to except a resource from a rule, with a reason.
 - ``readers``: unknown-aware readers of provider properties.
+- ``types``: the resource type tokens the rules read, each written once.
 - ``ports``, ``host_paths``, ``networks``, ``images``, ``nat_rules``, ``secret_names``: shared
   domain knowledge (service ports by protocol, sensitive host paths and daemon sockets,
   "open to anywhere", image references, DNAT rules in shell text, secret-looking names).

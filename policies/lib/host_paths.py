@@ -22,8 +22,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-CONTAINER_TYPE = "docker:index/container:Container"
-VOLUME_TYPE = "docker:index/volume:Volume"
+from lib.types import DOCKER_VOLUME
+
 RUN_DIRS = ("/run", "/var/run")
 
 # Daemon sockets that give root on the host (container runtimes: start a privileged
@@ -96,7 +96,7 @@ class HostMount:
 def host_mounts(resource_type: str, props: Mapping[str, Any]) -> Iterator[HostMount]:
     """Each host path the resource reaches: a container's ``volumes`` then bind ``mounts``, a
     volume's bind ``device``."""
-    if resource_type == VOLUME_TYPE:
+    if resource_type == DOCKER_VOLUME:
         yield from _volume_bind(props)
         return
     for index, volume in enumerate(props.get("volumes") or []):

@@ -1,4 +1,8 @@
-"""Container image references: ``[registry/]repository[:tag][@digest]``."""
+"""Container image references: ``[registry/]repository[:tag][@digest]``.
+
+This repeats ``components/spec/images.py`` on purpose: the pack runs as its own process and
+as a pack for other teams' programs, so it never imports the program.
+"""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from lib.readers import number
+from lib.rule import ResourceValidation, each_detail
 
 Service = tuple[str, int]  # (protocol, port)
 
@@ -141,3 +142,9 @@ def public_publications(ports: Any, catalog: Mapping[Service, str]) -> Iterator[
                 f"Host port {external}/{protocol} ({outside}) is published on {bind} "
                 f"for container port {internal}."
             )
+
+
+def published_publicly(catalog: Mapping[Service, str]) -> ResourceValidation:
+    """The validation of a container rule against publishing ``catalog``: one violation per
+    ``public_publications`` detail of its ``ports``."""
+    return each_detail(lambda args: public_publications(args.props.get("ports"), catalog))

@@ -8,7 +8,8 @@
   any engine read them from the pack itself;
 * the resource types the rule reads (the validation is called for those types only);
 * the rule's own config properties, to which the factory adds ``exceptions``;
-* the validation, ``(args, report_violation)`` as the SDK defines it.
+* the validation, ``(args, report_violation)`` as the SDK defines it; ``each_detail`` makes
+  one of a reader that yields a violation detail at a time.
 
 Every violation goes through ``lib.exceptions``: a resource that declares an exception to the
 rule, with a reason, is not reported (see there for the offline plan's explain mode). Unknown
@@ -18,9 +19,9 @@ run (advisory) for that resource, keeping what was reported before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -44,6 +45,7 @@ ID_TAG = "id:"
 
 ResourceValidation = Callable[[ResourceValidationArgs, ReportViolation], None]
 StackValidation = Callable[[StackValidationArgs, ReportViolation], None]
+Details = Callable[[ResourceValidationArgs], Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -110,20 +112,40 @@ def _excepting(
     return report
 
 
+class Declaration(TypedDict):
+    """What a rule declares, the same for both factories (see the module docstring)."""
+
+    name: str
+    rule_id: str
+    description: str
+    level: EnforcementLevel
+    severity: Severity
+    remediation: str
+    resource_types: tuple[str, ...]
+    cis: NotRequired[str | None]
+    config: NotRequired[Mapping[str, Any] | None]
+
+
+def _policy_arguments(rule: Declaration) -> dict[str, Any]:
+    """The SDK policy's arguments for a declared rule, once the rule is registered."""
+    _register(rule["name"], rule["rule_id"], rule["resource_types"])
+    return {
+        "name": rule["name"],
+        "description": rule["description"],
+        "enforcement_level": rule["level"],
+        "config_schema": _schema(rule.get("config")),
+        "severity": rule["severity"],
+        "remediation_steps": rule["remediation"],
+        "framework": _framework(rule.get("cis")),
+        "tags": [ID_TAG + rule["rule_id"]],
+    }
+
+
 def resource_rule(
-    *,
-    name: str,
-    rule_id: str,
-    description: str,
-    level: EnforcementLevel,
-    severity: Severity,
-    remediation: str,
-    resource_types: tuple[str, ...],
-    validate: ResourceValidation,
-    cis: str | None = None,
-    config: Mapping[str, Any] | None = None,
+    *, validate: ResourceValidation, **rule: Unpack[Declaration]
 ) -> ResourceValidationPolicy:
-    _register(name, rule_id, resource_types)
+    arguments = _policy_arguments(rule)
+    name, resource_types = rule["name"], rule["resource_types"]
     every_type = resource_types == (ALL_TYPES,)
 
     def checked(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -144,34 +166,13 @@ def resource_rule(
 
         validate(args, report_violation_here)
 
-    return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        validate=checked,
-        enforcement_level=level,
-        config_schema=_schema(config),
-        severity=severity,
-        remediation_steps=remediation,
-        framework=_framework(cis),
-        tags=[ID_TAG + rule_id],
-    )
+    return ResourceValidationPolicy(validate=checked, **arguments)
 
 
-def stack_rule(
-    *,
-    name: str,
-    rule_id: str,
-    description: str,
-    level: EnforcementLevel,
-    severity: Severity,
-    remediation: str,
-    resource_types: tuple[str, ...],
-    validate: StackValidation,
-    cis: str | None = None,
-    config: Mapping[str, Any] | None = None,
-) -> StackValidationPolicy:
+def stack_rule(*, validate: StackValidation, **rule: Unpack[Declaration]) -> StackValidationPolicy:
     """A stack rule reports with the URN of the resource in violation (never without one)."""
-    _register(name, rule_id, resource_types)
+    arguments = _policy_arguments(rule)
+    name = rule["name"]
 
     def checked(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         by_urn: dict[str, PolicyResource] = {r.urn: r for r in args.resources}
@@ -196,14 +197,15 @@ def stack_rule(
 
         validate(args, report)
 
-    return StackValidationPolicy(
-        name=name,
-        description=description,
-        validate=checked,
-        enforcement_level=level,
-        config_schema=_schema(config),
-        severity=severity,
-        remediation_steps=remediation,
-        framework=_framework(cis),
-        tags=[ID_TAG + rule_id],
-    )
+    return StackValidationPolicy(validate=checked, **arguments)
+
+
+def each_detail(details: Details) -> ResourceValidation:
+    """The validation that reports one violation per detail ``details`` yields for a resource,
+    as they come (those before an unknown value stay reported)."""
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        for detail in details(args):
+            report_violation(detail, None)
+
+    return validate
