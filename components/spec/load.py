@@ -21,6 +21,7 @@ from .errors import CONFIG_NAMESPACE, Problem, SpecError, SpecProblem
 from .partial import INVALID, parsed, set_private, value_or_partial
 from .platform import PlatformSpec, host_kinds
 from .rules import cross_field_problems
+from .rules.names import SECTIONS
 from .services import ServiceSpec
 
 # Namespaces a stack file may use besides `platform`: the settings of the providers the host
@@ -31,7 +32,6 @@ KNOWN_NAMESPACES = frozenset(
 )
 SECRETS_KEY = "secrets"
 SECRET_PLACEHOLDER = "[secret]"
-_SECTIONS = ("hosts", "guests", "networks", "services")
 
 
 def check_namespaces(keys: Iterable[str]) -> list[Problem]:
@@ -135,7 +135,7 @@ def _partial_spec(document: Mapping[str, Any]) -> PlatformSpec:
     failed: set[str] = set()
     unvalidated: list[tuple[str, str]] = []
     for key, field in PlatformSpec.model_fields.items():
-        if key in _SECTIONS:
+        if key in SECTIONS:
             # A missing section declares nothing; one that is not an object reads as empty but
             # is failed, so no reference into it is reported as unknown.
             raw = document.get(key, {})
@@ -158,7 +158,7 @@ def _partial_spec(document: Mapping[str, Any]) -> PlatformSpec:
             else:
                 values[key] = value
     spec = PlatformSpec.model_construct(**values)
-    for key in failed - set(_SECTIONS):
+    for key in failed - set(SECTIONS):
         spec.__dict__.pop(key, None)
     set_private(spec, _failed=frozenset(failed), _unvalidated=tuple(unvalidated))
     return spec
