@@ -26,7 +26,14 @@ from components.spec import (
     config_path,
 )
 from components.spec.hosts import DockerHostSpec
-from components.spec.services import BindMountSpec, ResourcesSpec, VolumeMountSpec
+from components.spec.images import parse_image
+from components.spec.services import (
+    STATEFUL_STOP_GRACE_SECONDS,
+    STATELESS_STOP_GRACE_SECONDS,
+    BindMountSpec,
+    ResourcesSpec,
+    VolumeMountSpec,
+)
 from components.values import FilePlan, SecretPath, SecretValue, Sidecar
 
 from .exposure import (
@@ -130,6 +137,8 @@ class ServicePlan:
     stateful: bool
     labels: Mapping[str, str]
     policy_exceptions: Mapping[str, str]
+    stop_signal: str | None = None  # None: the image's own STOPSIGNAL
+    stop_grace_seconds: int = STATELESS_STOP_GRACE_SECONDS
 
 
 @dataclass(frozen=True)
@@ -291,6 +300,9 @@ def _service_plan(
         stateful=service.stateful,
         labels=labels,
         policy_exceptions=dict(service.policyExceptions),
+        stop_signal=service.stopSignal or parse_image(service.image).stop_signal,
+        stop_grace_seconds=service.stopGraceSeconds
+        or (STATEFUL_STOP_GRACE_SECONDS if service.stateful else STATELESS_STOP_GRACE_SECONDS),
     )
 
 

@@ -33,6 +33,27 @@ DATABASE_IMAGES: dict[str, str] = {
 }
 
 
+# The signal each database image stops cleanly on, where it documents one. Docker sends it, then
+# SIGKILL after the service's grace.
+# - postgres (and postgis, built FROM it): docker-library/postgres 16/bookworm/Dockerfile:193-206
+#   sets STOPSIGNAL SIGINT, PostgreSQL's "Fast Shutdown mode"; it adds that even 90 s of stop
+#   timeout may not be enough for a large shared_buffers checkpoint.
+# - redis, valkey: SIGTERM and SIGINT "tell Redis to shut down gracefully" (flush the AOF, save
+#   the RDB), redis.io/docs/reference/signals and valkey.io/topics/signals; the image keeps
+#   "save on SIGTERM" (docker-library/redis Dockerfile.template:169).
+# - mariadb, mysql: SIGTERM "causes the server to shut down" (MySQL manual, Unix Signal Handling;
+#   mariadbd is started by MariaDB/mariadb-docker's entrypoint with exec, and its Dockerfile
+#   sets no STOPSIGNAL).
+STOP_SIGNALS: dict[str, str] = {
+    "postgres": "SIGINT",
+    "postgis": "SIGINT",
+    "redis": "SIGTERM",
+    "valkey": "SIGTERM",
+    "mariadb": "SIGTERM",
+    "mysql": "SIGTERM",
+}
+
+
 @dataclass(frozen=True)
 class ImageRef:
     repository: str
@@ -48,6 +69,11 @@ class ImageRef:
     def database(self) -> str | None:
         """What database the image runs, if it is one of ``DATABASE_IMAGES``."""
         return DATABASE_IMAGES.get(self.name)
+
+    @property
+    def stop_signal(self) -> str | None:
+        """The clean stop signal the image's database documents (``STOP_SIGNALS``)."""
+        return STOP_SIGNALS.get(self.name)
 
 
 def parse_image(image: str) -> ImageRef:
