@@ -76,6 +76,37 @@ class ImageRef:
         return STOP_SIGNALS.get(self.name)
 
 
+DOCKER_HUB = "docker.io"
+# The key the Docker provider looks Docker Hub's credentials up by when it pulls
+# (kreuzwerker/terraform-provider-docker v4.5.0 resource_docker_image_funcs.go:330).
+DOCKER_HUB_PULL_ADDRESS = "registry-1.docker.io"
+_LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+_REGISTRY_RE = re.compile(rf"^(localhost|{_LABEL}(\.{_LABEL})+)(:\d{{1,5}})?$")
+
+
+def registry_of(image: str) -> str:
+    """The registry the Docker provider pulls ``image`` from, as platform:registries names it.
+
+    The provider's own rule (parseImageOptions, resource_docker_image_funcs.go:304): the first
+    path part when it has a ``.`` or ``:`` or is ``localhost``, or when the reference has more
+    than one ``/``; otherwise Docker Hub.
+    """
+    first, slash, _ = image.partition("/")
+    if slash and (image.count("/") > 1 or "." in first or ":" in first or first == "localhost"):
+        return first
+    return DOCKER_HUB
+
+
+def pull_address(registry: str) -> str:
+    """The ``registry_auth`` address whose credentials the provider's pull finds."""
+    return DOCKER_HUB_PULL_ADDRESS if registry == DOCKER_HUB else registry
+
+
+def is_registry_host(name: str) -> bool:
+    """Whether an image reference can name ``name`` as its registry (or it is Docker Hub)."""
+    return name == DOCKER_HUB or _REGISTRY_RE.fullmatch(name) is not None
+
+
 def parse_image(image: str) -> ImageRef:
     # policies/lib/images.py parses references the same way: the pack must stand alone for
     # other teams' programs, so it cannot import this library.

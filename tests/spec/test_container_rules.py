@@ -13,6 +13,16 @@ import pytest
 from tests.spec.spec_helpers import Mutation, add_service, error_text, forward, parse, put
 from tests.spec.test_models import doc
 
+GHCR = {"username": "deploy-bot", "password": {"secret": "registries.ghcr"}}
+
+
+def _registry(host: str, entry: dict[str, Any] | None = None) -> Mutation:
+    def apply(document: dict[str, Any]) -> None:
+        document.setdefault("registries", {})[host] = entry or GHCR
+        document["secrets"].setdefault("registries", {})["ghcr"] = "ghp_example"
+
+    return apply
+
 
 def _case(id_: str, mutations: list[Mutation], expected: str) -> Any:
     return pytest.param(mutations, expected, id=id_)
@@ -75,6 +85,30 @@ REFUSED = [
         "(replacement, removal, engine shutdown); default 30 for stateful services, 10 "
         "otherwise. Fixed at create: a change replaces the container.)",
     ),
+    _case(
+        "registry-that-no-image-names",
+        [_registry("ghcr")],
+        "platform:registries.ghcr: ghcr is not a registry host: images name theirs as "
+        "host[:port] (ghcr.io, registry.example.com:5000), and Docker Hub is docker.io",
+    ),
+    _case(
+        "registry-no-image-pulls-from",
+        [_registry("registry.example.com")],
+        "platform:registries.registry.example.com: no image of platform:services pulls from "
+        "registry.example.com; images pull from docker.io, ghcr.io: remove the entry or "
+        "correct its host",
+    ),
+    _case(
+        "registry-password-not-a-secret",
+        [
+            _registry(
+                "ghcr.io", {"username": "deploy-bot", "password": {"secret": "registries.nope"}}
+            )
+        ],
+        "platform:registries.ghcr.io.password.secret: registries.nope is not under "
+        "platform:secrets; set it with `pulumi config set --secret --path "
+        "'platform:secrets.registries.nope' <value>`",
+    ),
 ]
 
 
@@ -103,12 +137,14 @@ def test_refused(mutations: list[Mutation], expected: str) -> None:
             id="same-host-other-path",
         ),
         pytest.param([put("services", "backend", "resources", "cpus", value=10.0)], id="10-cpus"),
+        pytest.param([_registry("ghcr.io")], id="registry-ghcr"),
         pytest.param(
             [
+                _registry("docker.io"),
                 put("services", "redis", "stopGraceSeconds", value=120),
                 put("services", "redis", "stopSignal", value="SIGINT"),
             ],
-            id="a-grace-and-a-signal",
+            id="docker-hub-and-a-stop",
         ),
     ],
 )

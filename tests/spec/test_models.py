@@ -483,7 +483,7 @@ RULES = [
         "unknown-top-level",
         put("natBridge", value={"name": "vmbr1"}),
         "platform:natBridge: is not a known key; allowed keys: adminSshKeys, guests, "
-        "hosts, networks, proxy, secrets, services",
+        "hosts, networks, proxy, registries, secrets, services",
     ),
     _case(
         "missing-node-name",

@@ -19,6 +19,7 @@ from . import (
     proxmox,
     proxy,
     publications,
+    registries,
     services,
     sidecars,
 )
@@ -38,6 +39,7 @@ RULES: tuple[Rule, ...] = (
     publications.problems,
     containers.problems,
     sidecars.problems,
+    registries.problems,
 )
 
 
