@@ -26,7 +26,14 @@ from components.spec import (
     config_path,
 )
 from components.spec.hosts import DockerHostSpec
-from components.spec.services import BindMountSpec, ResourcesSpec, VolumeMountSpec
+from components.spec.images import parse_image, pull_address, registry_of
+from components.spec.services import (
+    STATEFUL_STOP_GRACE_SECONDS,
+    STATELESS_STOP_GRACE_SECONDS,
+    BindMountSpec,
+    ResourcesSpec,
+    VolumeMountSpec,
+)
 from components.values import FilePlan, SecretPath, SecretValue, Sidecar
 
 from .exposure import (
@@ -49,6 +56,16 @@ LISTEN_LABEL = "selfhosted.listen"
 
 
 @dataclass(frozen=True)
+class RegistryPlan:
+    """Credentials an engine's Docker provider pulls with: ``address`` is the key the
+    provider's pull looks up (registry-1.docker.io for Docker Hub)."""
+
+    address: str
+    username: str
+    password: SecretPath
+
+
+@dataclass(frozen=True)
 class EnginePlan:
     """A Docker engine: its component name, ssh alias, networks and services."""
 
@@ -58,6 +75,8 @@ class EnginePlan:
     alias: str  # the ssh:// name in the generated ssh_config
     networks: tuple[EngineNetwork, ...]
     services: tuple[str, ...]
+    # Only the registries its own images (services and sidecars) pull from.
+    registries: tuple[RegistryPlan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,6 +149,8 @@ class ServicePlan:
     stateful: bool
     labels: Mapping[str, str]
     policy_exceptions: Mapping[str, str]
+    stop_signal: str | None = None  # None: the image's own STOPSIGNAL
+    stop_grace_seconds: int = STATELESS_STOP_GRACE_SECONDS
 
 
 @dataclass(frozen=True)
@@ -220,8 +241,29 @@ def _engines(spec: PlatformSpec, placement: Topology) -> dict[str, EnginePlan]:
             alias=alias,
             networks=engine_networks(spec, engine.machine),
             services=engine.services,
+            registries=_registries(spec, engine.services),
         )
     return found
+
+
+def _registries(spec: PlatformSpec, services: tuple[str, ...]) -> tuple[RegistryPlan, ...]:
+    sidecar_images = [
+        sidecar.image
+        for name, service in spec.services.items()
+        for sidecar in sidecars_of(name, service)
+    ]
+    pulled = {registry_of(spec.services[name].image) for name in services} | {
+        registry_of(image) for image in sidecar_images
+    }
+    return tuple(
+        RegistryPlan(
+            address=pull_address(host),
+            username=registry.username,
+            password=SecretPath(registry.password.secret),
+        )
+        for host, registry in sorted(spec.registries.items())
+        if host in pulled
+    )
 
 
 def _idle_engine(spec: PlatformSpec, host: str) -> EnginePlan:
@@ -291,6 +333,9 @@ def _service_plan(
         stateful=service.stateful,
         labels=labels,
         policy_exceptions=dict(service.policyExceptions),
+        stop_signal=service.stopSignal or parse_image(service.image).stop_signal,
+        stop_grace_seconds=service.stopGraceSeconds
+        or (STATEFUL_STOP_GRACE_SECONDS if service.stateful else STATELESS_STOP_GRACE_SECONDS),
     )
 
 

@@ -18,6 +18,23 @@ Replacement (a changed image, a changed environment):
 - stateful, publishing a port, or on the host network: delete-before-replace, as two
   containers could not hold the same name, port or volume data at once (a port published twice
   fails: pulumi/pulumi-docker#1356). Its volumes are protected and outlive the container.
+
+What the provider reads back (kreuzwerker/terraform-provider-docker v4.5.0, the facts with
+their lines in tests/provider_facts/docker.py) is sent in the provider's own form, so a refresh
+finds nothing to change: ports in the order it reads them (by internal port), healthcheck
+durations and cpus as Go and the provider format them (components/docker/read_back.py).
+
+Stopping: the provider stops a container it deletes with ``destroy_grace_seconds`` (default 0:
+SIGKILL at once) and Docker stops it on an engine shutdown with its ``stop_timeout``; both are
+the service's grace, after its ``stop_signal`` (a database's clean one, else the image's own
+STOPSIGNAL). ``stop_signal`` and ``stop_timeout`` are fixed at create (ForceNew): a changed
+grace replaces the container. A delete uses the grace of the state it deletes, so the first
+replacement of a container created before these settings still stops it at once: stop a
+database by hand (``docker stop -t 60 NAME``) before that ``up``.
+
+A changed healthcheck replaces the container (``replace_on_changes``): the provider neither
+forces a new container for it nor updates it in place, so without that an edit would only
+change the state.
 """
 
 from __future__ import annotations
@@ -30,10 +47,13 @@ import pulumi
 import pulumi_docker as docker
 
 from components import names
+from components.docker.read_back import cpus_text, go_duration
+from components.spec.services import STATELESS_STOP_GRACE_SECONDS
 
 LOG_MAX_SIZE = "10m"
 LOG_MAX_FILES = "5"
-NANO = 1_000_000_000
+# The container inputs a change of which replaces it although the provider would not.
+REPLACE_ON_CHANGES = ("healthcheck",)
 EXCEPTION_LABEL_PREFIX = "selfhosted.policy.except."
 
 
@@ -127,6 +147,9 @@ class ContainerServiceArgs:
     policy_exceptions: Mapping[str, str] = field(default_factory=dict)
     aliases: Sequence[str] = ()
     files: Sequence[ConfigFile] = ()
+    # Seconds between the stop signal and SIGKILL; the signal is the image's when None.
+    stop_grace_seconds: int = STATELESS_STOP_GRACE_SECONDS
+    stop_signal: str | None = None
     # Resources that must exist first (a volume declared elsewhere, the engine's readiness).
     after: Sequence[pulumi.Resource] = ()
 
@@ -180,16 +203,7 @@ class ContainerService(pulumi.ComponentResource):
             # are found.
             network_mode="host" if args.host_network else None,
             networks_advanced=_networks(name, args),
-            ports=[
-                docker.ContainerPortArgs(
-                    internal=port,
-                    external=port,
-                    ip=binding.address,
-                    protocol=binding.protocol,
-                )
-                for binding in args.ports
-                for port in range(binding.start, binding.end + 1)
-            ],
+            ports=_ports(args.ports),
             volumes=[
                 docker.ContainerVolumeArgs(
                     volume_name=mount.volume,
@@ -209,9 +223,12 @@ class ContainerService(pulumi.ComponentResource):
             wait=args.healthcheck is not None,
             wait_timeout=_wait_timeout(args.healthcheck),
             restart="unless-stopped",
+            stop_signal=args.stop_signal,
+            stop_timeout=args.stop_grace_seconds,
+            destroy_grace_seconds=args.stop_grace_seconds,
             memory=args.memory_mb,
             memory_swap=args.memory_mb,  # no swap beyond the limit
-            cpus=str(args.cpus),
+            cpus=cpus_text(args.cpus),
             ulimits=[docker.ContainerUlimitArgs(name="nproc", soft=args.pids, hard=args.pids)],
             security_opts=["no-new-privileges:true"],
             capabilities=docker.ContainerCapabilitiesArgs(drops=["ALL"], adds=list(args.cap_add)),
@@ -226,6 +243,7 @@ class ContainerService(pulumi.ComponentResource):
                 parent=self,
                 provider=args.provider,
                 delete_before_replace=not args.zero_downtime,
+                replace_on_changes=list(REPLACE_ON_CHANGES),
                 depends_on=[self.image, *self.volumes.values(), *args.after],
             ),
         )
@@ -240,6 +258,24 @@ def _environment(args: ContainerServiceArgs) -> list[pulumi.Output[str]]:
         for key, value in sorted(args.secret_env.items())
     ]
     return [*plain, *secret]
+
+
+def _ports(bindings: Sequence[PortBinding]) -> list[docker.ContainerPortArgs]:
+    """One entry per port, in the order the provider reads ``ports`` back: by internal port
+    alone (``flattenContainerPorts``, sort.Sort on ``byPortAndProtocol``, whose Less compares
+    the port number only). ``ports`` replaces the container on any change, order included, so
+    another order would replace it on every ``up``. Two protocols on one port number come back
+    in no fixed order; the spec refuses them (components/spec/rules/containers.py)."""
+    entries = sorted(
+        ((port, binding) for binding in bindings for port in range(binding.start, binding.end + 1)),
+        key=lambda entry: entry[0],
+    )
+    return [
+        docker.ContainerPortArgs(
+            internal=port, external=port, ip=binding.address, protocol=binding.protocol
+        )
+        for port, binding in entries
+    ]
 
 
 def _networks(name: str, args: ContainerServiceArgs) -> list[docker.ContainerNetworksAdvancedArgs]:
@@ -274,10 +310,10 @@ def _healthcheck(check: Healthcheck | None) -> docker.ContainerHealthcheckArgs |
         return None
     return docker.ContainerHealthcheckArgs(
         tests=list(check.test),
-        interval=f"{check.interval_seconds}s",
-        timeout=f"{check.timeout_seconds}s",
+        interval=go_duration(check.interval_seconds),
+        timeout=go_duration(check.timeout_seconds),
         retries=check.retries,
-        start_period=f"{check.start_period_seconds}s",
+        start_period=go_duration(check.start_period_seconds),
     )
 
 

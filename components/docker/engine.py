@@ -5,12 +5,19 @@ server) and ``docker info`` answer; the provider's host is derived from that com
 output, so every resource on the engine waits for it. The provider reaches the engine over
 SSH through a generated ssh_config with pinned host keys, and for a guest through its Proxmox
 host as the jump host.
+
+Private images: the provider carries the credentials of the registries the engine's images
+pull from (``registry_auth``, username and password; the password a secret). The provider
+keys them by the address's host name and its pull looks up the image's registry host,
+``registry-1.docker.io`` for Docker Hub (kreuzwerker/terraform-provider-docker v4.5.0
+provider.go:303-384, resource_docker_image_funcs.go:249-255, 294-340); the pull itself runs on
+the engine, which receives the credentials with the request only.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +26,7 @@ import pulumi_command as command
 import pulumi_docker as docker
 
 from components import names
+from components.derive.plan import EnginePlan
 from components.derive.topology import EngineNetwork
 from components.render.engine_access import (
     WRITE_FILES_PROGRAM,
@@ -34,6 +42,25 @@ from components.render.ssh_config import (
     known_hosts_text,
     ssh_config_text,
 )
+
+
+@dataclass(frozen=True)
+class RegistryAuth:
+    """Credentials for one registry; ``address`` as the provider's pull looks it up."""
+
+    address: str
+    username: str
+    password: pulumi.Input[str]
+
+
+def registry_auth(
+    plan: EnginePlan, secret: Callable[[str], pulumi.Output[str]]
+) -> tuple[RegistryAuth, ...]:
+    """The engine's registry credentials, each password read from platform:secrets."""
+    return tuple(
+        RegistryAuth(address=r.address, username=r.username, password=secret(r.password.path))
+        for r in plan.registries
+    )
 
 
 @dataclass(frozen=True)
@@ -57,6 +84,7 @@ class DockerEngineArgs:
     # The id of the machine (a guest's container, a server): a rebuilt machine gets a new one,
     # and the readiness runs again, reading a new guest host key.
     machine_id: pulumi.Input[str] | None = None
+    registry_auth: Sequence[RegistryAuth] = ()
 
 
 class DockerEngine(pulumi.ComponentResource):
@@ -95,6 +123,15 @@ class DockerEngine(pulumi.ComponentResource):
             names.child(name, names.PROVIDER),
             host=self.readiness.stdout.apply(lambda out: provider_host_after_readiness(out, alias)),
             ssh_opts=written.stdout.apply(lambda _: docker_ssh_opts(files.paths)),
+            registry_auth=[
+                docker.ProviderRegistryAuthArgs(
+                    address=auth.address,
+                    username=auth.username,
+                    password=pulumi.Output.secret(auth.password),
+                )
+                for auth in args.registry_auth
+            ]
+            or None,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.networks = {

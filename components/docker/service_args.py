@@ -75,6 +75,8 @@ def container_service_args(
         cap_add=plan.cap_add,
         user=plan.user,
         stateful=plan.stateful,
+        stop_signal=plan.stop_signal,
+        stop_grace_seconds=plan.stop_grace_seconds,
         labels=plan.labels,
         policy_exceptions=plan.policy_exceptions,
         files=[

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from components.derive.plan import HostPlan, ProxmoxHostPlan, ServerHostPlan
-from components.docker.engine import DockerEngine
+from components.docker.engine import DockerEngine, registry_auth
 
 if TYPE_CHECKING:
     from components.hosts.cloud.server import CloudServer
@@ -52,6 +52,11 @@ def _proxmox(plan: HostPlan, context: HostContext) -> BuiltHost:
             ssh_private_key=context.secret(plan.secrets["sshPrivateKey"]),
             project_dir=context.project_dir,
             stack=context.stack,
+            registry_auth={
+                guest.name: registry_auth(guest.engine, context.secret)
+                for guest in plan.guests
+                if guest.engine is not None
+            },
         ),
     )
     return BuiltHost(platform, platform.engines, str(plan.spec.publicAddress))
@@ -85,6 +90,7 @@ def _cloud_server(kind: type[CloudServer[Any]], plan: HostPlan, context: HostCon
         project_dir=context.project_dir,
         stack=context.stack,
         networks=plan.engine.networks,
+        registry_auth=registry_auth(plan.engine, context.secret),
     )
     server = kind(plan.name, CloudServerArgs(host=host, boot=boot, openings=plan.openings))
     return BuiltHost(server, {plan.name: server.engine}, server.public_address)
@@ -104,6 +110,7 @@ def _ssh(plan: HostPlan, context: HostContext) -> BuiltHost:
             project_dir=context.project_dir,
             stack=context.stack,
             networks=plan.engine.networks,
+            registry_auth=registry_auth(plan.engine, context.secret),
         ),
     )
     return BuiltHost(server, {plan.name: server.engine}, server.public_address)

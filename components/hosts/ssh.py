@@ -14,7 +14,7 @@ import pulumi_command as command
 
 from components import names
 from components.derive.topology import EngineNetwork
-from components.docker.engine import DockerEngine, DockerEngineArgs
+from components.docker.engine import DockerEngine, DockerEngineArgs, RegistryAuth
 from components.render.readiness import Readiness, readiness_command
 from components.spec import SshHostSpec
 
@@ -26,6 +26,7 @@ class ExistingServerArgs:
     project_dir: str
     stack: str
     networks: Sequence[EngineNetwork]
+    registry_auth: Sequence[RegistryAuth] = ()
 
 
 class ExistingServer(pulumi.ComponentResource):
@@ -59,6 +60,7 @@ class ExistingServer(pulumi.ComponentResource):
                 project_dir=args.project_dir,
                 stack=args.stack,
                 networks=args.networks,
+                registry_auth=args.registry_auth,
             ),
             pulumi.ResourceOptions(parent=self),
         )

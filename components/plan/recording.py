@@ -45,6 +45,7 @@ class RecordedResource:
     delete_before_replace: bool = False
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     ignore_changes: list[str] = field(default_factory=list)
+    replace_on_changes: list[str] = field(default_factory=list)
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -84,8 +85,8 @@ class _EchoMocks(pulumi.runtime.Mocks):
 class RecordingMonitor(mocks.MockMonitor):
     """The SDK's mock resource monitor, keeping a copy of every RegisterResource request."""
 
-    def __init__(self) -> None:
-        super().__init__(_EchoMocks())
+    def __init__(self, mocks: pulumi.runtime.Mocks | None = None) -> None:
+        super().__init__(mocks or _EchoMocks())
         self.recorded: list[RecordedResource] = []
 
     def RegisterResource(self, request: resource_pb2.RegisterResourceRequest) -> Any:  # noqa: N802
@@ -107,6 +108,7 @@ class RecordingMonitor(mocks.MockMonitor):
                     key: list(deps.urns) for key, deps in request.propertyDependencies.items()
                 },
                 ignore_changes=list(request.ignoreChanges),
+                replace_on_changes=list(request.replaceOnChanges),
             )
         )
         return response
@@ -127,14 +129,16 @@ def run_program(
     config: Mapping[str, str],
     secret_keys: Set[str] = frozenset(),
     preview: bool = True,
+    mocks: pulumi.runtime.Mocks | None = None,
 ) -> ProgramRun:
     """Run ``program`` (a ``__main__.py`` path or a callable) under mocks; never raises for it.
 
     Each run happens in a fresh context, so runs in one process do not share a root stack,
-    config or settings.
+    config or settings. ``mocks`` replaces the echo of inputs as outputs (a test that needs
+    what a provider really returns).
     """
     return contextvars.Context().run(
-        _run, program, project, stack, dict(config), set(secret_keys), preview
+        _run, program, project, stack, dict(config), set(secret_keys), preview, mocks
     )
 
 
@@ -145,8 +149,9 @@ def _run(  # noqa: PLR0917 - positional so Context.run can pass them
     config: dict[str, str],
     secret_keys: set[str],
     preview: bool,
+    mocks: pulumi.runtime.Mocks | None,
 ) -> ProgramRun:
-    monitor = RecordingMonitor()
+    monitor = RecordingMonitor(mocks)
     runtime_config.set_all_config(config, sorted(secret_keys))
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(

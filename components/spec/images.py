@@ -33,6 +33,27 @@ DATABASE_IMAGES: dict[str, str] = {
 }
 
 
+# The signal each database image stops cleanly on, where it documents one. Docker sends it, then
+# SIGKILL after the service's grace.
+# - postgres (and postgis, built FROM it): docker-library/postgres 16/bookworm/Dockerfile:193-206
+#   sets STOPSIGNAL SIGINT, PostgreSQL's "Fast Shutdown mode"; it adds that even 90 s of stop
+#   timeout may not be enough for a large shared_buffers checkpoint.
+# - redis, valkey: SIGTERM and SIGINT "tell Redis to shut down gracefully" (flush the AOF, save
+#   the RDB), redis.io/docs/reference/signals and valkey.io/topics/signals; the image keeps
+#   "save on SIGTERM" (docker-library/redis Dockerfile.template:169).
+# - mariadb, mysql: SIGTERM "causes the server to shut down" (MySQL manual, Unix Signal Handling;
+#   mariadbd is started by MariaDB/mariadb-docker's entrypoint with exec, and its Dockerfile
+#   sets no STOPSIGNAL).
+STOP_SIGNALS: dict[str, str] = {
+    "postgres": "SIGINT",
+    "postgis": "SIGINT",
+    "redis": "SIGTERM",
+    "valkey": "SIGTERM",
+    "mariadb": "SIGTERM",
+    "mysql": "SIGTERM",
+}
+
+
 @dataclass(frozen=True)
 class ImageRef:
     repository: str
@@ -48,6 +69,42 @@ class ImageRef:
     def database(self) -> str | None:
         """What database the image runs, if it is one of ``DATABASE_IMAGES``."""
         return DATABASE_IMAGES.get(self.name)
+
+    @property
+    def stop_signal(self) -> str | None:
+        """The clean stop signal the image's database documents (``STOP_SIGNALS``)."""
+        return STOP_SIGNALS.get(self.name)
+
+
+DOCKER_HUB = "docker.io"
+# The key the Docker provider looks Docker Hub's credentials up by when it pulls
+# (kreuzwerker/terraform-provider-docker v4.5.0 resource_docker_image_funcs.go:330).
+DOCKER_HUB_PULL_ADDRESS = "registry-1.docker.io"
+_LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+_REGISTRY_RE = re.compile(rf"^(localhost|{_LABEL}(\.{_LABEL})+)(:\d{{1,5}})?$")
+
+
+def registry_of(image: str) -> str:
+    """The registry the Docker provider pulls ``image`` from, as platform:registries names it.
+
+    The provider's own rule (parseImageOptions, resource_docker_image_funcs.go:304): the first
+    path part when it has a ``.`` or ``:`` or is ``localhost``, or when the reference has more
+    than one ``/``; otherwise Docker Hub.
+    """
+    first, slash, _ = image.partition("/")
+    if slash and (image.count("/") > 1 or "." in first or ":" in first or first == "localhost"):
+        return first
+    return DOCKER_HUB
+
+
+def pull_address(registry: str) -> str:
+    """The ``registry_auth`` address whose credentials the provider's pull finds."""
+    return DOCKER_HUB_PULL_ADDRESS if registry == DOCKER_HUB else registry
+
+
+def is_registry_host(name: str) -> bool:
+    """Whether an image reference can name ``name`` as its registry (or it is Docker Hub)."""
+    return name == DOCKER_HUB or _REGISTRY_RE.fullmatch(name) is not None
 
 
 def parse_image(image: str) -> ImageRef:

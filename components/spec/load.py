@@ -178,17 +178,22 @@ def _secret_reference_problems(spec: PlatformSpec, leaves: Set[str]) -> list[Pro
                         f"{path}' <value>`",
                     )
                 )
+    refs: list[tuple[tuple[str | int, ...], SecretRef]] = [
+        (("registries", host, "password", "secret"), registry.password)
+        for host, registry in (spec.registries.items() if parsed(spec, "registries") else ())
+    ]
     for name, service in spec.services.items():
-        for loc, ref in _service_secret_refs(name, service):
-            if ref.secret not in leaves:
-                problems.append(
-                    Problem(
-                        loc,
-                        f"{ref.secret} is not under platform:secrets; set it with "
-                        f"`pulumi config set --secret --path '{CONFIG_NAMESPACE}:{SECRETS_KEY}."
-                        f"{ref.secret}' <value>`",
-                    )
+        refs += _service_secret_refs(name, service)
+    for loc, ref in refs:
+        if ref.secret not in leaves:
+            problems.append(
+                Problem(
+                    loc,
+                    f"{ref.secret} is not under platform:secrets; set it with "
+                    f"`pulumi config set --secret --path '{CONFIG_NAMESPACE}:{SECRETS_KEY}."
+                    f"{ref.secret}' <value>`",
                 )
+            )
     return problems
 
 

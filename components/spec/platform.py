@@ -20,6 +20,7 @@ from .hosts import DropletHostSpec, HcloudHostSpec, SshHostSpec
 from .partial import parsed
 from .ports import PortRange
 from .proxmox import GuestSpec, ProxmoxHostSpec
+from .registries import RegistrySpec
 from .rules import cross_field_problems
 from .services import (
     Expose,
@@ -76,6 +77,11 @@ class PlatformSpec(Strict):
     adminSshKeys: list[SshPublicKey] = Field(
         default_factory=list,
         description="SSH public keys of the administrators: guests' root, servers' admin user.",
+    )
+    registries: dict[str, RegistrySpec] = Field(
+        default_factory=dict,
+        description="Credentials of private image registries, by the host the images name "
+        "(ghcr.io; docker.io for Docker Hub): every engine that pulls from one gets them.",
     )
 
     # Entries of a partial spec (see ``partial``) that have no model at all, as (section, name):

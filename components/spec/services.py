@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+import re
 from ipaddress import IPv4Network
 from typing import TYPE_CHECKING, Annotated, Literal, Union
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, field_validator
 
 from components.apps.kinds import MODULES as APP_MODULES
+from components.docker.read_back import cpus_round_trip
 from components.proxies.base import ProxyBase
 from components.proxies.kinds import MODULES as PROXY_MODULES
 
@@ -111,6 +113,24 @@ class ResourcesSpec(Strict):
     cpus: float = Field(default=1.0, gt=0, le=512, description="CPU limit in cores.")
     pids: int = Field(default=512, ge=16, description="Process limit (nproc).")
 
+    @field_validator("cpus")
+    @classmethod
+    def _reads_back_as_itself(cls, cpus: float) -> float:
+        # The provider reads cpus back in its own decimal form, which rounds some values
+        # (components/docker/read_back.py); cpus replaces the container on any change.
+        try:
+            back = cpus_round_trip(cpus)
+        except ValueError:
+            raise ValueError(
+                "has more than 9 decimal places: Docker counts CPUs in billionths"
+            ) from None
+        if back is not None:
+            raise ValueError(
+                f"reads back from the Docker provider as {back:g}, so every up would replace "
+                "the container; use a value that reads back as itself, such as 0.5, 1.5 or 0.25"
+            )
+        return cpus
+
 
 class VolumeMountSpec(Strict):
     name: Name = Field(description="Named Docker volume (created and protected by the stack).")
@@ -125,6 +145,22 @@ class BindMountSpec(Strict):
     hostPath: str = Field(pattern=r"^/[A-Za-z0-9._/-]*$", description="Path on the machine.")
     path: str = Field(pattern=r"^/[A-Za-z0-9._/-]*$", description="Mount point in the container.")
     readOnly: bool = Field(default=True, description="Mount read-only (the default).")
+
+
+def _signal(name: str) -> str:
+    if not _SIGNAL_RE.fullmatch(name):
+        raise ValueError("is not a signal name such as SIGTERM, SIGINT or SIGQUIT")
+    return name
+
+
+_SIGNAL_RE = re.compile(r"^SIG[A-Z]+[0-9]*(\+[0-9]+)?$")
+Signal = Annotated[str, AfterValidator(_signal)]
+
+# Seconds between the stop signal and SIGKILL when the service is stopped (replaced, removed,
+# or its engine shut down): long enough for a database to flush and close; Docker's own 10 s for
+# the rest.
+STATEFUL_STOP_GRACE_SECONDS = 30
+STATELESS_STOP_GRACE_SECONDS = 10
 
 
 class ServiceSpec(Strict):
@@ -173,6 +209,21 @@ class ServiceSpec(Strict):
     stateful: bool = Field(
         default=False,
         description="Keeps data: fixed name, delete-before-replace, protected volumes.",
+    )
+    stopGraceSeconds: int | None = Field(
+        default=None,
+        ge=1,
+        le=3600,
+        description="Seconds a stop waits after the stop signal before SIGKILL (replacement, "
+        f"removal, engine shutdown); default {STATEFUL_STOP_GRACE_SECONDS} for stateful "
+        f"services, {STATELESS_STOP_GRACE_SECONDS} otherwise. Fixed at create: a change "
+        "replaces the container.",
+    )
+    stopSignal: Signal | None = Field(
+        default=None,
+        description="Signal that stops the service cleanly, e.g. SIGINT; default: the one a "
+        "database image documents (PostgreSQL SIGINT, Redis and MariaDB SIGTERM), else the "
+        "image's own STOPSIGNAL.",
     )
     policyExceptions: dict[str, str] = Field(
         default_factory=dict,

@@ -194,3 +194,57 @@ def test_a_published_port_or_the_host_network_means_old_first() -> None:
     assert published.inputs["name"] == "backend"
     host = _record(host_network=True, networks={})["backend-container"]
     assert host.delete_before_replace is True
+
+
+def test_ports_are_sent_by_internal_port_as_the_provider_reads_them() -> None:
+    # flattenContainerPorts (tests/provider_facts/docker.py): by port number, protocol aside.
+    inputs = _container(
+        ports=[
+            PortBinding("udp", 50000, 50001, "203.0.113.10"),
+            PortBinding("tcp", 7881, 7881, "203.0.113.10"),
+        ]
+    )
+    assert [(p["internal"], p["protocol"]) for p in inputs["ports"]] == [
+        (7881, "tcp"),
+        (50000, "udp"),
+        (50001, "udp"),
+    ]
+
+
+def test_durations_of_a_minute_or_more_are_written_as_go_reads_them_back() -> None:
+    check = Healthcheck(
+        test=["CMD", "true"],
+        interval_seconds=60,
+        timeout_seconds=5,
+        retries=3,
+        start_period_seconds=3600,
+    )
+    inputs = _container(healthcheck=check)
+    assert inputs["healthcheck"]["interval"] == "1m0s"
+    assert inputs["healthcheck"]["timeout"] == "5s"
+    assert inputs["healthcheck"]["startPeriod"] == "1h0m0s"
+
+
+def test_cpus_are_written_as_the_provider_reads_them_back() -> None:
+    assert _container(cpus=10.0)["cpus"] == "10."
+    assert _container(cpus=0.5)["cpus"] == "0.5"
+    assert _container(cpus=2.0)["cpus"] == "2.0"
+
+
+def test_a_healthcheck_change_replaces_the_container() -> None:
+    container = _record()["backend-container"]
+    assert container.replace_on_changes == ["healthcheck"]
+
+
+def test_a_stop_waits_the_grace_after_the_clean_signal() -> None:
+    inputs = _container(stateful=True, stop_signal="SIGINT", stop_grace_seconds=30)
+    assert inputs["stopSignal"] == "SIGINT"
+    assert inputs["stopTimeout"] == 30
+    assert inputs["destroyGraceSeconds"] == 30
+
+
+def test_by_default_a_stop_waits_dockers_ten_seconds_after_the_images_signal() -> None:
+    inputs = _container()
+    assert "stopSignal" not in inputs
+    assert inputs["stopTimeout"] == 10
+    assert inputs["destroyGraceSeconds"] == 10

@@ -54,7 +54,7 @@ def test_droplet_firewall_is_ssh_from_admins_plus_the_edge_openings(
         {"protocol": "tcp", "portRange": "80", "sourceAddresses": ANYWHERE},
         {"protocol": "tcp", "portRange": "443", "sourceAddresses": ANYWHERE},
         {"protocol": "tcp", "portRange": "7881", "sourceAddresses": ANYWHERE},
-        {"protocol": "udp", "portRange": "50000-50199", "sourceAddresses": ANYWHERE},
+        {"protocol": "udp", "portRange": "50000-50019", "sourceAddresses": ANYWHERE},
     ]
     assert staging["staging-server"].urn in firewall.dependencies
 

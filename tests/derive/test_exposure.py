@@ -74,7 +74,7 @@ def test_staging_openings_are_firewall_rules_on_the_droplet(staging: PlatformSpe
         ("staging", "tcp", "80", "npm", None),
         ("staging", "tcp", "443", "npm", None),
         ("staging", "tcp", "7881", "livekit", None),
-        ("staging", "udp", "50000-50199", "livekit", None),
+        ("staging", "udp", "50000-50019", "livekit", None),
     ]
 
 

@@ -7,6 +7,10 @@ Read from the providers' source at the versions uv.lock bridges:
   ``network.linux.Bridge`` are framework resources (``RequiresReplace`` plan modifiers).
 - pulumi-command 1.2.1 (pulumi/pulumi-command): only ``triggers`` carries
   ``provider:"replaceOnChanges"``; any other change is an update (``update``, else ``create``).
+- pulumi-docker 5.2.0 bridges kreuzwerker/terraform-provider-docker v4.5.0 (SDKv2,
+  ``ForceNew: true`` in each resource's schema). The container's fields that are not ForceNew
+  are listed in ``DOCKER_CONTAINER_NOT_FORCE_NEW`` with what a change of them does, so every
+  input the program sets is accounted for (tests/provider_facts/test_docker_facts.py).
 
 Paths are engine property paths (camelCase, as recorded by the mock runtime); ``[]`` stands
 for any list index. A path matches itself and everything below it. In SDKv2 a ``ForceNew`` on
@@ -25,12 +29,23 @@ CONTAINER_GO = f"{BPG}:proxmoxtf/resource/container/container.go"
 DOWNLOAD_GO = f"{BPG}:fwprovider/nodes/resource_download_file.go"
 BRIDGE_GO = f"{BPG}:fwprovider/nodes/network/resource_linux_bridge.go"
 COMMAND_GO = "pulumi/pulumi-command@v1.2.1:provider/pkg/provider/common/inputs.go"
+KREUZWERKER = "kreuzwerker/terraform-provider-docker@v4.5.0"
+DOCKER_CONTAINER_GO = f"{KREUZWERKER}:internal/provider/resource_docker_container.go"
+DOCKER_CONTAINER_FUNCS_GO = f"{KREUZWERKER}:internal/provider/resource_docker_container_funcs.go"
+DOCKER_IMAGE_GO = f"{KREUZWERKER}:internal/provider/resource_docker_image.go"
+DOCKER_VOLUME_GO = f"{KREUZWERKER}:internal/provider/resource_docker_volume.go"
+DOCKER_NETWORK_GO = f"{KREUZWERKER}:internal/provider/resource_docker_network.go"
 
 CONTAINER = "proxmoxve:index/containerLegacy:ContainerLegacy"
 DOWNLOAD_FILE = "proxmoxve:download/file:File"
 BRIDGE = "proxmoxve:network/linux/bridge:Bridge"
 REMOTE_COMMAND = "command:remote:Command"
 PROVIDER = "pulumi:providers:proxmoxve"
+DOCKER_CONTAINER = "docker:index/container:Container"
+DOCKER_IMAGE = "docker:index/remoteImage:RemoteImage"
+DOCKER_VOLUME = "docker:index/volume:Volume"
+DOCKER_NETWORK = "docker:index/network:Network"
+DOCKER_PROVIDER = "pulumi:providers:docker"
 COMPONENT_PREFIX = "selfhosted:"
 
 
@@ -87,14 +102,97 @@ FORCE_NEW: dict[str, tuple[ForceNew, ...]] = {
     # Never replaced by us: a provider's inputs are endpoints and credentials, not routine
     # edits; a changed endpoint is a different node and is out of this table's scope.
     PROVIDER: (),
+    # Engine property names (camelCase; the Terraform name where it differs).
+    DOCKER_CONTAINER: tuple(
+        ForceNew(path, f"{DOCKER_CONTAINER_GO}:{line}")
+        for path, line in (
+            ("name", 54),
+            ("image", 145),
+            ("command", 167),
+            ("user", 185),
+            ("capabilities", 266),
+            ("securityOpts", 295),
+            ("stopSignal", 318),
+            ("stopTimeout", 325),
+            ("volumes", 438),
+            ("ports", 491),
+            ("hosts", 541),  # host
+            ("ulimits", 565),  # ulimit
+            ("envs", 594),  # env
+            ("privileged", 660),
+            ("labels", 837),
+            ("logDriver", 891),
+            ("logOpts", 898),
+            ("networkMode", 905),
+            ("networksAdvanced", 913),
+            ("uploads", 991),  # upload
+            ("cpus", 1162),
+        )
+    ),
+    DOCKER_IMAGE: (
+        ForceNew("name", f"{DOCKER_IMAGE_GO}:40"),
+        ForceNew("pullTriggers", f"{DOCKER_IMAGE_GO}:65"),
+        ForceNew("triggers", f"{DOCKER_IMAGE_GO}:88"),
+        ForceNew("platform", f"{DOCKER_IMAGE_GO}:95"),
+    ),
+    DOCKER_VOLUME: (
+        ForceNew("name", f"{DOCKER_VOLUME_GO}:46"),
+        ForceNew("labels", f"{DOCKER_VOLUME_GO}:52"),
+        ForceNew("driver", f"{DOCKER_VOLUME_GO}:60"),
+        ForceNew("driverOpts", f"{DOCKER_VOLUME_GO}:66"),
+    ),
+    DOCKER_NETWORK: tuple(
+        ForceNew(path, f"{DOCKER_NETWORK_GO}:{line}")
+        for path, line in (
+            ("name", 29),
+            ("labels", 36),
+            ("driver", 44),
+            ("options", 52),
+            ("internal", 61),
+            ("attachable", 68),
+            ("ingress", 82),
+            ("ipamDriver", 90),
+            ("ipamOptions", 96),
+            ("ipamConfigs", 104),  # ipam_config
+        )
+    ),
+    # registry_auth and the rest are provider configuration, none ForceNew (provider.go:104-162):
+    # a changed credential updates the provider; its resources stay.
+    DOCKER_PROVIDER: (),
+}
+
+# The container inputs the program sets that are not ForceNew, and what a change does: an
+# update in place (the provider's Update, funcs.go:1016-1019, calls ContainerUpdate for these),
+# or a change of the state alone (the provider has nothing to do on the live container).
+DOCKER_CONTAINER_NOT_FORCE_NEW: dict[str, str] = {
+    "restart": f"updated in place: {DOCKER_CONTAINER_FUNCS_GO}:1016-1019 (schema line 230)",
+    "memory": f"updated in place: {DOCKER_CONTAINER_FUNCS_GO}:1016-1019 (schema line 842)",
+    "memorySwap": f"updated in place: {DOCKER_CONTAINER_FUNCS_GO}:1016-1019 (schema line 856)",
+    "healthcheck": (
+        f"neither ForceNew ({DOCKER_CONTAINER_GO}:1045-1050) nor in Update's list "
+        f"({DOCKER_CONTAINER_FUNCS_GO}:1016-1019): the state changes, the container does not; "
+        "ContainerService adds replace_on_changes for it"
+    ),
+    "wait": f"state only: read at create ({DOCKER_CONTAINER_GO}:79)",
+    "waitTimeout": f"state only: read at create ({DOCKER_CONTAINER_GO}:86)",
+    "destroyGraceSeconds": (
+        f"state only: read at delete ({DOCKER_CONTAINER_GO}:827, "
+        f"{DOCKER_CONTAINER_FUNCS_GO}:1086-1093)"
+    ),
 }
 
 
-# The table covers the Proxmox host layer: the node, its bridge, its guests and the host steps.
-# The Docker layer (containers, images, volumes, networks on the guests' engines) is replaced by
-# design when a service changes (create-before-delete or delete-before-replace, decided by
-# ContainerService) and is not compared here.
-SCOPE = ("proxmoxve:", "command:", "pulumi:providers:proxmoxve", "pulumi:providers:command")
+# The table covers the Proxmox host layer (the node, its bridge, its guests and the host steps)
+# and the Docker layer (engines' providers and networks, containers, images, volumes). Cloud
+# servers are not in it yet.
+SCOPE = (
+    "proxmoxve:",
+    "command:",
+    "docker:",
+    "pulumi:providers:proxmoxve",
+    "pulumi:providers:command",
+    "pulumi:providers:docker",
+)
 
 
 def in_scope(resource_type: str) -> bool:

@@ -5,7 +5,9 @@ For each resource (matched by URN) the changed input paths are the leaves that d
 every leaf that held an output of a resource being replaced (a replaced resource's id is
 unknown until it is created again, as in a real preview). Paths under the resource's
 ``ignoreChanges`` are dropped, as the engine does before asking the provider for a diff; a
-changed path under a ForceNew rule whose condition holds replaces the resource.
+changed path under a ForceNew rule whose condition holds replaces the resource, and so does one
+under the resource's own ``replaceOnChanges``, as the engine turns such an update into a
+replacement.
 """
 
 from __future__ import annotations
@@ -39,12 +41,14 @@ def stack_config(stack: str) -> tuple[dict[str, Any], frozenset[str]]:
     return values, frozenset(config.secret_keys)
 
 
-def record(values: Mapping[str, Any], secret_keys: frozenset[str]) -> list[RecordedResource]:
+def record(
+    values: Mapping[str, Any], secret_keys: frozenset[str], *, stack: str = "prod"
+) -> list[RecordedResource]:
     encoded = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
     run = run_program(
         ROOT / "__main__.py",
         project="selfhosted-platform",
-        stack="prod",
+        stack=stack,
         config=encoded,
         secret_keys=secret_keys,
     )
@@ -81,6 +85,11 @@ def compare(
             for rule in rules_for(resource.type)
             if _under(_INDEX.sub("[]", path), rule.path)
             and rule.when(old_leaves.get(path), new_leaves.get(path))
+        ] + [
+            f"{path}: replaceOnChanges {option}"
+            for path in sorted(changed)
+            for option in resource.replace_on_changes
+            if _under(path, option)
         ]
         if reasons:
             change.replaced[resource.name] = reasons

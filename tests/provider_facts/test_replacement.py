@@ -122,7 +122,9 @@ ROUTINE: dict[str, tuple[Edit, dict[str, set[str]]]] = {
 def test_routine_edit_replaces_nothing_but_updates(case: str) -> None:
     edit, expected_updates = ROUTINE[case]
     change = _change(edit)
-    allowed = {"ax102-template"} if case == "template" else set()
+    # A new template is downloaded anew; a new forward is a new published port of NPM's
+    # container, and `ports` is ForceNew (tests/provider_facts/force_new.py).
+    allowed = {"template": {"ax102-template"}, "forward": {"npm-container"}}.get(case, set())
     assert set(change.replaced) == allowed, change.replaced
     assert change.created == []
     for name, prefixes in expected_updates.items():
@@ -180,14 +182,22 @@ def test_disk_shrink_would_be_a_replacement_without_the_ignore() -> None:
 def test_every_declared_type_is_in_the_table() -> None:
     _, _, resources = _baseline()
     checked = [r for r in resources if r.custom and in_scope(r.type)]
-    assert {r.type for r in checked} >= {CONTAINER, "proxmoxve:download/file:File"}
+    assert {r.type for r in checked} >= {
+        CONTAINER,
+        "proxmoxve:download/file:File",
+        "docker:index/container:Container",
+        "docker:index/remoteImage:RemoteImage",
+        "docker:index/volume:Volume",
+        "docker:index/network:Network",
+        "pulumi:providers:docker",
+    }
     for resource in checked:
         rules_for(resource.type)  # raises for a type nobody has looked up
     with pytest.raises(KeyError, match=r"is not in tests/provider_facts/force_new\.py"):
         rules_for("proxmoxve:index/vm:Vm")
-    # The Docker layer is out of this table's scope (see force_new.SCOPE), and says so.
-    assert not in_scope("docker:index/container:Container")
-    assert not in_scope("pulumi:providers:docker")
+    # Cloud servers are out of this table's scope (see force_new.SCOPE), and say so.
+    assert not in_scope("digitalocean:index/droplet:Droplet")
+    assert not in_scope("pulumi:providers:hcloud")
 
 
 def test_containers_ignore_exactly_the_replace_and_root_only_fields() -> None:

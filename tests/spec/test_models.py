@@ -483,7 +483,7 @@ RULES = [
         "unknown-top-level",
         put("natBridge", value={"name": "vmbr1"}),
         "platform:natBridge: is not a known key; allowed keys: adminSshKeys, guests, "
-        "hosts, networks, proxy, secrets, services",
+        "hosts, networks, proxy, registries, secrets, services",
     ),
     _case(
         "missing-node-name",
@@ -672,8 +672,8 @@ RULES = [
     ),
     _case(
         "overlapping-forwards",
-        forward("backend", "udp", "59900-60100"),
-        "platform:services.backend.expose[1]: udp 59900-60100 is already forwarded "
+        forward("backend", "udp", "59990-60010"),
+        "platform:services.backend.expose[1]: udp 59990-60010 is already forwarded "
         "on host ax102 to platform:services.livekit; each public port goes to one "
         "service",
     ),
@@ -764,11 +764,11 @@ RULES = [
         "(ICE/TCP), which its livekit.yaml announces",
     ),
     _case(
-        "range-wider-than-1000",
+        "more-than-32-ports-via-docker",
         forward("backend", "udp", "40000-41000"),
-        "platform:services.backend.expose[1].ports: 40000-41000 publishes 1001 ports "
-        "through Docker, one binding each; at most 1000: use networkMode host for a "
-        "media range this wide",
+        "platform:services.backend.expose[1].ports: 40000-41000 makes backend publish 1002 "
+        "ports through Docker, at most 32: each is a binding and a docker-proxy process of its "
+        "own; use networkMode host for a media range this wide, or a narrower range",
     ),
     _case(
         "image-latest",
@@ -837,7 +837,8 @@ RULES = [
         put("services", "backend", "memory", value=4096),
         "platform:services.backend.memory: is not a known key; allowed keys: app, "
         "binds, capAdd, command, env, expose, healthcheck, image, listen, machine, "
-        "networkMode, networks, policyExceptions, resources, stateful, user, volumes",
+        "networkMode, networks, policyExceptions, resources, stateful, stopGraceSeconds, "
+        "stopSignal, user, volumes",
     ),
     _case(
         "missing-image",
@@ -967,16 +968,16 @@ def test_missing_hosts_is_reported_with_what_depends_on_it() -> None:
 @pytest.mark.parametrize(
     "mutations",
     [
-        pytest.param([forward("npm", "udp", 443)], id="udp-443-next-to-tcp-443"),
-        pytest.param([forward("backend", "tcp", "50000-50999")], id="tcp-range-next-to-udp"),
+        pytest.param([forward("backend", "tcp", "50000-50020")], id="tcp-range-next-to-udp"),
         pytest.param([forward("npm", "udp", 22)], id="udp-22"),
         pytest.param([forward("npm", "udp", 8006)], id="udp-8006"),
         pytest.param([forward("npm", "tcp", "8000-8005")], id="tcp-range-just-below-8006"),
-        pytest.param([forward("npm", "tcp", "8007-8100")], id="tcp-range-just-above-8006"),
+        pytest.param([forward("npm", "tcp", "8007-8030")], id="tcp-range-just-above-8006"),
         pytest.param([forward("npm", "tcp", 23)], id="tcp-23"),
         pytest.param([forward("npm", "tcp", "8443-8443")], id="80-80"),
         pytest.param([forward("npm", "tcp", "8443")], id="port-text"),
-        pytest.param([forward("backend", "udp", "40000-40999")], id="1000-ports-via-docker"),
+        # With its route's tcp 8000, 32 ports: the most a service publishes through Docker.
+        pytest.param([forward("backend", "udp", "40000-40030")], id="32-ports-via-docker"),
         pytest.param(
             [put("services", "agents", "expose", value=[{"kind": "private", "ports": 7881}])],
             id="same-port-other-machine",

@@ -20,7 +20,7 @@ import pulumi_tls as tls
 from components import names
 from components.derive import EdgeOpening
 from components.derive.topology import EngineNetwork
-from components.docker.engine import DockerEngine, DockerEngineArgs
+from components.docker.engine import DockerEngine, DockerEngineArgs, RegistryAuth
 from components.render.cloud_init import (
     DATA_MOUNT,
     DataVolume,
@@ -56,6 +56,7 @@ class ServerBootstrap:
     project_dir: str
     stack: str
     networks: Sequence[EngineNetwork]
+    registry_auth: Sequence[RegistryAuth] = ()
 
 
 def generated_host_key(name: str, parent: pulumi.Resource) -> tls.PrivateKey:
@@ -133,6 +134,7 @@ def server_engine(
             networks=boot.networks,
             after=after,
             machine_id=server_id,
+            registry_auth=boot.registry_auth,
         ),
         pulumi.ResourceOptions(parent=parent),
     )

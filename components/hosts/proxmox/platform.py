@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_command as command
 
 from components import names
 from components.derive.plan import ProxmoxHostPlan
-from components.docker.engine import DockerEngine, DockerEngineArgs
+from components.docker.engine import DockerEngine, DockerEngineArgs, RegistryAuth
 from components.hosts.proxmox.guest import LxcService, LxcServiceArgs
 from components.hosts.proxmox.nat_bridge import NatBridge, NatBridgeArgs
 from components.hosts.proxmox.node import ProxmoxNode, ProxmoxNodeArgs
@@ -26,6 +27,8 @@ class ProxmoxPlatformArgs:
     ssh_private_key: pulumi.Input[str]
     project_dir: str = "."
     stack: str = "stack"
+    # guest -> the credentials of the registries its engine pulls from
+    registry_auth: Mapping[str, Sequence[RegistryAuth]] = field(default_factory=dict)
 
 
 class ProxmoxPlatform(pulumi.ComponentResource):
@@ -122,6 +125,7 @@ class ProxmoxPlatform(pulumi.ComponentResource):
                     networks=engine.networks,
                     after=(install,),
                     machine_id=container.id,
+                    registry_auth=args.registry_auth.get(guest.name, ()),
                 ),
                 child,
             )

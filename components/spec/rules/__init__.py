@@ -11,7 +11,18 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import Problem
-from . import cloud, names, networks, proxmox, proxy, publications, services, sidecars
+from . import (
+    cloud,
+    containers,
+    names,
+    networks,
+    proxmox,
+    proxy,
+    publications,
+    registries,
+    services,
+    sidecars,
+)
 
 if TYPE_CHECKING:
     from ..platform import PlatformSpec
@@ -26,7 +37,9 @@ RULES: tuple[Rule, ...] = (
     services.problems,
     proxy.problems,
     publications.problems,
+    containers.problems,
     sidecars.problems,
+    registries.problems,
 )
 
 

@@ -13,7 +13,7 @@ from ..errors import Problem
 from ..images import parse_image
 from ..partial import parsed
 from ..proxmox import ProxmoxHostSpec
-from ..services import ForwardExpose, PrivateExpose, RouteExpose, ServiceSpec
+from ..services import ForwardExpose, PrivateExpose, ServiceSpec
 from ._shared import known
 from .proxy import route_problems
 
@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from ..platform import PlatformSpec
 
 _RULE_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-# Docker publishes each port of a range as its own binding (and, with its userland proxy, its
-# own process): past this width a service belongs on the host network.
-MAX_PUBLISHED_RANGE = 1000
 
 
 def problems(spec: PlatformSpec) -> Iterator[Problem]:
@@ -121,21 +118,12 @@ def _exposes(spec: PlatformSpec, name: str, service: ServiceSpec) -> Iterator[Pr
     # What an invalid image runs, or how a service with an invalid networkMode publishes, is
     # unknown: those checks wait for the field to be fixed.
     database = parse_image(service.image).database if parsed(service, "image") else None
-    bridged = parsed(service, "networkMode") and service.networkMode == "bridge"
     # An app's checks read the service's exposures and environment.
     app = app_of(service) if parsed(service, "app", "env") else None
     if app is not None:
         yield from app.problems(name, service)
     for index, expose in enumerate(service.expose):
         loc: tuple[str | int, ...] = ("services", name, "expose", index)
-        ports = None if isinstance(expose, RouteExpose) else expose.ports
-        width = 0 if ports is None else ports.end - ports.start + 1
-        if bridged and width > MAX_PUBLISHED_RANGE:
-            yield Problem(
-                (*loc, "ports"),
-                f"{ports} publishes {width} ports through Docker, one binding each; at "
-                f"most {MAX_PUBLISHED_RANGE}: use networkMode host for a media range this wide",
-            )
         if isinstance(expose, ForwardExpose):
             if database is not None:
                 yield Problem(
