@@ -8,16 +8,54 @@ kind (``proxmox.ProxmoxHostSpec``) runs its Docker engines inside LXC guests ins
 
 from __future__ import annotations
 
+import re
 from ipaddress import IPv4Address, IPv4Network, IPv6Network
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from .common import Hostname, ShellSafe, SshPublicKey, Strict
 
 ADMIN_USER_DESCRIPTION = (
     "Login created for administration and for the Docker engine's SSH connection "
     "(member of the docker group; password login disabled)."
+)
+
+
+# Hetzner Cloud server type names: a family and two digits, the last one the generation
+# (hetznercloud/terraform-provider-hcloud c9cdbb9 "CX Gen 2 and CPX Gen 1 types are deprecated
+# and will be removed from the API": its docs moved from cx22 to cx23, its tests from cpx11 to
+# cpx22; internal/teste2e/testing.go at v1.66.1 defaults to cpx12).
+_HCLOUD_SERVER_TYPE = re.compile(r"^(cx|cpx|cax|ccx)[1-9]([0-9])$")
+HCLOUD_CURRENT_TYPES = (
+    "cx23, cx33, cx43, cx53 (shared vCPU, CX Gen 3), cpx12 ... cpx62 (shared AMD, CPX Gen 2), "
+    "cax11 ... cax41 (Arm), ccx13 ... ccx63 (dedicated vCPU)"
+)
+# Generations removed from Hetzner's API: family -> generation digits.
+_HCLOUD_REMOVED = {"cx": {"1": "CX Gen 1", "2": "CX Gen 2"}, "cpx": {"1": "CPX Gen 1"}}
+
+
+def _hcloud_server_type(value: str) -> str:
+    match = _HCLOUD_SERVER_TYPE.fullmatch(value)
+    if match is None:
+        raise ValueError(
+            "is not a Hetzner Cloud server type: a family (cx, cpx, cax, ccx) and two digits, "
+            f"such as {HCLOUD_CURRENT_TYPES}"
+        )
+    removed = _HCLOUD_REMOVED.get(match.group(1), {}).get(match.group(2))
+    if removed is not None:
+        raise ValueError(
+            f"is a {removed} type, removed from Hetzner's API (a server of it cannot be "
+            f"created); use a current type such as {HCLOUD_CURRENT_TYPES}"
+        )
+    return value
+
+
+HcloudServerType = Annotated[str, AfterValidator(_hcloud_server_type)]
+
+RESIZE_NOTE = (
+    "Changing it resizes the server in place: the provider powers it off hard (no clean "
+    "shutdown), changes the type and powers it on."
 )
 
 
@@ -58,7 +96,14 @@ class DropletHostSpec(CloudServerSpec):
     PROVIDERS: ClassVar[tuple[str, ...]] = (*CloudServerSpec.PROVIDERS, "digitalocean")
     kind: Literal["droplet"]
     region: ShellSafe = Field(description="DigitalOcean region slug, e.g. fra1.")
-    size: ShellSafe = Field(description="Droplet size slug, e.g. s-2vcpu-4gb.")
+    size: ShellSafe = Field(description=f"Droplet size slug, e.g. s-2vcpu-4gb. {RESIZE_NOTE}")
+    resizeDisk: bool = Field(
+        default=False,
+        description=(
+            "Grow the disk with a size change. A grown disk cannot shrink: the droplet can "
+            "then never move back to a smaller size. Off by default (CPU and memory only)."
+        ),
+    )
     image: ShellSafe = Field(
         default="debian-12-x64", description="Droplet image slug (Debian or Ubuntu)."
     )
@@ -69,7 +114,16 @@ class HcloudHostSpec(CloudServerSpec):
     PROVIDERS: ClassVar[tuple[str, ...]] = (*CloudServerSpec.PROVIDERS, "hcloud")
     kind: Literal["hcloud"]
     location: ShellSafe = Field(description="Hetzner Cloud location, e.g. fsn1.")
-    serverType: ShellSafe = Field(description="Hetzner Cloud server type, e.g. cx32.")
+    serverType: HcloudServerType = Field(
+        description=f"Hetzner Cloud server type, e.g. cx33 or cpx22. {RESIZE_NOTE}"
+    )
+    keepDisk: bool = Field(
+        default=True,
+        description=(
+            "Keep the disk size on a serverType change. Without it the disk is upgraded for "
+            "good and the server can never move back to a type with a smaller disk."
+        ),
+    )
     image: ShellSafe = Field(default="debian-12", description="Hetzner Cloud image name.")
     backups: bool = Field(default=True, description="Hetzner Cloud's daily server backups.")
 

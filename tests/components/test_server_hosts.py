@@ -43,6 +43,10 @@ def test_droplet_from_config_with_keys_and_secret_first_boot(
     assert staging["staging-admin-0"].urn in droplet.dependencies
     # Read at first boot only: a change must not replace the server behind the operator's back.
     assert droplet.ignore_changes == ["userData", "sshKeys"]
+    # A resize changes CPU and memory only (a grown disk can never shrink back); a delete
+    # shuts the droplet down first.
+    assert droplet.inputs["resizeDisk"] is False
+    assert droplet.inputs["gracefulShutdown"] is True
 
 
 def test_droplet_firewall_is_ssh_from_admins_plus_the_edge_openings(
@@ -95,11 +99,14 @@ def test_hcloud_server_firewall_and_volume(hub: dict[str, RecordedResource]) -> 
     server, firewall = hub["hub-server"], hub["hub-firewall"]
     assert server.type == "hcloud:index/server:Server"
     assert {k: server.inputs[k] for k in ("serverType", "image", "location", "backups")} == {
-        "serverType": "cx42",
+        "serverType": "cx43",
         "image": "debian-12",
         "location": "fsn1",
         "backups": True,
     }
+    # A type change keeps the disk (an upgraded disk is for good); a delete shuts down first.
+    assert server.inputs["keepDisk"] is True
+    assert server.inputs["shutdownBeforeDeletion"] is True
     assert firewall.urn in server.dependencies
     assert firewall.inputs["rules"] == [
         {

@@ -50,12 +50,15 @@ class DropletHost(CloudServer[DropletHostSpec]):
             image=host.image,
             region=host.region,
             size=host.size,
+            resize_disk=host.resizeDisk,
             ssh_keys=parts.keys,
             user_data=parts.user_data(device),
             backups=host.backups,
             monitoring=True,
             volume_ids=[self.volume.id] if self.volume is not None else None,
             tags=["selfhosted"],
+            # Deleted only after a clean shutdown (the provider's default is a hard delete).
+            graceful_shutdown=True,
             # user_data and ssh_keys are read at first boot only, and the provider replaces the
             # droplet when they change: a rebuild is an explicit `pulumi up --replace`.
             opts=self._child(ignore_changes=["userData", "sshKeys"]),

@@ -59,6 +59,7 @@ class HcloudHost(CloudServer[HcloudHostSpec]):
             names.child(name, names.SERVER),
             name=parts.boot.hostname,
             server_type=host.serverType,
+            keep_disk=host.keepDisk,
             image=host.image,
             location=host.location,
             ssh_keys=parts.keys,
@@ -66,6 +67,9 @@ class HcloudHost(CloudServer[HcloudHostSpec]):
             backups=host.backups,
             firewall_ids=[self.firewall.id.apply(int)],
             labels={"managed-by": "selfhosted"},
+            # Deleted for good only after a clean shutdown (the provider's default is a hard
+            # delete): the databases on it stop the way they do on a reboot.
+            shutdown_before_deletion=True,
             # Read at first boot only; the provider replaces the server when they change: a
             # rebuild is an explicit `pulumi up --replace`.
             opts=self._child(ignore_changes=["userData", "sshKeys"]),
