@@ -12,7 +12,7 @@ import re
 from ipaddress import IPv4Address, IPv4Network, IPv6Network
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from .common import Hostname, ShellSafe, SshPublicKey, Strict
 
@@ -21,6 +21,42 @@ ADMIN_USER_DESCRIPTION = (
     "(member of the docker group; password login disabled)."
 )
 
+
+# A key already in a provider account: its id, or its MD5 fingerprint as both providers show it
+# (`aa:bb:...`, 16 hex pairs; `ssh-keygen -l -E md5` prints it after `MD5:`).
+_KEY_ID = re.compile(r"^[1-9][0-9]{0,18}$")
+_MD5_FINGERPRINT = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){15}$")
+
+
+_KEY_REFERENCE_ALLOWED = (
+    "is neither an SSH key id (digits) nor an MD5 fingerprint (16 colon-separated hex pairs "
+    "such as 55:58:dc:bd:61:6e:7d:24:07:a7:7d:9b:be:99:83:a8, as the provider's console and "
+    "`ssh-keygen -l -E md5 -f KEY.pub` show it)"
+)
+
+
+def _key_reference_text(value: object) -> object:
+    # YAML reads a bare id as a number; a boolean is never an id.
+    if isinstance(value, bool):
+        raise ValueError(_KEY_REFERENCE_ALLOWED)
+    return str(value) if isinstance(value, int) else value
+
+
+def _key_reference(value: str) -> str:
+    value = value.strip().lower()
+    if not (_KEY_ID.fullmatch(value) or _MD5_FINGERPRINT.fullmatch(value)):
+        raise ValueError(_KEY_REFERENCE_ALLOWED)
+    return value
+
+
+def _unique_references(values: list[str]) -> list[str]:
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"names {', '.join(repeated)} more than once; list each key once")
+    return values
+
+
+KeyReference = Annotated[str, BeforeValidator(_key_reference_text), AfterValidator(_key_reference)]
 
 # Hetzner Cloud server type names: a family and two digits, the last one the generation
 # (hetznercloud/terraform-provider-hcloud c9cdbb9 "CX Gen 2 and CPX Gen 1 types are deprecated
@@ -88,7 +124,21 @@ class CloudServerSpec(DockerHostSpec):
         default=None,
         ge=1,
         le=16384,
-        description="Size of a protected block volume for Docker's data, or null for none.",
+        description=(
+            "Size of a protected block volume for Docker's data, or null for none. Added to a "
+            "running server, it is formatted and Docker's data root moved onto it only while "
+            "Docker holds no container or volume; otherwise the `-data-volume` step refuses "
+            "and says how to move the data."
+        ),
+    )
+
+    existingSshKeys: Annotated[list[KeyReference], AfterValidator(_unique_references)] = Field(
+        default_factory=list,
+        description=(
+            "SSH keys already in the provider account, by id or MD5 fingerprint: the server is "
+            "created with them, and an adminSshKeys entry with a listed fingerprint is not "
+            "uploaded again (the account refuses a second key with the same fingerprint)."
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-"""Cloud server fields: Hetzner server types.
+"""Cloud server fields: Hetzner server types, keys already in the account, each admin key once.
 
 Errors name the config path, the value and what is allowed, all problems at once. The current
 and removed Hetzner types are the ones hetznercloud/terraform-provider-hcloud names (commit
@@ -13,9 +13,11 @@ import pytest
 
 from components.spec import HcloudHostSpec
 from components.spec.hosts import HCLOUD_CURRENT_TYPES
-from tests.spec.spec_helpers import SECRETS, Mutation, error_text, mutated, parse
+from tests.spec.spec_helpers import SECRETS, Mutation, add_droplet, error_text, mutated, parse, put
 from tests.spec.test_models import DOCUMENT
-from tests.stacks import stack_spec
+from tests.stacks import ed25519_public_key, stack_spec
+
+FINGERPRINT = "55:58:dc:bd:61:6e:7d:24:07:a7:7d:9b:be:99:83:a8"
 
 
 def add_hcloud(name: str = "hub", **fields: Any) -> Mutation:
@@ -81,3 +83,49 @@ def test_the_hub_stack_uses_a_current_type_and_keeps_its_disk() -> None:
     assert isinstance(host, HcloudHostSpec)
     assert host.serverType == "cx43"
     assert host.keepDisk is True
+
+
+def test_existing_keys_by_id_or_fingerprint() -> None:
+    references = [4711, "12", FINGERPRINT.upper()]
+    spec = parse(doc(add_hcloud(existingSshKeys=references), add_droplet(existingSshKeys=[7])))
+    assert spec.hosts["hub"].existingSshKeys == ["4711", "12", FINGERPRINT]  # type: ignore[union-attr]
+    assert spec.hosts["edge"].existingSshKeys == ["7"]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("reference", ["my-key", "0", "55:58:dc", True, "sha256:abc"])
+def test_an_existing_key_must_be_an_id_or_a_fingerprint(reference: Any) -> None:
+    text = error_text(doc(add_hcloud(existingSshKeys=[reference])))
+    assert text.startswith("platform:hosts.hub.existingSshKeys[0]: ")
+    assert "is neither an SSH key id (digits) nor an MD5 fingerprint" in text
+    assert "ssh-keygen -l -E md5" in text
+
+
+def test_an_existing_key_listed_twice() -> None:
+    text = error_text(doc(add_droplet(existingSshKeys=[FINGERPRINT, "9", FINGERPRINT])))
+    assert text.startswith("platform:hosts.edge.existingSshKeys: ")
+    assert text.endswith(f"names {FINGERPRINT} more than once; list each key once")
+
+
+def test_an_admin_key_listed_twice_even_with_another_comment() -> None:
+    key = ed25519_public_key("admin", "ops@example.com")
+    again = " ".join(key.split()[:2]) + " ops@laptop"
+    text = error_text(doc(put("adminSshKeys", value=[key, ed25519_public_key("b"), again])))
+    assert text == (
+        "platform:adminSshKeys[2]: is the key of adminSshKeys[0] again (comments aside); "
+        "list each key once"
+    )
+
+
+def test_every_cloud_problem_at_once() -> None:
+    key = ed25519_public_key("admin", "ops@example.com")
+    text = error_text(
+        doc(
+            add_hcloud(serverType="cx42", existingSshKeys=["nope"]),
+            put("adminSshKeys", value=[key, key]),
+        )
+    )
+    assert {line.split(":")[1] for line in text.splitlines()} == {
+        "hosts.hub.serverType",
+        "hosts.hub.existingSshKeys[0]",
+        "adminSshKeys[1]",
+    }
