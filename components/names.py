@@ -43,6 +43,7 @@ SERVER = "server"
 DATA = "data"
 DATA_ATTACHMENT = "data-attachment"
 ADMIN_KEY = "admin"
+DATA_VOLUME = "data-volume"
 
 
 def child(parent: str, role: str) -> str:
@@ -87,8 +88,10 @@ def volume(service: str, volume_name: str) -> str:
     return child(service, volume_name)
 
 
-def admin_key(host: str, index: int) -> str:
-    return f"{child(host, ADMIN_KEY)}-{index}"
+def admin_key(host: str, fingerprint: str) -> str:
+    """An admin key the program uploads to a cloud account, named by its MD5 fingerprint
+    (``hub-admin-5558dcbd...``): a key keeps its name whatever the other keys do."""
+    return f"{child(host, ADMIN_KEY)}-{fingerprint.replace(':', '')}"
 
 
 def ssh_alias_of_guest(host: str, machine: str) -> str:

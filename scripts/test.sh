@@ -13,6 +13,8 @@ DEBIAN_PACKAGES+=(cloud-init openssh-client openssh-server docker.io busybox-sta
 DEBIAN_PACKAGES+=(iptables musl-tools gcc)
 # The uplink capture and the storage-merge tests: tcpdump, real LVM tools.
 DEBIAN_PACKAGES+=(tcpdump lvm2)
+# The server data volume step (tests/render/test_server_steps.py): mkfs.ext4 on a loop device.
+DEBIAN_PACKAGES+=(e2fsprogs)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

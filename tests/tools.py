@@ -13,6 +13,7 @@ import pytest
 # Tool -> the Debian package that installs it (scripts/test.sh's DEBIAN_PACKAGES).
 PACKAGES = {
     "apt-cache": "apt",
+    "blkid": "util-linux",
     "busybox": "busybox-static",
     "cloud-init": "cloud-init",
     "docker": "docker.io",
@@ -20,6 +21,7 @@ PACKAGES = {
     "ip": "iproute2",
     "losetup": "mount",
     "lvm": "lvm2",
+    "mkfs.ext4": "e2fsprogs",
     "nft": "nftables",
     "shellcheck": "shellcheck",
     "ssh": "openssh-client",

@@ -87,6 +87,7 @@ def _cloud_server(kind: type[CloudServer[Any]], plan: HostPlan, context: HostCon
         admin_user=host.adminUser,
         admin_keys=plan.admin_keys,
         private_key=context.secret(plan.secrets["sshPrivateKey"]),
+        private_key_path=_secret_path(plan.secrets["sshPrivateKey"]),
         project_dir=context.project_dir,
         stack=context.stack,
         networks=plan.engine.networks,
@@ -106,7 +107,9 @@ def _ssh(plan: HostPlan, context: HostContext) -> BuiltHost:
         plan.name,
         ExistingServerArgs(
             host=plan.spec,
+            admin_keys=plan.admin_keys,
             private_key=context.secret(plan.secrets["sshPrivateKey"]),
+            private_key_path=_secret_path(plan.secrets["sshPrivateKey"]),
             project_dir=context.project_dir,
             stack=context.stack,
             networks=plan.engine.networks,
@@ -114,6 +117,13 @@ def _ssh(plan: HostPlan, context: HostContext) -> BuiltHost:
         ),
     )
     return BuiltHost(server, {plan.name: server.engine}, server.public_address)
+
+
+def _secret_path(dotted: str) -> str:
+    """``platform:secrets.hub.sshPrivateKey`` for the plan's ``hub.sshPrivateKey``."""
+    from components.spec import SECRETS_KEY, config_path
+
+    return config_path((SECRETS_KEY, *dotted.split(".")))
 
 
 HOST_BUILDERS: dict[str, Callable[[HostPlan, HostContext], BuiltHost]] = {

@@ -1,7 +1,9 @@
 """An existing server with Docker, reached over SSH with a pinned host key (host kind ``ssh``).
 
-The program creates nothing on the server but its containers; its firewall is the operator's:
-the edge openings a stack derives for it are printed by the plan as what to allow.
+The program creates nothing on the server but its containers and the admin user's
+authorized_keys (replaced whole by platform:adminSshKeys after the readiness, as on a cloud
+server: components/hosts/admin_keys.py); its firewall is the operator's: the edge openings a
+stack derives for it are printed by the plan as what to allow.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pulumi_command as command
 from components import names
 from components.derive.topology import EngineNetwork
 from components.docker.engine import DockerEngine, DockerEngineArgs, RegistryAuth
+from components.hosts.admin_keys import authorized_keys_step
 from components.render.readiness import Readiness, readiness_command
 from components.spec import SshHostSpec
 
@@ -22,7 +25,9 @@ from components.spec import SshHostSpec
 @dataclass(frozen=True)
 class ExistingServerArgs:
     host: SshHostSpec
+    admin_keys: Sequence[str]
     private_key: pulumi.Input[str]
+    private_key_path: str  # its config path, named when the keys would lock the program out
     project_dir: str
     stack: str
     networks: Sequence[EngineNetwork]
@@ -31,6 +36,7 @@ class ExistingServerArgs:
 
 class ExistingServer(pulumi.ComponentResource):
     engine: DockerEngine
+    ssh_keys: command.remote.Command
     public_address: str
 
     def __init__(
@@ -63,5 +69,15 @@ class ExistingServer(pulumi.ComponentResource):
                 registry_auth=args.registry_auth,
             ),
             pulumi.ResourceOptions(parent=self),
+        )
+        self.ssh_keys = authorized_keys_step(
+            name,
+            connection=connection,
+            keys=args.admin_keys,
+            private_key=args.private_key,
+            secret_path=args.private_key_path,
+            after=[self.engine.readiness],
+            triggers=None,
+            parent=self,
         )
         self.register_outputs({"publicAddress": self.public_address})

@@ -1,8 +1,9 @@
 """cloud-init user-data for a Docker server (DigitalOcean droplet, Hetzner Cloud server).
 
 The server comes up with Docker from its own distribution (`docker.io` on Debian and Ubuntu),
-SSH hardened through an sshd_config.d drop-in, the admin keys installed for one unprivileged
-admin user, the SSH host key the program generated (so its public half can be pinned in the
+SSH hardened through an sshd_config.d drop-in, the admin keys installed for one admin user
+(in the docker group, with sudo for the program's host steps: ``ADMIN_SUDO``), the SSH host
+key the program generated (so its public half can be pinned in the
 generated known_hosts before the server ever answers), and optionally a data volume mounted
 with Docker's data root on it.
 
@@ -50,6 +51,14 @@ DOCKER_PACKAGE = "docker.io"
 DATA_MOUNT = "/srv/data"
 # How long first boot waits for an attached data volume's device: 150 tries, 2 s apart.
 DEVICE_WAIT_TRIES = 150
+# The data volume's mount options (fstab): `nofail` so a missing volume never stops the boot
+# (dockerd then refuses to start: RequiresMountsFor), `discard` to return freed blocks.
+DATA_MOUNT_OPTIONS = "defaults,nofail,discard"
+# The admin user runs the program's host steps as root (the data volume step). It is in the
+# docker group, which Docker documents as root-equivalent ("The docker group grants root-level
+# privileges to the user", docs.docker.com/engine/install/linux-postinstall), so sudo without
+# a password adds no privilege, only a way to act as root without a privileged container.
+ADMIN_SUDO = "ALL=(ALL) NOPASSWD:ALL"
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,12 @@ def sshd_hardening(admin_user: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _docker_mount_dropin(mount_point: str) -> str:
+def docker_daemon_json(volume: DataVolume) -> str:
+    """/etc/docker/daemon.json of a server with a data volume: Docker's data root on it."""
+    return json.dumps({"data-root": docker_data_root(volume)}, indent=2) + "\n"
+
+
+def docker_mount_dropin(mount_point: str) -> str:
     # Without the volume dockerd must not start: it would create a fresh, empty data root on
     # the root disk and the services would come up without their data.
     return f"[Unit]\nRequiresMountsFor={mount_point}\n"
@@ -245,6 +259,7 @@ def cloud_init_user_data(init: DockerServerInit) -> str:
                 "groups": ["docker"],
                 "shell": "/bin/bash",
                 "lock_passwd": True,
+                "sudo": ADMIN_SUDO,
                 "ssh_authorized_keys": [key.strip() for key in init.admin_keys],
             }
         ],
@@ -284,14 +299,14 @@ def cloud_init_user_data(init: DockerServerInit) -> str:
             },
         ]
         config["mounts"] = [
-            [vol.device, vol.mount_point, vol.filesystem, "defaults,nofail,discard", "0", "2"],
+            [vol.device, vol.mount_point, vol.filesystem, DATA_MOUNT_OPTIONS, "0", "2"],
         ]
         write_files.append(
             {
                 "path": DOCKER_DAEMON_JSON,
                 "owner": "root:root",
                 "permissions": "0644",
-                "content": json.dumps({"data-root": data_root}, indent=2) + "\n",
+                "content": docker_daemon_json(vol),
             }
         )
         write_files.append(
@@ -299,7 +314,7 @@ def cloud_init_user_data(init: DockerServerInit) -> str:
                 "path": DOCKER_MOUNT_DROPIN,
                 "owner": "root:root",
                 "permissions": "0644",
-                "content": _docker_mount_dropin(vol.mount_point),
+                "content": docker_mount_dropin(vol.mount_point),
             }
         )
     config["write_files"] = write_files

@@ -14,6 +14,8 @@ from components.hosts.proxmox.guest import (
     LxcService,
     LxcServiceArgs,
 )
+from components.plan import RecordedResource
+from components.plan.recording import mock_outputs
 from components.render.proxmox_steps import container_disk_script, container_keys_script
 from components.spec import GuestSpec
 from tests.stacks import by_name, ed25519_public_key, is_secret, record
@@ -134,4 +136,22 @@ def test_keys_and_disk_are_host_steps_after_the_container() -> None:
         assert step.parent == resources["livekit"].urn
         assert container.urn in step.dependencies
         assert is_secret(step.inputs["connection"])
-        assert "triggers" not in step.inputs  # a change is an update, never a replacement
+        # A change of keys or size is an update; only a new container (its MAC, which the
+        # mocks answer as Proxmox does) runs them again.
+        assert step.property_dependencies["triggers"] == [container.urn]
+        assert step.inputs["triggers"] == [container_mac(container)]
+
+
+def container_mac(container: RecordedResource) -> str:
+    return str(
+        mock_outputs(container.type, container.name, container.inputs)[1]["networkInterfaces"][0][
+            "macAddress"
+        ]
+    )
+
+
+def test_a_rebuilt_container_is_deleted_first() -> None:
+    # Its vmId is fixed, and Proxmox refuses a second container with the same id.
+    container = by_name(record(lambda: _declare(SERVICE)))["livekit-container"]
+    assert container.delete_before_replace is True
+    assert container.id == str(SERVICE.vmId)  # the provider's id is the vmid

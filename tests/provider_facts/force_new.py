@@ -11,6 +11,11 @@ Read from the providers' source at the versions uv.lock bridges:
   ``ForceNew: true`` in each resource's schema). The container's fields that are not ForceNew
   are listed in ``DOCKER_CONTAINER_NOT_FORCE_NEW`` with what a change of them does, so every
   input the program sets is accounted for (tests/provider_facts/test_docker_facts.py).
+- The cloud layer: hetznercloud/terraform-provider-hcloud v1.66.1 and
+  digitalocean/terraform-provider-digitalocean v2.96.0 (what the newest pulumi-hcloud and
+  pulumi-digitalocean bridge: provider/go.mod of pulumi/pulumi-hcloud 043b347, the `upstream`
+  submodule of pulumi/pulumi-digitalocean 0825b75; uv.lock pins pulumi-hcloud 1.43.3 and
+  pulumi-digitalocean 4.84.1), hashicorp/terraform-provider-tls v4.2.1 (pulumi-tls).
 
 Paths are engine property paths (camelCase, as recorded by the mock runtime); ``[]`` stands
 for any list index. A path matches itself and everything below it. In SDKv2 a ``ForceNew`` on
@@ -36,6 +41,13 @@ DOCKER_IMAGE_GO = f"{KREUZWERKER}:internal/provider/resource_docker_image.go"
 DOCKER_VOLUME_GO = f"{KREUZWERKER}:internal/provider/resource_docker_volume.go"
 DOCKER_NETWORK_GO = f"{KREUZWERKER}:internal/provider/resource_docker_network.go"
 
+HCLOUD = "hetznercloud/terraform-provider-hcloud@v1.66.1"
+HCLOUD_SERVER_GO = f"{HCLOUD}:internal/server/resource.go"
+DO = "digitalocean/terraform-provider-digitalocean@v2.96.0"
+DO_DROPLET_GO = f"{DO}:digitalocean/droplet/resource_droplet.go"
+DO_VOLUME_GO = f"{DO}:digitalocean/volume/resource_volume.go"
+TLS_KEY_GO = "hashicorp/terraform-provider-tls@v4.2.1:internal/provider/resource_private_key.go"
+
 CONTAINER = "proxmoxve:index/containerLegacy:ContainerLegacy"
 DOWNLOAD_FILE = "proxmoxve:download/file:File"
 BRIDGE = "proxmoxve:network/linux/bridge:Bridge"
@@ -46,6 +58,16 @@ DOCKER_IMAGE = "docker:index/remoteImage:RemoteImage"
 DOCKER_VOLUME = "docker:index/volume:Volume"
 DOCKER_NETWORK = "docker:index/network:Network"
 DOCKER_PROVIDER = "pulumi:providers:docker"
+HCLOUD_SERVER = "hcloud:index/server:Server"
+HCLOUD_SSH_KEY = "hcloud:index/sshKey:SshKey"
+HCLOUD_FIREWALL = "hcloud:index/firewall:Firewall"
+HCLOUD_VOLUME = "hcloud:index/volume:Volume"
+HCLOUD_ATTACHMENT = "hcloud:index/volumeAttachment:VolumeAttachment"
+DO_DROPLET = "digitalocean:index/droplet:Droplet"
+DO_SSH_KEY = "digitalocean:index/sshKey:SshKey"
+DO_FIREWALL = "digitalocean:index/firewall:Firewall"
+DO_VOLUME = "digitalocean:index/volume:Volume"
+TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 COMPONENT_PREFIX = "selfhosted:"
 
 
@@ -159,7 +181,59 @@ FORCE_NEW: dict[str, tuple[ForceNew, ...]] = {
     # registry_auth and the rest are provider configuration, none ForceNew (provider.go:104-162):
     # a changed credential updates the provider; its resources stay.
     DOCKER_PROVIDER: (),
+    # `name` and `server_type` are updated in place (resourceServerUpdate: a type change
+    # powers the server off and changes it, lines 594-610); so are backups, labels, firewalls.
+    HCLOUD_SERVER: (
+        ForceNew("image", f"{HCLOUD_SERVER_GO}:58"),
+        ForceNew("location", f"{HCLOUD_SERVER_GO}:70"),
+        ForceNew("datacenter", f"{HCLOUD_SERVER_GO}:76"),
+        ForceNew("userData", f"{HCLOUD_SERVER_GO}:83"),
+        ForceNew("sshKeys", f"{HCLOUD_SERVER_GO}:106"),
+    ),
+    HCLOUD_SSH_KEY: (ForceNew("publicKey", f"{HCLOUD}:internal/sshkey/resource.go:72"),),
+    HCLOUD_FIREWALL: (),  # internal/firewall/resource.go: name, rules, apply_to all update
+    HCLOUD_VOLUME: (ForceNew("location", f"{HCLOUD}:internal/volume/resource.go:46"),),
+    HCLOUD_ATTACHMENT: (
+        ForceNew("volumeId", f"{HCLOUD}:internal/volume/resource_attachment.go:34"),
+        ForceNew("serverId", f"{HCLOUD}:internal/volume/resource_attachment.go:39"),
+    ),
+    # `size` is a resize in place (PowerOff, Resize, PowerOn: lines 566-600); `volume_ids`
+    # attaches and detaches in place.
+    DO_DROPLET: (
+        ForceNew("image", f"{DO_DROPLET_GO}:69"),
+        ForceNew("region", f"{DO_DROPLET_GO}:83"),
+        ForceNew("publicNetworking", f"{DO_DROPLET_GO}:217"),
+        ForceNew("sshKeys", f"{DO_DROPLET_GO}:235"),
+        ForceNew("userData", f"{DO_DROPLET_GO}:245"),
+        ForceNew("monitoring", f"{DO_DROPLET_GO}:264"),
+        ForceNew("dropletAgent", f"{DO_DROPLET_GO}:271"),
+        ForceNew("vpcUuid", f"{DO_DROPLET_GO}:279"),
+        ForceNew(
+            "ipv6",
+            f"{DO_DROPLET_GO}:301 (ForceNewIfChange: turned off)",
+            when=lambda old, new: old is True and new is not True,
+        ),
+    ),
+    DO_SSH_KEY: (ForceNew("publicKey", f"{DO}:digitalocean/sshkey/resource_ssh_key.go:40"),),
+    DO_FIREWALL: (),  # digitalocean/firewall/resource_firewall.go: no ForceNew field
+    DO_VOLUME: (
+        ForceNew("region", f"{DO_VOLUME_GO}:32"),
+        ForceNew("name", f"{DO_VOLUME_GO}:42"),
+        ForceNew("description", f"{DO_VOLUME_GO}:59"),
+        ForceNew("snapshotId", f"{DO_VOLUME_GO}:66"),
+        ForceNew("initialFilesystemType", f"{DO_VOLUME_GO}:73"),
+        ForceNew("initialFilesystemLabel", f"{DO_VOLUME_GO}:83"),
+    ),
+    TLS_PRIVATE_KEY: (
+        ForceNew("algorithm", f"{TLS_KEY_GO}:60"),
+        ForceNew("rsaBits", f"{TLS_KEY_GO}:75"),
+        ForceNew("ecdsaCurve", f"{TLS_KEY_GO}:84"),
+    ),
+    "pulumi:providers:hcloud": (),
+    "pulumi:providers:digitalocean": (),
+    "pulumi:providers:tls": (),
 }
+
 
 # The container inputs the program sets that are not ForceNew, and what a change does: an
 # update in place (the provider's Update, funcs.go:1016-1019, calls ContainerUpdate for these),
@@ -182,16 +256,22 @@ DOCKER_CONTAINER_NOT_FORCE_NEW: dict[str, str] = {
 }
 
 
-# The table covers the Proxmox host layer (the node, its bridge, its guests and the host steps)
-# and the Docker layer (engines' providers and networks, containers, images, volumes). Cloud
-# servers are not in it yet.
+# The table covers the host layer (the Proxmox node, its bridge, its guests and the host steps;
+# the cloud servers with their keys, firewalls and volumes) and the Docker layer (engines'
+# providers and networks, containers, images, volumes).
 SCOPE = (
     "proxmoxve:",
     "command:",
     "docker:",
+    "hcloud:",
+    "digitalocean:",
+    "tls:",
     "pulumi:providers:proxmoxve",
     "pulumi:providers:command",
     "pulumi:providers:docker",
+    "pulumi:providers:hcloud",
+    "pulumi:providers:digitalocean",
+    "pulumi:providers:tls",
 )
 
 

@@ -18,6 +18,7 @@ import pytest
 from components.hosts.proxmox.guest import CONTAINER_IGNORED_AFTER_CREATE
 from components.plan import RecordedResource
 from tests.provider_facts.force_new import CONTAINER, FORCE_NEW, in_scope, rules_for
+from tests.provider_facts.outputs import OUTPUTS
 from tests.provider_facts.replacement import Change, compare, record, stack_config
 from tests.stacks import ed25519_public_key
 
@@ -77,15 +78,18 @@ def _c(guest: str) -> str:
     return f"ax102-{guest}-container"
 
 
-# Guests whose Docker engine has an install step and a readiness command: both are tied to the
-# container's id (`triggers`, ForceNew in pulumi-command), so a new container runs them again.
+# Guests whose Docker engine has an install step and a readiness command. Those, and every
+# guest's key and disk steps, trigger on the container's MAC (`triggers`, ForceNew in
+# pulumi-command), which a new container gets anew (tests/provider_facts/outputs.py); its id is
+# its vmid, the same after a rebuild.
 ENGINE_GUESTS = ("proxy", "livekit", "egress", "agents", "backend", "frontend")
 
 
 def _replaced_with_followers(*guests: str) -> set[str]:
-    """A guest's container and, when it runs Docker, the steps that follow a new container."""
+    """A guest's container and the steps that follow a new container."""
     names = {_c(g) for g in guests}
     for guest in guests:
+        names |= {f"ax102-{guest}-ssh-keys", f"ax102-{guest}-disk"}
         if guest in ENGINE_GUESTS:
             names |= {f"ax102-{guest}-docker", f"ax102-{guest}-engine-ready"}
     return names
@@ -195,9 +199,10 @@ def test_every_declared_type_is_in_the_table() -> None:
         rules_for(resource.type)  # raises for a type nobody has looked up
     with pytest.raises(KeyError, match=r"is not in tests/provider_facts/force_new\.py"):
         rules_for("proxmoxve:index/vm:Vm")
-    # Cloud servers are out of this table's scope (see force_new.SCOPE), and say so.
-    assert not in_scope("digitalocean:index/droplet:Droplet")
-    assert not in_scope("pulumi:providers:hcloud")
+    # Cloud servers are in scope too (force_new.SCOPE), and their rules were looked up.
+    assert in_scope("digitalocean:index/droplet:Droplet")
+    assert in_scope("pulumi:providers:hcloud")
+    assert not in_scope("random:index/randomId:RandomId")
 
 
 def test_containers_ignore_exactly_the_replace_and_root_only_fields() -> None:
@@ -214,3 +219,35 @@ def test_containers_ignore_exactly_the_replace_and_root_only_fields() -> None:
         sets_it = path in set_paths or any(path.startswith(i) for i in ignored)
         not_used = path.startswith(("clone", "mountPoints", "poolId", "template"))
         assert sets_it or not_used, path
+
+
+@pytest.mark.parametrize("guest", GUESTS)
+def test_a_rebuilt_guest_runs_its_steps_again(guest: str) -> None:
+    # `pulumi up --replace` of a container: the same vmId, so the same provider id; the steps
+    # that must follow a new container (keys, disk, Docker's install, the readiness) run again.
+    _, _, before = _baseline()
+    change = compare(list(before), list(before), replace=frozenset({_c(guest)}))
+    assert set(change.replaced) == _replaced_with_followers(guest)
+
+
+def test_guest_containers_are_deleted_before_their_replacement() -> None:
+    # Proxmox refuses a second container with the same vmid: create-before-delete cannot work.
+    _, _, resources = _baseline()
+    containers = [r for r in resources if r.type == CONTAINER]
+    assert len(containers) == len(GUESTS)
+    assert all(r.delete_before_replace for r in containers)
+
+
+def test_the_mocks_answer_ids_as_the_providers_do() -> None:
+    values, _, resources = _baseline()
+    vm_ids = {
+        f"ax102-{name}-container": guest["vmId"]
+        for name, guest in values["platform:guests"].items()
+    }
+    containers = {r.name: r.id for r in resources if r.type == CONTAINER}
+    # The stack file's vmIds, independently of the facts table and of the mocks.
+    assert containers == {name: str(vm_id) for name, vm_id in vm_ids.items()}
+    for resource in resources:
+        facts = OUTPUTS.get(resource.type)
+        if facts is not None and facts.id_from is not None:
+            assert resource.id == str(int(resource.inputs[facts.id_from])), resource.name

@@ -116,6 +116,9 @@ def test_structure_pins_host_key_and_installs_docker(keys: dict[str, KeyPair]) -
         "groups": ["docker"],
         "shell": "/bin/bash",
         "lock_passwd": True,
+        # Root for the program's host steps (the data volume): the docker group is already
+        # root-equivalent, so this grants nothing more.
+        "sudo": "ALL=(ALL) NOPASSWD:ALL",
         "ssh_authorized_keys": [keys["admin"].public_openssh],
     }
     assert "fs_setup" not in config

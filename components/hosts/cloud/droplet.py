@@ -1,4 +1,12 @@
-"""A DigitalOcean droplet running Docker, behind a cloud firewall made of the edge openings."""
+"""A DigitalOcean droplet running Docker, behind a cloud firewall made of the edge openings.
+
+A droplet with a data volume is replaced by deleting it first: a volume is attached to one
+droplet at a time (DigitalOcean API reference, Block Storage Actions: "Each volume may only be
+attached to a single Droplet"), so a new droplet listing it in ``volume_ids`` cannot be
+created while the old one holds it; the provider's delete detaches it
+(resource_droplet.go ``detachVolumesFromDroplet``). Droplet names need not be unique, so
+without a volume the replacement is created first. Sources: tests/provider_facts/force_new.py.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,8 @@ import pulumi_digitalocean as digitalocean
 from components import names
 from components.hosts.cloud.server import (
     ANYWHERE,
+    AttachedVolume,
+    BuiltServer,
     CloudServer,
     CloudServerArgs,
     ServerParts,
@@ -28,7 +38,12 @@ class DropletHost(CloudServer[DropletHostSpec]):
         key = digitalocean.SshKey(name, name=name, public_key=public_key, opts=self._child())
         return key.fingerprint
 
-    def _server(self, parts: ServerParts[DropletHostSpec]) -> list[pulumi.Resource]:
+    def _existing_key(self, reference: str) -> pulumi.Input[str]:
+        # The droplet takes an id or a fingerprint as they are (resource_droplet.go
+        # expandSshKeys: a number is an id, anything else a fingerprint).
+        return reference
+
+    def _server(self, parts: ServerParts[DropletHostSpec]) -> BuiltServer:
         name, host, rules = parts.name, parts.host, parts.rules
         data_volume_gb = host.dataVolumeGb
         self.volume = None
@@ -50,15 +65,21 @@ class DropletHost(CloudServer[DropletHostSpec]):
             image=host.image,
             region=host.region,
             size=host.size,
+            resize_disk=host.resizeDisk,
             ssh_keys=parts.keys,
             user_data=parts.user_data(device),
             backups=host.backups,
             monitoring=True,
             volume_ids=[self.volume.id] if self.volume is not None else None,
             tags=["selfhosted"],
+            # Deleted only after a clean shutdown (the provider's default is a hard delete).
+            graceful_shutdown=True,
             # user_data and ssh_keys are read at first boot only, and the provider replaces the
             # droplet when they change: a rebuild is an explicit `pulumi up --replace`.
-            opts=self._child(ignore_changes=["userData", "sshKeys"]),
+            opts=self._child(
+                ignore_changes=["userData", "sshKeys"],
+                delete_before_replace=self.volume is not None,
+            ),
         )
         self.public_address = self.droplet.ipv4_address
         firewall_name = names.child(name, names.FIREWALL)
@@ -85,7 +106,12 @@ class DropletHost(CloudServer[DropletHostSpec]):
             ],
             opts=self._child(),
         )
-        return [self.firewall]
+        volume = None
+        if self.volume is not None and device is not None:
+            volume = AttachedVolume(
+                device=device, volume_id=self.volume.id, attached_by=self.droplet
+            )
+        return BuiltServer(after=[self.firewall], volume=volume)
 
     def _server_id(self) -> pulumi.Output[str]:
         return self.droplet.id

@@ -1,4 +1,13 @@
-"""A Hetzner Cloud server running Docker, behind a cloud firewall made of the edge openings."""
+"""A Hetzner Cloud server running Docker, behind a cloud firewall made of the edge openings.
+
+Replacing it (``pulumi up --replace``, or a ForceNew field) deletes the old server first:
+server names are unique per project (Hetzner Cloud API reference, "Update a Server": "Server
+names must be unique per Project"), so a new server of the same name cannot exist next to the
+old one. The volume attachment follows the new server: its ``server_id`` is ForceNew
+(internal/volume/resource_attachment.go) and its id is the volume's id, so it is deleted
+first as well; a create-before-delete would attach the volume again and then detach it with
+the old attachment's delete. Sources: tests/provider_facts/force_new.py.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,13 @@ import pulumi
 import pulumi_hcloud as hcloud
 
 from components import names
-from components.hosts.cloud.server import CloudServer, CloudServerArgs, ServerParts
+from components.hosts.cloud.server import (
+    AttachedVolume,
+    BuiltServer,
+    CloudServer,
+    CloudServerArgs,
+    ServerParts,
+)
 from components.spec import HcloudHostSpec
 
 HcloudHostArgs = CloudServerArgs[HcloudHostSpec]
@@ -22,7 +37,17 @@ class HcloudHost(CloudServer[HcloudHostSpec]):
         key = hcloud.SshKey(name, name=name, public_key=public_key, opts=self._child())
         return key.name
 
-    def _server(self, parts: ServerParts[HcloudHostSpec]) -> list[pulumi.Resource]:
+    def _existing_key(self, reference: str) -> pulumi.Input[str]:
+        # The server takes an id or a name (provider getSSHkeys: hcloud-go SSHKey.Get); a
+        # fingerprint is looked up (the provider's hcloud_ssh_key data source).
+        if reference.isdigit():
+            return reference
+        found = hcloud.get_ssh_key_output(
+            fingerprint=reference, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        return found.id.apply(str)
+
+    def _server(self, parts: ServerParts[HcloudHostSpec]) -> BuiltServer:
         name, host, rules = parts.name, parts.host, parts.rules
         data_volume_gb = host.dataVolumeGb
         firewall_name = names.child(name, names.FIREWALL)
@@ -59,6 +84,7 @@ class HcloudHost(CloudServer[HcloudHostSpec]):
             names.child(name, names.SERVER),
             name=parts.boot.hostname,
             server_type=host.serverType,
+            keep_disk=host.keepDisk,
             image=host.image,
             location=host.location,
             ssh_keys=parts.keys,
@@ -66,23 +92,30 @@ class HcloudHost(CloudServer[HcloudHostSpec]):
             backups=host.backups,
             firewall_ids=[self.firewall.id.apply(int)],
             labels={"managed-by": "selfhosted"},
+            # Deleted for good only after a clean shutdown (the provider's default is a hard
+            # delete): the databases on it stop the way they do on a reboot.
+            shutdown_before_deletion=True,
             # Read at first boot only; the provider replaces the server when they change: a
-            # rebuild is an explicit `pulumi up --replace`.
-            opts=self._child(ignore_changes=["userData", "sshKeys"]),
+            # rebuild is an explicit `pulumi up --replace`. The name is unique per project.
+            opts=self._child(ignore_changes=["userData", "sshKeys"], delete_before_replace=True),
         )
         self.public_address = self.server.ipv4_address
-        after: list[pulumi.Resource] = [self.server, self.firewall]
-        if self.volume is not None:
-            after.append(
-                hcloud.VolumeAttachment(
-                    names.child(name, names.DATA_ATTACHMENT),
-                    server_id=self.server.id.apply(int),
-                    volume_id=self.volume.id.apply(int),
-                    automount=False,  # cloud-init formats and mounts it
-                    opts=self._child(),
-                )
+        built = BuiltServer(after=[self.server, self.firewall])
+        if self.volume is not None and device is not None:
+            attachment = hcloud.VolumeAttachment(
+                names.child(name, names.DATA_ATTACHMENT),
+                server_id=self.server.id.apply(int),
+                volume_id=self.volume.id.apply(int),
+                automount=False,  # cloud-init (or the data volume step) formats and mounts it
+                opts=self._child(delete_before_replace=True),
             )
-        return after
+            built = BuiltServer(
+                after=[*built.after, attachment],
+                volume=AttachedVolume(
+                    device=device, volume_id=self.volume.id, attached_by=attachment
+                ),
+            )
+        return built
 
     def _server_id(self) -> pulumi.Output[str]:
         return self.server.id

@@ -2,9 +2,27 @@
 
 ``CloudServer`` declares what they share, in this order: a generated SSH host key, the admin
 keys in the account, an optional protected data volume, the server with its first-boot
-cloud-init, a cloud firewall made of SSH from the admin networks plus the edge openings, and
-the Docker engine that waits for all of it. A provider's subclass says only how each of those
-is spelt in its API.
+cloud-init, a cloud firewall made of SSH from the admin networks plus the edge openings, the
+data volume step, the Docker engine that waits for all of it, and the step that keeps the
+admin user's authorized_keys equal to platform:adminSshKeys after that. A provider's subclass
+says only how each of those is spelt in its API.
+
+Keys in the account. DigitalOcean answers a second key with the same fingerprint with 422 "SSH
+Key is already in use on your account" (digitalocean/packer-plugin-digitalocean#113 shows the
+API's answer) and Hetzner Cloud with "SSH key with the same fingerprint already exists
+(uniqueness_error)" (hetznercloud/terraform-provider-hcloud#12; hcloud-go hcloud/error.go
+``ErrorCodeUniquenessError``). The admin's key is usually in the account already, and two
+stacks in one account share keys; so the operator lists those keys in ``existingSshKeys`` (id
+or MD5 fingerprint, the form both providers show), an admin key whose fingerprint is listed is
+not uploaded, and every uploaded key is named by its fingerprint (``names.admin_key``): adding
+or removing one key creates or deletes that key alone (``public_key`` is ForceNew in both
+providers, so a key whose name moved to another key would be replaced).
+
+Rebuilds. ``pulumi up --replace`` of a server boots it with the user-data and keys of its first
+creation (both are ``ignore_changes``: the engine keeps their old values, pulumi/pulumi#2657);
+the steps after it carry the current config: the data volume step sets a volume up that the
+old user-data did not know, and the keys step writes today's keys. Both run again on a new
+server (their ``triggers`` hold the server's id, a new one per server).
 """
 
 from __future__ import annotations
@@ -21,6 +39,7 @@ from components import names
 from components.derive import EdgeOpening
 from components.derive.topology import EngineNetwork
 from components.docker.engine import DockerEngine, DockerEngineArgs, RegistryAuth
+from components.hosts.admin_keys import authorized_keys_step
 from components.render.cloud_init import (
     DATA_MOUNT,
     DataVolume,
@@ -29,6 +48,8 @@ from components.render.cloud_init import (
     cloud_init_user_data,
 )
 from components.render.readiness import Readiness, readiness_command
+from components.render.server_steps import as_root, data_volume_script
+from components.render.ssh_keys import md5_fingerprint
 from components.spec import CloudServerSpec
 
 H = TypeVar("H", bound=CloudServerSpec)
@@ -53,6 +74,7 @@ class ServerBootstrap:
     admin_user: str
     admin_keys: Sequence[str]
     private_key: pulumi.Input[str]
+    private_key_path: str  # its config path, named when the keys would lock the program out
     project_dir: str
     stack: str
     networks: Sequence[EngineNetwork]
@@ -97,23 +119,30 @@ def user_data(
     return pulumi.Output.secret(text)
 
 
+def server_connection(
+    boot: ServerBootstrap, address: pulumi.Input[str], host_key: tls.PrivateKey
+) -> command.remote.ConnectionArgs:
+    """How the program's steps reach the server: the admin user, the pinned host key."""
+    return command.remote.ConnectionArgs(
+        host=address,
+        user=boot.admin_user,
+        private_key=pulumi.Output.secret(boot.private_key),
+        host_key=host_key.public_key_openssh,
+    )
+
+
 def server_engine(
     name: str,
     boot: ServerBootstrap,
     address: pulumi.Input[str],
     host_key: tls.PrivateKey,
     *,
+    connection: command.remote.ConnectionArgs,
     server_id: pulumi.Input[str],
     has_data_volume: bool,
     after: Sequence[pulumi.Resource],
     parent: pulumi.Resource,
 ) -> DockerEngine:
-    connection = command.remote.ConnectionArgs(
-        host=address,
-        user=boot.admin_user,
-        private_key=pulumi.Output.secret(boot.private_key),
-        host_key=host_key.public_key_openssh,
-    )
     return DockerEngine(
         names.child(name, names.ENGINE),
         DockerEngineArgs(
@@ -173,12 +202,40 @@ class ServerParts(Generic[H]):
     name: str
     host: H
     boot: ServerBootstrap
-    keys: list[pulumi.Output[str]]  # how the server refers to each uploaded admin key
+    keys: list[pulumi.Input[str]]  # how the server refers to each key in the account
     host_key: tls.PrivateKey
     rules: list[InboundRule]
 
     def user_data(self, volume_device: pulumi.Input[str] | None = None) -> pulumi.Output[str]:
         return user_data(self.boot, self.host_key, volume_device)
+
+
+@dataclass(frozen=True)
+class AttachedVolume:
+    """A data volume as the server sees it: its device, and what attaches it."""
+
+    device: pulumi.Input[str]
+    volume_id: pulumi.Input[str]
+    attached_by: pulumi.Resource  # the attachment, or the server that lists the volume
+
+
+@dataclass(frozen=True)
+class BuiltServer:
+    """What a subclass's ``_server`` declared: what the engine waits for, and the volume."""
+
+    after: list[pulumi.Resource]
+    volume: AttachedVolume | None = None
+
+
+def account_keys(host: CloudServerSpec, admin_keys: Sequence[str]) -> dict[str, str]:
+    """The admin keys to upload, ``{fingerprint: key}``: every one whose fingerprint is not
+    listed in ``existingSshKeys`` (those are in the account already)."""
+    listed = set(host.existingSshKeys)
+    return {
+        fingerprint: key
+        for key in admin_keys
+        if (fingerprint := md5_fingerprint(key)) not in listed
+    }
 
 
 class CloudServer(pulumi.ComponentResource, Generic[H]):
@@ -187,37 +244,84 @@ class CloudServer(pulumi.ComponentResource, Generic[H]):
     TYPE: ClassVar[str]
     engine: DockerEngine
     public_address: pulumi.Output[str]
+    ssh_keys: command.remote.Command
+    data_volume: command.remote.Command | None
 
     def __init__(
         self, name: str, args: CloudServerArgs[H], opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(self.TYPE, name, None, opts)
+        host, boot = args.host, args.boot
         host_key = generated_host_key(name, self)
-        keys = [
-            self._admin_key(names.admin_key(name, index), key)
-            for index, key in enumerate(args.boot.admin_keys)
+        keys: list[pulumi.Input[str]] = [
+            self._admin_key(names.admin_key(name, fingerprint), key)
+            for fingerprint, key in account_keys(host, boot.admin_keys).items()
         ]
-        after = self._server(
+        keys += [self._existing_key(reference) for reference in host.existingSshKeys]
+        built = self._server(
             ServerParts(
                 name=name,
-                host=args.host,
-                boot=args.boot,
+                host=host,
+                boot=boot,
                 keys=keys,
                 host_key=host_key,
-                rules=inbound_rules(args.host, args.openings),
+                rules=inbound_rules(host, args.openings),
             )
         )
+        connection = server_connection(boot, self.public_address, host_key)
+        server_id = self._server_id()
+        after = list(built.after)
+        self.data_volume = None
+        if built.volume is not None:
+            self.data_volume = self._data_volume_step(
+                name, connection, built.volume, server_id, built.after
+            )
+            after.append(self.data_volume)
         self.engine = server_engine(
             name,
-            args.boot,
+            boot,
             self.public_address,
             host_key,
-            has_data_volume=args.host.dataVolumeGb is not None,
-            server_id=self._server_id(),
+            connection=connection,
+            has_data_volume=built.volume is not None,
+            server_id=server_id,
             after=after,
             parent=self,
         )
+        self.ssh_keys = authorized_keys_step(
+            name,
+            connection=connection,
+            keys=boot.admin_keys,
+            private_key=boot.private_key,
+            secret_path=boot.private_key_path,
+            after=[self.engine.readiness],
+            # A rebuilt server booted with its first creation's keys: write today's again.
+            triggers=[server_id],
+            parent=self,
+        )
         self.register_outputs({"publicAddress": self.public_address})
+
+    def _data_volume_step(
+        self,
+        name: str,
+        connection: command.remote.ConnectionArgs,
+        volume: AttachedVolume,
+        server_id: pulumi.Output[str],
+        after: list[pulumi.Resource],
+    ) -> command.remote.Command:
+        """``<host>-data-volume``: sets the volume up when cloud-init did not (see module)."""
+        script = pulumi.Output.from_input(volume.device).apply(
+            lambda device: as_root(data_volume_script(DataVolume(device=device)))
+        )
+        return command.remote.Command(
+            names.child(name, names.DATA_VOLUME),
+            connection=connection,
+            create=script,
+            update=script,
+            # A new server or a new volume: set it up again.
+            triggers=[server_id, volume.volume_id],
+            opts=self._child(depends_on=[*after, volume.attached_by]),
+        )
 
     def _child(self, **options: object) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **options)  # type: ignore[arg-type]
@@ -226,9 +330,13 @@ class CloudServer(pulumi.ComponentResource, Generic[H]):
         """Upload one admin key; returns how the server refers to it."""
         raise NotImplementedError
 
-    def _server(self, parts: ServerParts[H]) -> list[pulumi.Resource]:
+    def _existing_key(self, reference: str) -> pulumi.Input[str]:
+        """How the server refers to a key already in the account (an id or a fingerprint)."""
+        raise NotImplementedError
+
+    def _server(self, parts: ServerParts[H]) -> BuiltServer:
         """Declare the server, its firewall and its data volume (``host.dataVolumeGb``); set
-        ``public_address``; return what the engine waits for."""
+        ``public_address``; return what the engine waits for and the attached volume."""
         raise NotImplementedError
 
     def _server_id(self) -> pulumi.Output[str]:

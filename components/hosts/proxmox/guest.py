@@ -9,6 +9,13 @@ Day-2 rules (sources in docs/proxmox.md and tests/provider_facts/):
   ``pulumi up --replace``.
 - The root disk grows with ``pct resize`` over SSH, which works on a protected container,
   where the provider's own update fails.
+- A rebuild deletes the old container first: its ``vmId`` is fixed in config, and Proxmox
+  refuses a second container with the same id. The provider's id *is* the vmid (bpg
+  container.go ``d.SetId(strconv.Itoa(vmID))``), so it stays the same across a rebuild; what
+  changes is the interface's MAC, which the program leaves unset, Proxmox draws at random for
+  every new container (pve-container src/PVE/LXC/Config.pm ``parse_lxc_network``:
+  ``random_ether_addr``) and the provider reads back (``rebuild_marker``). Steps that must run
+  again on a new container (Docker's install, the readiness) trigger on it.
 """
 
 from __future__ import annotations
@@ -70,6 +77,8 @@ class LxcService(pulumi.ComponentResource):
     ssh_keys: command.remote.Command
     disk: command.remote.Command
     address: str
+    # A value new with every container (its MAC, see the module): what a rebuild changes.
+    rebuild_marker: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: LxcServiceArgs, opts: pulumi.ResourceOptions | None = None
@@ -127,15 +136,21 @@ class LxcService(pulumi.ComponentResource):
                 depends_on=list(args.after),
                 protect=service.stateful,
                 ignore_changes=list(CONTAINER_IGNORED_AFTER_CREATE),
+                # The vmId is fixed: the old container must go before the new one is made.
+                delete_before_replace=True,
             ),
         )
+        self.rebuild_marker = self.container.network_interfaces.apply(_first_mac)
         after_container = pulumi.ResourceOptions(parent=self, depends_on=[self.container])
         keys = container_keys_script(service.vmId, args.ssh_keys)
+        # A rebuilt container boots with the keys and disk size of its first creation (both are
+        # ignore_changes: the engine keeps their recorded values): set them again on a new one.
         self.ssh_keys = command.remote.Command(
             names.child(name, names.SSH_KEYS),
             connection=args.connection,
             create=keys,
             update=keys,
+            triggers=[self.rebuild_marker],
             opts=after_container,
         )
         disk = container_disk_script(service.vmId, service.diskGb)
@@ -144,6 +159,15 @@ class LxcService(pulumi.ComponentResource):
             connection=args.connection,
             create=disk,
             update=disk,
+            triggers=[self.rebuild_marker],
             opts=after_container,
         )
         self.register_outputs({"address": self.address})
+
+
+def _first_mac(
+    interfaces: Sequence[proxmoxve.outputs.ContainerLegacyNetworkInterface] | None,
+) -> str:
+    """The MAC Proxmox gave the container's interface (read back by the provider)."""
+    mac = interfaces[0].mac_address if interfaces else None
+    return mac or ""

@@ -95,15 +95,17 @@ class ProxmoxPlatform(pulumi.ComponentResource):
             engine = guest.engine
             if engine is None:
                 continue
-            container = self.guests[guest.name].container
+            lxc = self.guests[guest.name]
+            container = lxc.container
             # Guests have no cloud-init: Docker is installed through the host with `pct exec`.
             install = command.remote.Command(
                 names.guest_docker_install(name, guest.name),
                 connection=self.node.connection,
                 create=pct_exec_command(guest.spec.vmId, guest_docker_install_script()),
                 update=pct_exec_command(guest.spec.vmId, guest_docker_install_script()),
-                # A rebuilt guest (new container id) has no Docker yet: install again.
-                triggers=[container.id],
+                # A rebuilt guest has no Docker yet: install again. The container's id is its
+                # vmid, the same after a rebuild; its MAC is new (guest.py).
+                triggers=[lxc.rebuild_marker],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[container]),
             )
             ready = guest_host_key_script() + readiness_command(
@@ -124,7 +126,7 @@ class ProxmoxPlatform(pulumi.ComponentResource):
                     stack=args.stack,
                     networks=engine.networks,
                     after=(install,),
-                    machine_id=container.id,
+                    machine_id=lxc.rebuild_marker,
                     registry_auth=args.registry_auth.get(guest.name, ()),
                 ),
                 child,

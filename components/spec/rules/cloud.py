@@ -1,4 +1,9 @@
-"""Servers the program creates: SSH key login only, and SSH open to admin networks only."""
+"""Servers the program creates: SSH key login only, and SSH open to admin networks only.
+
+Each admin key is listed once: a cloud account names a key by its fingerprint (the program
+uploads it as ``<host>-admin-<fingerprint>``), so the same key twice, even with another
+comment, would be two resources of one name.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,17 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
             f"is empty, but the servers {', '.join(needs_keys)} are created with SSH key login "
             "only; add at least one SSH public key",
         )
+    if parsed(spec, "adminSshKeys"):
+        seen: dict[str, int] = {}
+        for index, key in enumerate(spec.adminSshKeys):
+            blob = " ".join(key.split()[:2])
+            if blob in seen:
+                yield Problem(
+                    ("adminSshKeys", index),
+                    f"is the key of adminSshKeys[{seen[blob]}] again (comments aside); "
+                    "list each key once",
+                )
+            seen.setdefault(blob, index)
     for name, host in spec.hosts.items():
         if not isinstance(host, CloudServerSpec) or not parsed(host, "sshAllowedFrom"):
             continue
