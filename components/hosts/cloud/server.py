@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
 import pulumi
-import pulumi_command as command
 import pulumi_tls as tls
 
 from components import names
 from components.derive import EdgeOpening
 from components.derive.topology import EngineNetwork
 from components.docker.engine import DockerEngine, DockerEngineArgs
+from components.hosts.connection import ssh_connection
 from components.render.cloud_init import (
     DATA_MOUNT,
     DataVolume,
@@ -107,10 +107,10 @@ def server_engine(
     after: Sequence[pulumi.Resource],
     parent: pulumi.Resource,
 ) -> DockerEngine:
-    connection = command.remote.ConnectionArgs(
+    connection = ssh_connection(
         host=address,
         user=boot.admin_user,
-        private_key=pulumi.Output.secret(boot.private_key),
+        private_key=boot.private_key,
         host_key=host_key.public_key_openssh,
     )
     return DockerEngine(
