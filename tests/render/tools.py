@@ -111,9 +111,21 @@ class Sshd:
 
 
 def start_sshd(
-    directory: Path, name: str, host_key: KeyPair, authorized: KeyPair, extra: Sequence[str] = ()
+    directory: Path,
+    name: str,
+    host_key: KeyPair,
+    authorized: KeyPair,
+    extra: Sequence[str] = (),
+    *,
+    skel_bashrc: bool = False,
 ) -> tuple[subprocess.Popen[bytes], Sshd]:
-    """OpenSSH's sshd on 127.0.0.1, its own host key and authorized_keys, debug log to a file."""
+    """OpenSSH's sshd on 127.0.0.1, its own host key and authorized_keys, debug log to a file.
+
+    Sessions run the user's login shell. With ``skel_bashrc`` the shell reads Debian's
+    /etc/skel/.bashrc (which returns at once when not interactive), as a new admin user's does,
+    instead of this machine's /root/.bashrc (bash reads it even for `ssh host cmd`, and here it
+    starts pyenv, ~0.2 s a session): bind-mounted in a private mount namespace of sshd's own.
+    """
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation directory
     port = free_port()
     authorized_keys = directory / f"{name}_authorized_keys"
@@ -139,8 +151,14 @@ def start_sshd(
         + "\n"
     )
     log_path = directory / f"{name}_sshd.log"
+    argv = [tool("sshd"), "-D", "-e", "-f", str(config)]
+    if skel_bashrc:
+        rc = Path.home() / ".bashrc"
+        script = f'mount --bind /etc/skel/.bashrc {rc} && exec "$@"'
+        argv = [tool("unshare"), "--mount", "--propagation", "private", "sh", "-c", script, "sh"]
+        argv += [tool("sshd"), "-D", "-e", "-f", str(config)]
     proc = subprocess.Popen(
-        [tool("sshd"), "-D", "-e", "-f", str(config)],
+        argv,
         stdout=log_path.open("wb"),
         stderr=subprocess.STDOUT,
     )
