@@ -16,7 +16,6 @@ from components.spec import (
     PlatformSpec,
     PortRange,
     RouteExpose,
-    SshHostSpec,
     config_path,
 )
 
@@ -61,12 +60,8 @@ class ProxyRoute:
 
 
 def machine_address(spec: PlatformSpec, machine: str) -> IPv4Address | None:
-    """The address a machine's services publish on: the guest's, or the server's public one."""
-    guest = spec.guests.get(machine)
-    if guest is not None:
-        return guest.address
-    host = spec.hosts[machine]
-    return host.address if isinstance(host, SshHostSpec) else None
+    """The address a machine's services publish on (PlatformSpec.machine_address)."""
+    return spec.machine_address(machine)
 
 
 def published_ports(spec: PlatformSpec, service: str) -> tuple[PublishedPort, ...]:

@@ -16,6 +16,7 @@ the engine, which receives the credentials with the request only.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -104,7 +105,7 @@ class DockerEngine(pulumi.ComponentResource):
             triggers=[args.machine_id] if args.machine_id is not None else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.after)),
         )
-        files = access_files(args.project_dir, args.stack, args.alias)
+        files = access_files(args.project_dir, args.stack, args.alias, os.getuid())
         stdin = pulumi.Output.all(
             hostname=args.hostname,
             host_key=args.host_key,
@@ -172,7 +173,7 @@ def _access_stdin(args: DockerEngineArgs, files: AccessFiles, values: dict[str, 
     hosts = [endpoint, *([args.jump] if args.jump is not None else [])]
     key = values["key"]
     return write_files_stdin(
-        files.directory,
+        files,
         {
             "config": ssh_config_text(hosts, files.paths),
             "known_hosts": known_hosts_text(hosts),

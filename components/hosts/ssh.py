@@ -18,6 +18,7 @@ from components import names
 from components.derive.topology import EngineNetwork
 from components.docker.engine import DockerEngine, DockerEngineArgs, RegistryAuth
 from components.hosts.admin_keys import authorized_keys_step
+from components.hosts.connection import ssh_connection
 from components.render.readiness import Readiness, readiness_command
 from components.spec import SshHostSpec
 
@@ -45,11 +46,11 @@ class ExistingServer(pulumi.ComponentResource):
         super().__init__("selfhosted:hosts:ExistingServer", name, None, opts)
         host = args.host
         self.public_address = str(host.address)
-        connection = command.remote.ConnectionArgs(
+        connection = ssh_connection(
             host=self.public_address,
             port=host.sshPort,
             user=host.adminUser,
-            private_key=pulumi.Output.secret(args.private_key),
+            private_key=args.private_key,
             host_key=host.sshHostKey,
         )
         self.engine = DockerEngine(

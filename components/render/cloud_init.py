@@ -37,6 +37,7 @@ from .input_errors import (
     check,
     raise_if,
 )
+from .metadata_block import metadata_block_files
 from .yaml_text import dump_yaml
 
 # sshd keeps the first value it reads for each keyword (sshd_config(5)), and Debian's and
@@ -317,5 +318,11 @@ def cloud_init_user_data(init: DockerServerInit) -> str:
                 "content": docker_mount_dropin(vol.mount_point),
             }
         )
+    # Containers must not read this user-data (it holds the host key) from the metadata
+    # service: the block is in place before the docker.io package first starts dockerd.
+    write_files += [
+        {"path": f.path, "owner": "root:root", "permissions": f.permissions, "content": f.content}
+        for f in metadata_block_files()
+    ]
     config["write_files"] = write_files
     return "#cloud-config\n" + dump_yaml(config)

@@ -28,10 +28,12 @@ Why the runtime is pinned (sources in docs/renders.md):
 from __future__ import annotations
 
 import base64
+import posixpath
 import re
 from dataclasses import dataclass
 
 from .input_errors import check, raise_if
+from .metadata_block import SCRIPT_PATH, metadata_block_files
 
 PIN_FILE = "/etc/apt/preferences.d/selfhosted-container-runtime"
 RUNTIME_CHECK_IMAGE = "selfhosted/runtime-check:1"
@@ -167,6 +169,7 @@ export DEBIAN_FRONTEND=noninteractive
 cat > {PIN_FILE} <<'PIN'
 {apt_pin(install)}PIN
 
+{_metadata_block_files()}
 apt-get update -q
 apt-mark unhold runc > /dev/null 2>&1 || true
 apt-get install -y -q --no-install-recommends ca-certificates busybox-static docker.io
@@ -175,7 +178,10 @@ command -v docker > /dev/null || apt-get install -y -q --no-install-recommends d
 
 {runc_gate(install)}apt-mark hold runc > /dev/null
 
+systemctl daemon-reload
 systemctl enable --now docker.service
+# The drop-in runs it before every start of dockerd; once more for a dockerd already running.
+{SCRIPT_PATH}
 for _ in $(seq 1 30); do
     docker info > /dev/null 2>&1 && break
     sleep 1
@@ -185,6 +191,21 @@ done
 echo "docker.io $(dpkg-query -W -f='${{Version}}' docker.io)," \\
     "containerd $(dpkg-query -W -f='${{Version}}' containerd), runc $runc_version (held)"
 """
+
+
+def _metadata_block_files() -> str:
+    # The same block as a cloud server's (render/metadata_block.py): a guest has no metadata
+    # service of its own, but its host may (a Proxmox host on a cloud VM); written before
+    # docker.io is installed, so dockerd never starts without it.
+    lines = []
+    for f in metadata_block_files():
+        lines += [
+            f"mkdir -p {posixpath.dirname(f.path)}",
+            f"cat > {f.path} << 'FILE'",
+            f.content + "FILE",
+            f"chmod {f.permissions} {f.path}",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def _embedded_runtime_check() -> str:

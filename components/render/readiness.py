@@ -6,8 +6,15 @@ provider's `host` from that output (`provider_host_after_readiness`), so the pro
 container on it, depends on the command and nothing races the first boot.
 
 `cloud-init status --wait` exits 0 when cloud-init is done and 2 when it finished with
-recoverable errors (cloud-init >= 23.4; DESIGN.md: `cloud-init status --wait || test $? -eq 2`);
-anything else, or the time limit (`timeout` exits 124), fails the command with the long status.
+recoverable errors (cloud-init >= 23.4; DESIGN.md: `cloud-init status --wait || test $? -eq 2`).
+The time limit (`timeout` exits 124) fails the command with the long status. Any other exit is
+an error cloud-init keeps for good: its status is read from the stages' `errors` in
+`/run/cloud-init/status.json` / `result.json`, each a module's `('<module>', <exception>)`
+(cloudinit/cmd/main.py `status_wrapper`; 22.4 and later), so every later `up` would stop here
+with no hint. The command names the failed modules, prints the long status and how to recover:
+`cloud-init clean --logs --reboot` after fixing the cause runs cloud-init again with the same
+user-data (the same host key; `fs_setup` keeps a formatted volume). Proven against the real
+cloud-init in tests/render/test_readiness.py.
 The command is POSIX sh, run by the login shell of the SSH user (bash or dash).
 """
 
@@ -21,6 +28,28 @@ from .ssh_config import docker_host
 
 READY_PREFIX = "docker-server-version="
 _VERSION_LINE = re.compile(rf"^{re.escape(READY_PREFIX)}([0-9A-Za-z][0-9A-Za-z.+~_-]*)$", re.M)
+
+
+FAILED_PREFIX = "cloud-init failed in module(s): "
+# Each error is "('<module>', <exception>)" (cloudinit/cmd/main.py status_wrapper); the long
+# status lists them (under `detail:`, and under `errors:` from 23.4). cloud-init.log has the
+# traceback after "Running module <name> (<module>) failed" (cloudinit/config/modules.py).
+_CLOUD_INIT_FAILED = f"""\
+    status=$(cloud-init status --long 2>&1) || true
+    failed=$(printf '%s\\n' "$status" | grep -o "('[a-z0-9_]*', " | sed "s/^('//; s/', \\$//" \\
+        | sort -u | tr '\\n' ' ')
+    echo "{FAILED_PREFIX}${{failed:-(none named; see the status)}}(exit $rc)" >&2
+    printf '%s\\n' "$status" >&2
+    cat >&2 << 'RECOVER'
+cloud-init keeps this error until it runs again, so every `pulumi up` stops here. On the host:
+  sudo grep -n -A20 'Running module .* failed' /var/log/cloud-init.log    # why it failed
+  sudo cat /var/log/cloud-init-output.log                                 # what it printed
+Fix the cause, then run cloud-init again from the start, with the same user-data (the same
+host key and users; a formatted data volume is kept):
+  sudo cloud-init clean --logs --reboot
+and run `pulumi up` again once the host is back.
+RECOVER
+"""
 
 
 @dataclass(frozen=True)
@@ -71,13 +100,17 @@ def readiness_command(readiness: Readiness) -> str:
     raise_if("readiness command", problems)
     cloud_init = ""
     if readiness.wait_for_cloud_init:
+        limit = readiness.cloud_init_timeout_s
         cloud_init = f"""\
 rc=0
-timeout {readiness.cloud_init_timeout_s} cloud-init status --wait > /dev/null || rc=$?
-if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
-    echo "cloud-init did not finish within {readiness.cloud_init_timeout_s}s (exit $rc)" >&2
+timeout {limit} cloud-init status --wait > /dev/null || rc=$?
+if [ "$rc" -eq 124 ]; then
+    echo "cloud-init did not finish within {limit}s (exit $rc)" >&2
     cloud-init status --long >&2 || true
     exit 1
+fi
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
+{_CLOUD_INIT_FAILED}    exit 1
 fi
 """
     if readiness.data_mount is not None:

@@ -19,10 +19,29 @@ Host keys are pinned: each block sets `HostKeyAlias <alias>` and the known_hosts
 by that alias, so a guest's private bridge address never collides with another stack's, and
 `StrictHostKeyChecking yes` with `UpdateHostKeys no` means an unknown or changed key fails the
 connection instead of being learned.
+
+Multiplexing: the provider caches one Docker client per provider config (kreuzwerker
+internal/provider/config.go:116-126, 206) whose HTTP transport keeps idle connections, but
+every new connection (each concurrent call, and any after an idle one was dropped) is a new
+`ssh` process: without multiplexing a full handshake each. Each block therefore shares one
+master connection (`ControlMaster auto`, `ControlPersist`): a later `ssh` to the same host
+opens a session over it, and every guest's file shares its Proxmox host's master for the hop.
+The socket lives in the stack's own private directory, named by a hash of the endpoint (alias,
+address, port, user, jump host) and its pinned keys: two stacks never share a master, nor two
+guests with one bridge address behind different Proxmox hosts, and a changed pin (a rebuilt
+host) starts a new one (a master is reused without checking the host key again). The path is
+short: a unix socket path holds 107 bytes and ssh binds `<path>.<16 random characters>` first
+(OpenSSH mux.c `muxserver_listen`), so the path may hold 90.
+sshd allows 10 sessions per connection (`MaxSessions`) and starts dropping new unauthenticated
+connections beyond 10 (`MaxStartups 10:30:100`); an `ssh` the master refuses falls back to a
+connection of its own (tests/render/test_ssh_config.py shows both with a real sshd), so the
+deploy workflow bounds Pulumi's parallel operations below both (`.github/workflows/
+pulumi-stack.yml`, `parallel`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from collections.abc import Sequence
@@ -33,6 +52,10 @@ from .input_errors import HOST_KEY, SAFE_TOKEN, check, check_port, raise_if
 # Paths are written unquoted into ssh_config, where '%' starts a token and '~' expands.
 _CONFIG_PATH = re.compile(r"^/[A-Za-z0-9._/-]+$")
 _SSH_USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# Longest ControlPath ssh can bind (see above), and the name's length within it.
+MAX_CONTROL_PATH = 90
+_CONTROL_NAME_LENGTH = 20
+CONTROL_PERSIST_S = 60
 _DNS_NAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
@@ -56,11 +79,15 @@ class SshHost:
 
 @dataclass(frozen=True)
 class SshClientPaths:
-    """Where the files live on the machine that runs `pulumi` (absolute paths)."""
+    """Where the files live on the machine that runs `pulumi` (absolute paths).
+
+    `control_dir` holds the stack's multiplexing sockets: private (0700) and short (see above).
+    """
 
     ssh_config: str
     known_hosts: str
     identity_file: str
+    control_dir: str
 
 
 def docker_host(alias: str) -> str:
@@ -140,7 +167,7 @@ def _check(hosts: Sequence[SshHost], paths: SshClientPaths | None) -> None:
             seen.add(hop)
             hop = by_alias[hop].jump
     if paths is not None:
-        for name in ("ssh_config", "known_hosts", "identity_file"):
+        for name in ("ssh_config", "known_hosts", "identity_file", "control_dir"):
             value = getattr(paths, name)
             check(
                 problems,
@@ -149,6 +176,14 @@ def _check(hosts: Sequence[SshHost], paths: SshClientPaths | None) -> None:
                 value,
                 "an absolute path of letters, digits, '.', '_', '-', '/'",
             )
+        room = MAX_CONTROL_PATH - _CONTROL_NAME_LENGTH - 1
+        check(
+            problems,
+            len(paths.control_dir.rstrip("/")) <= room,
+            "paths.control_dir",
+            paths.control_dir,
+            f"at most {room} characters (a unix socket path, with ssh's suffix, holds 107)",
+        )
     raise_if("ssh_config", problems)
 
 
@@ -192,6 +227,27 @@ def ssh_config_text(hosts: Sequence[SshHost], paths: SshClientPaths) -> str:
         ]
         if h.jump is not None:
             options.append(("ProxyJump", h.jump))
+        options += [
+            ("ControlMaster", "auto"),
+            ("ControlPath", _control_path(paths.control_dir, h)),
+            ("ControlPersist", str(CONTROL_PERSIST_S)),
+        ]
         body = "\n".join(f"    {key} {value}" for key, value in options)
         blocks.append(f"Host {h.alias}\n{body}")
     return "\n\n".join(blocks) + "\n"
+
+
+def _control_path(directory: str, host: SshHost) -> str:
+    """The master's socket in `directory` (one per stack): one name per endpoint and pin."""
+    identity = "\n".join(
+        [
+            host.alias,
+            host.hostname,
+            str(host.port),
+            host.user,
+            host.jump or "",
+            *sorted(key.strip() for key in host.host_keys),
+        ]
+    )
+    name = hashlib.sha256(identity.encode()).hexdigest()[:_CONTROL_NAME_LENGTH]
+    return f"{directory.rstrip('/')}/{name}"

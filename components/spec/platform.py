@@ -8,6 +8,7 @@ The rules that span more than one field live in ``rules``; the model's validator
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import IPv4Address
 from typing import Annotated, get_args
 
 from pydantic import Field, PrivateAttr, model_validator
@@ -129,6 +130,16 @@ class PlatformSpec(Strict):
 
     def is_guest(self, machine: str) -> bool:
         return machine in self.guests
+
+    def machine_address(self, machine: str) -> IPv4Address | None:
+        """The address a machine's services publish on and a proxy reaches its host-network
+        services at: the guest's, an existing server's; None for a cloud server (known only
+        once it exists)."""
+        guest = self.guests.get(machine)
+        if guest is not None:
+            return guest.address
+        host = self.hosts[machine]
+        return host.address if isinstance(host, SshHostSpec) else None
 
     def hostname_of(self, guest: str) -> str:
         return self.guests[guest].hostname or guest

@@ -247,7 +247,7 @@ def test_known_hosts_pin_the_guest_from_readiness_and_the_jump_host(
     assert f"    HostName {SPEC.guests[guest].address}\n" in guest_block
     assert "    User root\n" in guest_block
     assert "    StrictHostKeyChecking yes\n" in guest_block
-    assert guest_block.rstrip().endswith("ProxyJump ax102")
+    assert "    ProxyJump ax102\n" in guest_block
     jump_block = config.split("Host ax102\n", 1)[1].split("\n\n", 1)[0]
     assert "    HostName 203.0.113.10\n" in jump_block
     assert "ProxyJump" not in jump_block

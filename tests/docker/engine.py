@@ -211,12 +211,14 @@ def start_engine() -> DockerEngine:
     return engine
 
 
-def start_dockerd(workdir: Path | None = None) -> DockerEngine:
+def start_dockerd(workdir: Path | None = None, *, pre_start: str = "") -> DockerEngine:
     """Create a namespace, start dockerd in it and wait (bounded) for its API.
 
     ``workdir`` holds the socket (``docker.sock``), data and exec roots and the log; by default
     a new short directory under /tmp (containerd's sockets live under the exec root and unix
-    socket paths max out at 108 bytes). It is deleted when the engine stops.
+    socket paths max out at 108 bytes). It is deleted when the engine stops. ``pre_start`` is
+    shell text run in the namespace before every start of dockerd (a unit's ``ExecStartPre``);
+    a failure there fails the start.
     """
     problems = missing_requirements(DOCKERD_TOOLS)
     if problems:
@@ -230,48 +232,66 @@ def start_dockerd(workdir: Path | None = None) -> DockerEngine:
     if len(str(workdir / "exec" / "containerd" / "containerd-debug.sock")) > 100:
         raise EngineError(f"{workdir} is too long for the engine's unix sockets (108 bytes)")
     run(["ip", "netns", "add", netns])
+    proc = None
     try:
         run(["ip", "-n", netns, "link", "set", "lo", "up"])
-        config = workdir / "daemon.json"
-        config.write_text("{}\n")  # never the machine's /etc/docker/daemon.json
-        dockerd = [
-            "dockerd",
-            f"--config-file={config}",
-            f"--host=unix://{workdir / 'docker.sock'}",
-            f"--data-root={workdir / 'data'}",
-            f"--exec-root={workdir / 'exec'}",
-            f"--pidfile={workdir / 'docker.pid'}",
-            f"--cgroup-parent=/{netns}",
-            "--storage-driver=vfs",
-            # Docker's embedded DNS forwards a name it does not know upstream, and when the
-            # upstream cannot be reached (always, here) it never answers: every lookup of a
-            # name from another network would wait out the client's timeout, and removing the
-            # container waits for the forward too. With ndots set explicitly it answers a
-            # single-label name it does not know at once, with no address (moby/libnetwork
-            # resolver.go, ServeDNS: "If the user sets ndots > 0 explicitly and the query is in
-            # the root domain don't forward it out"). ndots:0 is what Docker writes anyway.
-            "--dns-opt=ndots:0",
-            "--iptables=true",
-            "--ip-forward=true",
+        (workdir / "daemon.json").write_text("{}\n")  # never the machine's /etc/docker/daemon.json
+        (workdir / "pre-start.sh").write_text(pre_start)
+        proc = _launch(netns, workdir)
+        client = _wait_for_api(proc, workdir)
+        return DockerEngine(netns, workdir, proc, client, started_in=time.monotonic() - t0)
+    except BaseException:
+        _stop(netns, workdir, proc)
+        raise
+
+
+def restart_dockerd(engine: DockerEngine) -> None:
+    """Stop dockerd gracefully and start it again in the same namespace, roots and pre-start,
+    as `systemctl restart docker` does on a host."""
+    engine.client.close()
+    _stop_daemon(engine.proc)
+    engine.proc = _launch(engine.netns, engine.workdir)
+    engine.client = _wait_for_api(engine.proc, engine.workdir)
+
+
+def _launch(netns: str, workdir: Path) -> subprocess.Popen[bytes]:
+    dockerd = [
+        "dockerd",
+        f"--config-file={workdir / 'daemon.json'}",
+        f"--host=unix://{workdir / 'docker.sock'}",
+        f"--data-root={workdir / 'data'}",
+        f"--exec-root={workdir / 'exec'}",
+        f"--pidfile={workdir / 'docker.pid'}",
+        f"--cgroup-parent=/{netns}",
+        "--storage-driver=vfs",
+        # Docker's embedded DNS forwards a name it does not know upstream, and when the
+        # upstream cannot be reached (always, here) it never answers: every lookup of a
+        # name from another network would wait out the client's timeout, and removing the
+        # container waits for the forward too. With ndots set explicitly it answers a
+        # single-label name it does not know at once, with no address (moby/libnetwork
+        # resolver.go, ServeDNS: "If the user sets ndots > 0 explicitly and the query is in
+        # the root domain don't forward it out"). ndots:0 is what Docker writes anyway.
+        "--dns-opt=ndots:0",
+        "--iptables=true",
+        "--ip-forward=true",
+    ]
+    mounts = Path("/proc/self/mounts").read_text()
+    script = "\n".join(
+        [
+            "set -e",
+            *cgroup_mount_commands(mounts),
+            f"sh -e {shlex.quote(str(workdir / 'pre-start.sh'))}",
+            "exec " + shlex.join(dockerd),
         ]
-        mounts = Path("/proc/self/mounts").read_text()
-        script = "\n".join(
-            ["set -e", *cgroup_mount_commands(mounts), "exec " + shlex.join(dockerd)]
-        )
-        log = (workdir / "dockerd.log").open("wb")
-        proc = subprocess.Popen(
+    )
+    with (workdir / "dockerd.log").open("ab") as log:
+        return subprocess.Popen(
             ["ip", "netns", "exec", netns, "sh", "-c", script],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        log.close()
-        client = _wait_for_api(proc, workdir)
-        return DockerEngine(netns, workdir, proc, client, started_in=time.monotonic() - t0)
-    except BaseException:
-        _stop(netns, workdir, locals().get("proc"))
-        raise
 
 
 def _wait_for_api(proc: subprocess.Popen[bytes], workdir: Path) -> docker.DockerClient:
@@ -318,6 +338,12 @@ def stop_engine(engine: DockerEngine) -> None:
 
 
 def _stop(netns: str, workdir: Path, proc: subprocess.Popen[bytes] | None) -> None:
+    _stop_daemon(proc)
+    run(["ip", "netns", "del", netns], check=False)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _stop_daemon(proc: subprocess.Popen[bytes] | None) -> None:
     if proc is not None and proc.poll() is None:
         # dockerd stops its own containerd; SIGTERM is its graceful shutdown.
         os.kill(proc.pid, signal.SIGTERM)
@@ -326,5 +352,3 @@ def _stop(netns: str, workdir: Path, proc: subprocess.Popen[bytes] | None) -> No
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-    run(["ip", "netns", "del", netns], check=False)
-    shutil.rmtree(workdir, ignore_errors=True)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from components.derive import connectivity, listen_ports
+from components.derive import connectivity
 from components.plan import RecordedResource, plan_stack
 from components.plan.stack_spec import read_stack_spec
 
@@ -21,6 +22,32 @@ from .harness import assert_stack_isolated, membership, pair_matrix
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ("hub", "staging")
+# What a proxy listens on, whatever its kind (the issue's "implied 80/443").
+PROXY_PORTS = {("tcp", 80), ("tcp", 443)}
+
+
+def _edges(ports: int | str) -> set[int]:
+    low, _, high = str(ports).partition("-")
+    return {int(low), int(high or low)}
+
+
+def stack_file_ports(stack: str) -> dict[str, set[tuple[str, int]]]:
+    """Each service's ports as the stack file writes them (its `listen` and `expose` entries,
+    a range by its two ends, and the proxy's web ports): read from the YAML itself, not through
+    the code that writes the containers' listen labels."""
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    ports: dict[str, set[tuple[str, int]]] = {}
+    for name, service in config["platform:services"].items():
+        found = ports.setdefault(name, set())
+        for item in service.get("listen", []):
+            found |= {(item["protocol"], port) for port in _edges(item["ports"])}
+        for expose in service.get("expose", []):
+            if expose["kind"] == "route":
+                found.add(("tcp", int(expose["port"])))
+            else:
+                found |= {(expose["protocol"], port) for port in _edges(expose["ports"])}
+    ports[config["platform:proxy"]["service"]] |= PROXY_PORTS
+    return ports
 
 
 def _recorded(stack: str) -> list[RecordedResource]:
@@ -49,8 +76,14 @@ def test_stack_isolates_as_the_matrix_says(docker_engine: DockerEngine, stack: s
     # Every pair the engine was asked about connects exactly when the spec's matrix says the two
     # services share a network (a reply from the wrong container counts as a failure).
     pairs = pair_matrix(observed.matrix())
-    listening = {name for name in spec.services if listen_ports(spec, name)}
-    assert {target for _, target in pairs} >= listening - {"livekit"}
+    # Every port the stack file names was probed on its service (by some route).
+    probed = {(key.target, key.proto, key.port) for key in observed.results}
+    expected = {
+        (service, proto, port)
+        for service, ports in stack_file_ports(stack).items()
+        for proto, port in ports
+    }
+    assert expected - probed == set()
     for (source, target), reached in pairs.items():
         if source == target or source not in matrix.services or target not in matrix.services:
             continue

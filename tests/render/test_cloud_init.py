@@ -24,6 +24,7 @@ from components.render.cloud_init import (
     sshd_hardening,
 )
 from components.render.input_errors import RenderInputError
+from components.render.metadata_block import DROPIN_PATH, SCRIPT_PATH, metadata_block_files
 from tests.tools import tool
 
 from .tools import KeyPair, run
@@ -123,7 +124,7 @@ def test_structure_pins_host_key_and_installs_docker(keys: dict[str, KeyPair]) -
     }
     assert "fs_setup" not in config
     assert "mounts" not in config
-    assert set(files_by_path(config)) == {SSHD_DROPIN_PATH}
+    assert set(files_by_path(config)) == {SSHD_DROPIN_PATH, SCRIPT_PATH, DROPIN_PATH}
 
 
 def test_volume_is_formatted_only_when_empty_and_holds_dockers_data_root(
@@ -263,3 +264,18 @@ def test_first_boot_waits_for_a_late_attached_volume(
     assert device.exists()
     assert 0.5 < time.monotonic() - started < 10
     assert "bootcmd" not in yaml.safe_load(cloud_init_user_data(server(keys)))
+
+
+def test_the_metadata_block_is_written_before_docker_starts(keys: dict[str, KeyPair]) -> None:
+    # write_files runs in the init stage, docker.io is installed (and first started) in the
+    # final stage (cloud-init config/cloud.cfg.tmpl): the drop-in is there for that first start.
+    written = files_by_path(yaml.safe_load(cloud_init_user_data(server(keys))))
+    for f in metadata_block_files():
+        assert written[f.path] == {
+            "path": f.path,
+            "owner": "root:root",
+            "permissions": f.permissions,
+            "content": f.content,
+        }
+    assert written[SCRIPT_PATH]["permissions"] == "0755"
+    assert DROPIN_PATH.startswith("/etc/systemd/system/docker.service.d/")

@@ -25,6 +25,7 @@ from components.render.docker_install import (
     runc_gate,
 )
 from components.render.input_errors import RenderInputError
+from components.render.metadata_block import SCRIPT_PATH, metadata_block_files
 from tests.tools import tool
 
 from .tools import DockerEngine, run
@@ -154,3 +155,14 @@ def test_bad_choices_are_reported_together() -> None:
     ]
     with pytest.raises(RenderInputError, match="vmid=7: a Proxmox VMID"):
         pct_exec_command(7, "true")
+
+
+def test_a_guest_gets_the_metadata_block_before_docker_and_applies_it_once_running() -> None:
+    script = guest_docker_install_script()
+    install = script.index("apt-get install -y -q --no-install-recommends ca-certificates")
+    for f in metadata_block_files():
+        written = f"cat > {f.path} << 'FILE'\n{f.content}FILE\nchmod {f.permissions} {f.path}\n"
+        assert script.index(written) < install
+    started = script.index("systemctl enable --now docker.service\n")
+    assert script.index("systemctl daemon-reload\n") < started
+    assert script.index(f"\n{SCRIPT_PATH}\n") > started

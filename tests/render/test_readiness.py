@@ -1,13 +1,15 @@
 """The readiness command, run for real: a real dockerd, the real cloud-init, bash and dash.
 
 The docker half is proven against a dockerd that is absent, then started while the command
-retries; the cloud-init half against Debian's cloud-init on this machine, where cloud-init has
-never run, so `cloud-init status --wait` never finishes and the time limit must end it.
-(The success half of the cloud-init wait needs a booted cloud server: not provable here.)
+retries; the cloud-init half against Debian's cloud-init on this machine: where it has never
+run, `cloud-init status --wait` never finishes and the time limit must end it; booted for real
+in a private namespace (tools.cloud_init_boot: its stages with DataSourceNone), it finishes,
+or fails in the modules the user-data makes fail, and the command names them.
 """
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 import time
@@ -25,7 +27,7 @@ from components.render.readiness import (
 )
 from tests.tools import tool
 
-from .tools import DockerEngine, run, start_engine, stop_engine
+from .tools import DockerEngine, cloud_init_boot, run, start_engine, stop_engine
 
 FAST = Readiness(wait_for_cloud_init=False, docker_attempts=3, docker_interval_s=1)
 
@@ -95,6 +97,56 @@ def test_cloud_init_that_never_finishes_fails_within_the_limit(
     assert "status: not run" in result.stderr  # the long status explains why
     assert result.stdout == ""  # so no provider host can be derived
     assert time.monotonic() - started < 20
+
+
+CLOUD_INIT = Readiness(wait_for_cloud_init=True, cloud_init_timeout_s=60, docker_attempts=1)
+# bootcmd runs in the init stage, runcmd's script in the final stage (scripts_user).
+FAILING = """\
+#cloud-config
+bootcmd:
+  - [sh, -c, "test -e {marker}"]
+runcmd:
+  - [sh, -c, "exit 4"]
+"""
+
+
+@pytest.mark.parametrize("shell", ["bash", "dash"])
+def test_a_finished_cloud_init_passes_on_to_docker(
+    shell: str, tmp_path: Path, docker_engine: DockerEngine
+) -> None:
+    user_data = "#cloud-config\nbootcmd:\n  - [sh, -c, 'true']\nruncmd:\n  - [sh, -c, 'true']\n"
+    result = cloud_init_boot(
+        tmp_path,
+        user_data,
+        shlex.join([shell, "-c", readiness_command(CLOUD_INIT)]),
+        docker_engine.env(),
+    )
+    assert result.returncode == 0, result.stderr + (tmp_path / "stages.log").read_text()
+    assert result.stdout.startswith(READY_PREFIX)
+
+
+def test_a_failed_module_is_named_with_how_to_recover(tmp_path: Path) -> None:
+    marker = tmp_path / "fixed"
+    user_data = FAILING.format(marker=marker)
+    command = readiness_command(CLOUD_INIT)
+    result = cloud_init_boot(tmp_path, user_data, command)
+    assert result.returncode == 1
+    assert result.stdout == ""  # so no provider host can be derived
+    first = result.stderr.splitlines()[0]
+    assert first == "cloud-init failed in module(s): bootcmd scripts_user (exit 1)", first
+    assert "status: error" in result.stderr  # the long status follows
+    assert "Exit code: 4" not in first
+    assert "sudo cloud-init clean --logs --reboot" in result.stderr
+    # The recovery it names: fix the cause, clean, boot again (a reboot runs the stages again).
+    marker.touch()
+    recovered = cloud_init_boot(
+        tmp_path,
+        user_data.replace('"exit 4"', '"true"'),
+        "cloud-init clean --logs && for stage in init 'modules --mode config' "
+        "'modules --mode final'; do cloud-init $stage > /dev/null 2>&1 || true; done; "
+        "cloud-init status --wait > /dev/null",
+    )
+    assert recovered.returncode == 0, recovered.stderr
 
 
 def test_cloud_init_wait_accepts_done_and_recoverable_only() -> None:

@@ -10,6 +10,7 @@ what to install; nothing skips.
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import subprocess
@@ -110,9 +111,21 @@ class Sshd:
 
 
 def start_sshd(
-    directory: Path, name: str, host_key: KeyPair, authorized: KeyPair, extra: Sequence[str] = ()
+    directory: Path,
+    name: str,
+    host_key: KeyPair,
+    authorized: KeyPair,
+    extra: Sequence[str] = (),
+    *,
+    skel_bashrc: bool = False,
 ) -> tuple[subprocess.Popen[bytes], Sshd]:
-    """OpenSSH's sshd on 127.0.0.1, its own host key and authorized_keys, debug log to a file."""
+    """OpenSSH's sshd on 127.0.0.1, its own host key and authorized_keys, debug log to a file.
+
+    Sessions run the user's login shell. With ``skel_bashrc`` the shell reads Debian's
+    /etc/skel/.bashrc (which returns at once when not interactive), as a new admin user's does,
+    instead of this machine's /root/.bashrc (bash reads it even for `ssh host cmd`, and here it
+    starts pyenv, ~0.2 s a session): bind-mounted in a private mount namespace of sshd's own.
+    """
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation directory
     port = free_port()
     authorized_keys = directory / f"{name}_authorized_keys"
@@ -138,8 +151,14 @@ def start_sshd(
         + "\n"
     )
     log_path = directory / f"{name}_sshd.log"
+    argv = [tool("sshd"), "-D", "-e", "-f", str(config)]
+    if skel_bashrc:
+        rc = Path.home() / ".bashrc"
+        script = f'mount --bind /etc/skel/.bashrc {rc} && exec "$@"'
+        argv = [tool("unshare"), "--mount", "--propagation", "private", "sh", "-c", script, "sh"]
+        argv += [tool("sshd"), "-D", "-e", "-f", str(config)]
     proc = subprocess.Popen(
-        [tool("sshd"), "-D", "-e", "-f", str(config)],
+        argv,
         stdout=log_path.open("wb"),
         stderr=subprocess.STDOUT,
     )
@@ -152,3 +171,75 @@ def start_sshd(
 
     wait_for(listening, f"sshd {name} to listen")
     return proc, Sshd(port, log_path)
+
+
+# The real cloud-init, confined: its config, data and run directories are the test's own.
+# `cloud-init status` finds its run directory from /etc/cloud/cloud.cfg, and the stages link
+# status.json and result.json into /run/cloud-init whatever the config says
+# (cloudinit/cmd/main.py status_wrapper), so both are replaced inside a private mount namespace
+# (and the host name inside a private UTS namespace): nothing reaches this machine's cloud-init.
+CLOUD_INIT_STAGES = ("init", "modules --mode config", "modules --mode final")
+_CLOUD_CFG = """\
+datasource_list: [None]
+network: {{config: disabled}}
+preserve_hostname: true
+cloud_init_modules: [bootcmd]
+cloud_config_modules: [runcmd]
+cloud_final_modules: [scripts_user]
+def_log_file: {log}
+syslog_fix_perms: []
+system_info:
+  distro: debian
+  paths: {{cloud_dir: {lib}, templates_dir: /etc/cloud/templates}}
+datasource:
+  None:
+    userdata_raw: {user_data}
+"""
+
+
+def cloud_init_boot(
+    directory: Path, user_data: str, then: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Boot the real cloud-init's stages with DataSourceNone and ``user_data``, then run
+    ``then`` (sh) in the same namespaces; returns that script's result, stages logged aside.
+
+    Only bootcmd, runcmd and scripts_user run: the commands of ``user_data``, nothing that
+    changes the machine (no users, SSH keys, packages, network or host name).
+    """
+    tool("cloud-init")
+    (directory / "etc").mkdir(exist_ok=True)
+    (directory / "lib").mkdir(exist_ok=True)
+    (directory / "etc" / "cloud.cfg").write_text(
+        _CLOUD_CFG.format(
+            log=directory / "cloud-init.log",
+            lib=directory / "lib",
+            user_data=json.dumps(user_data),
+        )
+    )
+    stages = "\n".join(
+        f"cloud-init {stage} >> {directory}/stages.log 2>&1 || true" for stage in CLOUD_INIT_STAGES
+    )
+    script = f"""\
+set -eu
+mount --bind {directory}/etc /etc/cloud
+mount -t tmpfs -o mode=0755 tmpfs /run
+{stages}
+exec sh -c "$1"
+"""
+    return run(
+        [
+            tool("unshare"),
+            "--mount",
+            "--uts",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+            "boot",
+            then,
+        ],
+        env=env,
+        check=False,
+        timeout=120,
+    )

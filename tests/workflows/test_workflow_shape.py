@@ -15,6 +15,8 @@ from tests.workflows.workflows import WORKFLOW_FILES, load, steps, triggers
 
 PULUMI_ACTION = "pulumi/actions@"
 STACK_MATRIX = "${{ fromJSON(needs.stacks.outputs.stacks) }}"
+DEPLOY_RUNNER = "${{ vars.DEPLOY_RUNNER || 'deploy' }}"
+PREVIEW_RUNNER = "${{ vars.PREVIEW_RUNNER || 'preview' }}"
 
 
 def _pulumi_step() -> dict[str, Any]:
@@ -91,7 +93,32 @@ def test_the_default_branch_deploys_one_approved_stack_at_a_time_after_the_check
         "stack": "${{ matrix.stack }}",
         "command": "up",
         "environment": "${{ matrix.stack }}",
+        "runner": DEPLOY_RUNNER,
     }
+
+
+def test_pull_request_code_never_runs_on_the_deploy_runner_or_with_its_secrets() -> None:
+    # docs/ci-cd.md "What a pull request can reach": the preview of a pull request's code gets
+    # its own runner label and environment, and no repository or organisation secret.
+    assert load("pulumi-stack.yml")["jobs"]["pulumi"]["runs-on"] == "${{ inputs.runner }}"
+    preview = load("preview.yml")["jobs"]["preview"]
+    assert preview["with"]["runner"] == PREVIEW_RUNNER
+    assert preview["with"]["environment"] == "${{ matrix.stack }}-preview"
+    assert "secrets" not in preview
+    # The other callers run the default branch's code: on the deploy runner.
+    for name, job in (("deploy.yml", "up"), ("drift.yml", "drift")):
+        assert load(name)["jobs"][job]["with"]["runner"] == DEPLOY_RUNNER
+    assert "DEPLOY_RUNNER" not in PREVIEW_RUNNER
+    assert "'deploy'" not in PREVIEW_RUNNER
+    # Only preview.yml runs for pull requests among the workflows that reach a Pulumi backend.
+    for path in WORKFLOW_FILES:
+        workflow = load(path.name)
+        if "pull_request" in triggers(workflow) or "pull_request_target" in triggers(workflow):
+            assert "pull_request_target" not in triggers(workflow), path.name
+            calls = [job.get("with", {}) for job in workflow["jobs"].values()]
+            for options in calls:
+                if "runner" in options:
+                    assert options["runner"] == PREVIEW_RUNNER, path.name
 
 
 def test_a_schedule_checks_every_stack_for_drift() -> None:

@@ -40,6 +40,7 @@ from components.derive import EdgeOpening
 from components.derive.topology import EngineNetwork
 from components.docker.engine import DockerEngine, DockerEngineArgs, RegistryAuth
 from components.hosts.admin_keys import authorized_keys_step
+from components.hosts.connection import ssh_connection
 from components.render.cloud_init import (
     DATA_MOUNT,
     DataVolume,
@@ -123,10 +124,10 @@ def server_connection(
     boot: ServerBootstrap, address: pulumi.Input[str], host_key: tls.PrivateKey
 ) -> command.remote.ConnectionArgs:
     """How the program's steps reach the server: the admin user, the pinned host key."""
-    return command.remote.ConnectionArgs(
+    return ssh_connection(
         host=address,
         user=boot.admin_user,
-        private_key=pulumi.Output.secret(boot.private_key),
+        private_key=boot.private_key,
         host_key=host_key.public_key_openssh,
     )
 

@@ -17,6 +17,7 @@ import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 
 from components import names
+from components.hosts.connection import ssh_connection
 from components.render.host_files import prepare_host_script
 from components.render.proxmox_steps import storage_content_script
 from components.render.storage_merge import merge_data_script
@@ -72,10 +73,10 @@ class ProxmoxNode(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.connection = command.remote.ConnectionArgs(
+        self.connection = ssh_connection(
             host=str(host.ssh_host),
             user=host.sshUser,
-            private_key=pulumi.Output.secret(args.ssh_private_key),
+            private_key=args.ssh_private_key,
             host_key=host.sshHostKey,
         )
         storage_steps: list[pulumi.Resource] = []

@@ -97,6 +97,17 @@ def route_problems(
     ):
         return  # the unknown machine, or the guest's unknown host, is reported on its own
     if proxy_service.machine == service.machine:
+        if parsed(service, "networkMode") and service.networkMode == "host":
+            # It joins no network: the proxy reaches it at the machine's address
+            # (derive/exposure.proxy_routes), which a cloud server has only once it exists.
+            if service.machine in spec.hosts and spec.machine_address(service.machine) is None:
+                yield Problem(
+                    loc,
+                    f"route {route.host}{route.path}: {name} uses the host network on "
+                    f"{service.machine}, whose address the proxy {proxy.service} would learn "
+                    "only once the server exists; use networkMode bridge on the proxy's network",
+                )
+            return
         if not (
             parsed(proxy, "network")
             and parsed(service, "networks")
