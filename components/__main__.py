@@ -1,4 +1,5 @@
-"""Command line: ``plan|render|import-ids|policy-config STACK`` and ``secret ... --stack STACK``.
+"""Command line: ``plan|render|import-ids|policy-config STACK``, ``secret ... --stack STACK`` and
+``config-reference``.
 
 Exit status of ``plan``: 0 clean or advisory only, 1 a mandatory violation, 2 a config error
 (the stack config, an incorrect passphrase, the policy config, or a missing policy pack: one
@@ -35,6 +36,7 @@ from components.plan.report import render_report
 from components.plan.stack_spec import read_stack_spec
 from components.render import host_files
 from components.spec import SpecError
+from components.spec.reference import config_reference
 
 EXIT_OK, EXIT_MANDATORY, EXIT_CONFIG = 0, 1, 2
 
@@ -73,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     adopt.add_argument(
         "--fill", type=Path, help="fill the ids into this `pulumi preview --import-file` file"
     )
+    commands.add_parser(
+        "config-reference", help="print the config reference (docs/config-reference.md)"
+    )
     secret_cli.add_parser(commands)
     args = parser.parse_args(argv)
     try:
@@ -82,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
             return _import_ids(args)
         if args.command == "secret":
             return secret_cli.run(args)
+        if args.command == "config-reference":
+            sys.stdout.write(config_reference())
+            return EXIT_OK
         if args.command == "policy-config":
             return _policy_config(args)
         return _render(args)
