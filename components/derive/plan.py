@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address
 
 from components import names
 from components.apps import app_of, sidecars_of
@@ -374,11 +373,3 @@ def _sidecar_plan(sidecar: Sidecar, engine: EnginePlan) -> ServicePlan:
 def _docker_name(spec: PlatformSpec, network: str) -> str:
     """The Docker name of a network under platform:networks (its key unless it sets one)."""
     return spec.networks[network].dockerName or network
-
-
-def address_of(host: HostPlan) -> IPv4Address | None:
-    """A host's public address when the spec knows it (not a cloud server's)."""
-    if isinstance(host, ProxmoxHostPlan):
-        return host.spec.publicAddress
-    address = getattr(host.spec, "address", None)
-    return address if isinstance(address, IPv4Address) else None

@@ -11,7 +11,7 @@ droplet stack never imports the Proxmox SDK; the plan benchmark checks it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -37,7 +37,6 @@ class BuiltHost:
     resource: pulumi.ComponentResource
     engines: dict[str, DockerEngine]
     public_address: pulumi.Input[str]
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def _proxmox(plan: HostPlan, context: HostContext) -> BuiltHost:
@@ -82,17 +81,7 @@ def _cloud_server(kind: type[CloudServer[Any]], plan: HostPlan, context: HostCon
     assert isinstance(plan, ServerHostPlan)
     host = plan.spec
     assert isinstance(host, CloudServerSpec)
-    boot = ServerBootstrap(
-        hostname=plan.name,
-        admin_user=host.adminUser,
-        admin_keys=plan.admin_keys,
-        private_key=context.secret(plan.secrets["sshPrivateKey"]),
-        private_key_path=_secret_path(plan.secrets["sshPrivateKey"]),
-        project_dir=context.project_dir,
-        stack=context.stack,
-        networks=plan.engine.networks,
-        registry_auth=registry_auth(plan.engine, context.secret),
-    )
+    boot = ServerBootstrap(hostname=plan.name, admin_user=host.adminUser, **_access(plan, context))
     server = kind(plan.name, CloudServerArgs(host=host, boot=boot, openings=plan.openings))
     return BuiltHost(server, {plan.name: server.engine}, server.public_address)
 
@@ -105,18 +94,23 @@ def _ssh(plan: HostPlan, context: HostContext) -> BuiltHost:
     assert isinstance(plan.spec, SshHostSpec)
     server = ExistingServer(
         plan.name,
-        ExistingServerArgs(
-            host=plan.spec,
-            admin_keys=plan.admin_keys,
-            private_key=context.secret(plan.secrets["sshPrivateKey"]),
-            private_key_path=_secret_path(plan.secrets["sshPrivateKey"]),
-            project_dir=context.project_dir,
-            stack=context.stack,
-            networks=plan.engine.networks,
-            registry_auth=registry_auth(plan.engine, context.secret),
-        ),
+        ExistingServerArgs(host=plan.spec, **_access(plan, context)),
     )
     return BuiltHost(server, {plan.name: server.engine}, server.public_address)
+
+
+def _access(plan: ServerHostPlan, context: HostContext) -> dict[str, Any]:
+    """The ``ServerAccess`` fields of a server host, from its plan (keyword arguments)."""
+    key = plan.secrets["sshPrivateKey"]
+    return {
+        "admin_keys": plan.admin_keys,
+        "private_key": context.secret(key),
+        "private_key_path": _secret_path(key),
+        "project_dir": context.project_dir,
+        "stack": context.stack,
+        "networks": plan.engine.networks,
+        "registry_auth": registry_auth(plan.engine, context.secret),
+    }
 
 
 def _secret_path(dotted: str) -> str:

@@ -8,31 +8,23 @@ stack derives for it are printed by the plan as what to allow.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_command as command
 
 from components import names
-from components.derive.topology import EngineNetwork
-from components.docker.engine import DockerEngine, DockerEngineArgs, RegistryAuth
+from components.docker.engine import DockerEngine, DockerEngineArgs
+from components.hosts.access import ServerAccess
 from components.hosts.admin_keys import authorized_keys_step
 from components.hosts.connection import ssh_connection
 from components.render.readiness import Readiness, readiness_command
 from components.spec import SshHostSpec
 
 
-@dataclass(frozen=True)
-class ExistingServerArgs:
+@dataclass(frozen=True, kw_only=True)
+class ExistingServerArgs(ServerAccess):
     host: SshHostSpec
-    admin_keys: Sequence[str]
-    private_key: pulumi.Input[str]
-    private_key_path: str  # its config path, named when the keys would lock the program out
-    project_dir: str
-    stack: str
-    networks: Sequence[EngineNetwork]
-    registry_auth: Sequence[RegistryAuth] = ()
 
 
 class ExistingServer(pulumi.ComponentResource):

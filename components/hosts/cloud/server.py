@@ -37,8 +37,8 @@ import pulumi_tls as tls
 
 from components import names
 from components.derive import EdgeOpening
-from components.derive.topology import EngineNetwork
-from components.docker.engine import DockerEngine, DockerEngineArgs, RegistryAuth
+from components.docker.engine import DockerEngine, DockerEngineArgs
+from components.hosts.access import ServerAccess
 from components.hosts.admin_keys import authorized_keys_step
 from components.hosts.connection import ssh_connection
 from components.render.cloud_init import (
@@ -69,17 +69,12 @@ class CloudServerArgs(Generic[H]):
 ANYWHERE = ["0.0.0.0/0", "::/0"]
 
 
-@dataclass(frozen=True)
-class ServerBootstrap:
+@dataclass(frozen=True, kw_only=True)
+class ServerBootstrap(ServerAccess):
+    """A created server's access, plus what its first boot names: hostname and admin user."""
+
     hostname: str
     admin_user: str
-    admin_keys: Sequence[str]
-    private_key: pulumi.Input[str]
-    private_key_path: str  # its config path, named when the keys would lock the program out
-    project_dir: str
-    stack: str
-    networks: Sequence[EngineNetwork]
-    registry_auth: Sequence[RegistryAuth] = ()
 
 
 def generated_host_key(name: str, parent: pulumi.Resource) -> tls.PrivateKey:
