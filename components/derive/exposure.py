@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Address
+from typing import Any
 
 from components.spec import (
     CloudServerSpec,
@@ -18,6 +19,7 @@ from components.spec import (
     RouteExpose,
     config_path,
 )
+from components.values import SecretPath
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,29 @@ class EdgeOpening:
 
 
 @dataclass(frozen=True)
+class RouteUser:
+    """A basic-auth user of a route; the proxy kind hashes the password at apply time."""
+
+    username: str
+    password: SecretPath
+
+
+@dataclass(frozen=True)
 class ProxyRoute:
     service: str
     host: str
     path: str
     port: int
-    auth: bool
     upstream: str  # http://<alias or guest address>:<port>
     config_path: str
+    users: tuple[RouteUser, ...] = ()  # basic auth; empty: none
+    allow_from: tuple[str, ...] = ()  # source CIDRs; empty: every client
+    websocket: bool = False
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether the proxy lets only some clients through (credentials or source networks)."""
+        return bool(self.users or self.allow_from)
 
 
 def machine_address(spec: PlatformSpec, machine: str) -> IPv4Address | None:
@@ -122,12 +139,24 @@ def proxy_routes(spec: PlatformSpec) -> tuple[ProxyRoute, ...]:
                     host=expose.host,
                     path=expose.path,
                     port=expose.port,
-                    auth=expose.auth,
                     upstream=f"http://{upstream_host}:{expose.port}",
                     config_path=config_path(("services", name, "expose", index)),
+                    **_route_access(expose),
                 )
             )
     return tuple(sorted(routes, key=lambda r: (r.host, r.path, r.service)))
+
+
+def _route_access(expose: RouteExpose) -> dict[str, Any]:
+    auth = expose.auth
+    return {
+        "users": tuple(
+            RouteUser(user.username, SecretPath(user.password.secret))
+            for user in (auth.users if auth else ())
+        ),
+        "allow_from": tuple(str(network) for network in (auth.allowFrom if auth else ())),
+        "websocket": expose.websocket,
+    }
 
 
 def listen_ports(spec: PlatformSpec, service: str) -> tuple[tuple[str, PortRange], ...]:

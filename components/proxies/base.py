@@ -38,6 +38,11 @@ class PublicPort:
     description: str
 
 
+# The forms of route authentication (RouteAuth's fields) a kind can apply. A kind lists those it
+# configures in ``AUTH``; the spec refuses a route asking for another, since a form the proxy
+# ignored would leave the route open to everyone.
+AuthForm = Literal["users", "allowFrom"]
+
 # Every kind terminates HTTP(S) on the standard ports.
 WEB_PORTS = (
     PublicPort("tcp", 80, "HTTP to the proxy (ACME challenges, redirect to HTTPS)"),

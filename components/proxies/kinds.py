@@ -15,12 +15,13 @@ if TYPE_CHECKING:
     from components.spec.services import ServiceSpec
     from components.values import AppContribution
 
-    from .base import ProxyBase, PublicPort
+    from .base import AuthForm, ProxyBase, PublicPort
 
 
 class ProxyKind(Protocol):
     KIND: str
     PUBLIC_PORTS: Sequence[PublicPort]
+    AUTH: frozenset[AuthForm]
 
     def problems(self, spec: PlatformSpec) -> Iterator[Problem]: ...
 

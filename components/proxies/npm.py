@@ -12,10 +12,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import WEB_PORTS, ProxyBase, no_problems, no_route_labels, nothing_added
+from .base import WEB_PORTS, AuthForm, ProxyBase, no_problems, no_route_labels, nothing_added
 
 KIND = "nginx-proxy-manager"
 PUBLIC_PORTS = WEB_PORTS
+# Route authentication this kind configures (none yet: routes asking for it are refused).
+AUTH: frozenset[AuthForm] = frozenset()
 
 
 class Spec(ProxyBase):

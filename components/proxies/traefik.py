@@ -23,7 +23,7 @@ from pydantic import Field
 from components.spec.common import Name, ShellSafe
 from components.values import AppContribution, FilePlan
 
-from .base import WEB_PORTS, ProxyBase
+from .base import WEB_PORTS, AuthForm, ProxyBase
 
 if TYPE_CHECKING:
     from components.derive.exposure import ProxyRoute
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 KIND = "traefik"
 PUBLIC_PORTS = WEB_PORTS
+# Route authentication this kind configures (none yet: routes asking for it are refused).
+AUTH: frozenset[AuthForm] = frozenset()
 _EMAIL = r"^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 
 

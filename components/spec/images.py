@@ -54,6 +54,16 @@ STOP_SIGNALS: dict[str, str] = {
 }
 
 
+# Apps that read the Authorization header themselves, so HTTP basic auth at the proxy breaks
+# them: NPM's FAQ says its UI cannot sit behind an access list with basic auth, and Portainer
+# takes its JWT in that header (portainer/portainer#6963). Their routes use source networks.
+AUTHORIZATION_HEADER_APPS: dict[str, str] = {
+    "portainer/portainer-ce": "Portainer",
+    "portainer/portainer-ee": "Portainer",
+    "jc21/nginx-proxy-manager": "Nginx Proxy Manager",
+}
+
+
 @dataclass(frozen=True)
 class ImageRef:
     repository: str
@@ -69,6 +79,11 @@ class ImageRef:
     def database(self) -> str | None:
         """What database the image runs, if it is one of ``DATABASE_IMAGES``."""
         return DATABASE_IMAGES.get(self.name)
+
+    @property
+    def uses_authorization_header(self) -> str | None:
+        """The app's name when it reads ``Authorization`` itself (``AUTHORIZATION_HEADER_APPS``)."""
+        return AUTHORIZATION_HEADER_APPS.get(self.repository)
 
     @property
     def stop_signal(self) -> str | None:

@@ -8,7 +8,7 @@ every offending path, value and what is allowed, before a single resource is dec
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Iterator, Mapping, Set
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -16,13 +16,12 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from .common import SecretRef
+from .common import SecretRef, Strict
 from .errors import CONFIG_NAMESPACE, Problem, SpecError, SpecProblem
 from .partial import INVALID, parsed, set_private, value_or_partial
 from .platform import PlatformSpec, host_kinds
 from .rules import cross_field_problems
 from .rules.names import SECTIONS
-from .services import ServiceSpec
 
 # Namespaces a stack file may use besides `platform`: the settings of the providers the host
 # kinds declare (each kind's PROVIDERS), and Pulumi's own. Anything else is most likely a
@@ -178,12 +177,7 @@ def _secret_reference_problems(spec: PlatformSpec, leaves: Set[str]) -> list[Pro
                         f"{path}' <value>`",
                     )
                 )
-    refs: list[tuple[tuple[str | int, ...], SecretRef]] = [
-        (("registries", host, "password", "secret"), registry.password)
-        for host, registry in (spec.registries.items() if parsed(spec, "registries") else ())
-    ]
-    for name, service in spec.services.items():
-        refs += _service_secret_refs(name, service)
+    refs = list(_secret_refs(spec, ()))
     for loc, ref in refs:
         if ref.secret not in leaves:
             problems.append(
@@ -197,22 +191,23 @@ def _secret_reference_problems(spec: PlatformSpec, leaves: Set[str]) -> list[Pro
     return problems
 
 
-def _service_secret_refs(
-    name: str, service: ServiceSpec
-) -> list[tuple[tuple[str | int, ...], SecretRef]]:
-    refs: list[tuple[tuple[str | int, ...], SecretRef]] = []
-    if parsed(service, "env"):
-        refs += [
-            (("services", name, "env", key, "secret"), value)
-            for key, value in service.env.items()
-            if isinstance(value, SecretRef)
-        ]
-    if parsed(service, "app") and service.app is not None:
-        for key in type(service.app).model_fields:
-            value = getattr(service.app, key)
-            if isinstance(value, SecretRef):
-                refs.append((("services", name, "app", key, "secret"), value))
-    return refs
+def _secret_refs(
+    value: object, loc: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], SecretRef]]:
+    """Every ``{secret: path}`` anywhere in the spec, with its config path: any section, app or
+    nested block that takes a secret is checked without being listed here."""
+    if isinstance(value, SecretRef):
+        yield (*loc, "secret"), value
+    elif isinstance(value, Strict):
+        for key in type(value).model_fields:
+            if parsed(value, key):
+                yield from _secret_refs(getattr(value, key), (*loc, key))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _secret_refs(item, (*loc, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _secret_refs(item, (*loc, index))
 
 
 def _decode(text: str) -> Any:

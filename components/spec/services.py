@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 import re
-from ipaddress import IPv4Network
+from ipaddress import IPv4Network, IPv6Network
 from typing import TYPE_CHECKING, Annotated, Literal, Union
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from components.apps.kinds import MODULES as APP_MODULES
 from components.docker.read_back import cpus_round_trip
@@ -52,6 +52,44 @@ class NetworkSpec(Strict):
     )
 
 
+class RouteUser(Strict):
+    """A user the proxy asks for credentials (HTTP basic auth); the password is a secret."""
+
+    username: str = Field(
+        pattern=r"^[A-Za-z0-9._@-]{1,64}$",
+        description="User name (letters, digits, . _ @ -; no colon: it ends the name in basic "
+        "auth).",
+    )
+    password: SecretRef = Field(
+        description="The password, as {secret: <path under platform:secrets>}; stored hashed "
+        "by the proxy."
+    )
+
+
+class RouteAuth(Strict):
+    """Who may use a route: basic-auth users, source networks, or both (both must pass)."""
+
+    users: list[RouteUser] = Field(
+        default_factory=list,
+        description="HTTP basic-auth users. Not for apps that use the Authorization header "
+        "themselves (Portainer, Nginx Proxy Manager): give them allowFrom.",
+    )
+    allowFrom: list[IPv4Network | IPv6Network] = Field(
+        default_factory=list,
+        description="Source networks (CIDR) allowed through; every other client gets 403.",
+    )
+
+    @model_validator(mode="after")
+    def _says_something(self) -> RouteAuth:
+        if not self.users and not self.allowFrom:
+            raise ValueError("names no users and no allowFrom networks: give at least one")
+        names = [user.username for user in self.users]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"repeats the user name(s) {', '.join(repeated)}")
+        return self
+
+
 class RouteExpose(Strict):
     """An HTTP(S) route through the stack's proxy to a port of the service."""
 
@@ -61,12 +99,15 @@ class RouteExpose(Strict):
         default="/", pattern=r"^/[A-Za-z0-9._~/-]*$", description="Path prefix, e.g. /api."
     )
     port: int = Field(ge=1, le=65535, description="Port the service listens on.")
-    # Proxy authentication (seed 002's admin panels behind the proxy's access lists) comes with
-    # the proxy configuration work: until then `true` is refused rather than silently ignored.
-    auth: Literal[False] = Field(
+    auth: RouteAuth | None = Field(
+        default=None,
+        description="Authentication at the proxy (admin panels): basic-auth users and/or "
+        "source networks; none = public.",
+    )
+    websocket: bool = Field(
         default=False,
-        description="Credentials at the proxy: not supported yet (false); admin panels stay "
-        "unrouted until it is.",
+        description="The backend upgrades connections to WebSocket (LiveKit signaling): the "
+        "proxy passes Upgrade through.",
     )
 
 

@@ -1253,12 +1253,47 @@ def test_invalid_port_ranges(value: Any, message: str) -> None:
     assert error["msg"] == message
 
 
-def test_route_authentication_is_refused_until_the_proxy_can_do_it() -> None:
-    # Accepting `auth: true` while no proxy configuration applies it would publish an admin
-    # panel without credentials.
-    document = mutated(DOCUMENT, put("services", "backend", "expose", 0, "auth", value=True))
+AUTH = ("services", "backend", "expose", 0, "auth")
+ADMIN_NETWORKS = {"allowFrom": ["198.51.100.0/24"]}
+ADMIN_USER = {"users": [{"username": "ops", "password": {"secret": "redis.password"}}]}
+
+
+def test_route_authentication_a_proxy_does_not_apply_is_refused() -> None:
+    # prod's proxy is Nginx Proxy Manager, which applies no route authentication yet: a route
+    # that asks for it would be served to everyone, so the spec refuses it rather than ignore it.
+    document = mutated(DOCUMENT, put(*AUTH, value=ADMIN_NETWORKS))
     assert error_text(document) == (
-        "platform:services.backend.expose[0].auth: true is invalid: Input should be False "
-        "(Credentials at the proxy: not supported yet (false); admin panels stay unrouted "
-        "until it is.)"
+        "platform:services.backend.expose[0].auth.allowFrom: route app.example.com/api: the "
+        "nginx-proxy-manager proxy does not apply allowFrom yet (it applies: no route "
+        "authentication); the route would be open to everyone, so it is refused"
     )
+
+
+def test_route_authentication_names_someone() -> None:
+    document = mutated(DOCUMENT, put(*AUTH, value={}))
+    assert error_text(document) == (
+        "platform:services.backend.expose[0].auth: {} names no users and no allowFrom "
+        "networks: give at least one"
+    )
+
+
+def test_route_user_passwords_are_secrets_that_exist() -> None:
+    user = {"username": "ops", "password": {"secret": "panel.password"}}
+    document = mutated(DOCUMENT, put(*AUTH, value={"users": [user]}))
+    assert (
+        "platform:services.backend.expose[0].auth.users[0].password.secret: panel.password "
+        "is not under platform:secrets"
+    ) in error_text(document)
+
+
+def test_basic_auth_in_front_of_an_app_that_reads_the_authorization_header_is_refused() -> None:
+    document = mutated(
+        DOCUMENT,
+        put("services", "backend", "image", value="portainer/portainer-ce:2.21.4"),
+        put(*AUTH, value=ADMIN_USER),
+    )
+    assert (
+        "platform:services.backend.expose[0].auth.users: route app.example.com/api: Portainer "
+        "reads the Authorization header itself, so basic auth at the proxy breaks its login; "
+        "protect it with allowFrom (source networks) instead"
+    ) in error_text(document).splitlines()

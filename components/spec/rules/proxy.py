@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from components.proxies.base import ProxyBase
 from components.proxies.kinds import ProxyKind, proxy_kind
 
 from ..errors import Problem
+from ..images import parse_image
 from ..partial import parsed
 from ..services import ForwardExpose, RouteExpose, ServiceSpec
 from ._shared import known
@@ -65,6 +67,31 @@ def _hand_written_public_ports(
             )
 
 
+def _auth_problems(
+    proxy: ProxyBase, service: ServiceSpec, route: RouteExpose, loc: tuple[str | int, ...]
+) -> Iterator[Problem]:
+    auth = route.auth
+    assert auth is not None
+    asked = {form for form in ("users", "allowFrom") if getattr(auth, form)}
+    if parsed(proxy, "kind"):
+        applied = proxy_kind(proxy).AUTH
+        for form in sorted(asked - applied):
+            yield Problem(
+                (*loc, form),
+                f"route {route.host}{route.path}: the {proxy.kind} proxy does not apply {form} "
+                f"yet (it applies: {', '.join(sorted(applied)) or 'no route authentication'}); "
+                "the route would be open to everyone, so it is refused",
+            )
+    app = parse_image(service.image).uses_authorization_header if parsed(service, "image") else None
+    if app is not None and auth.users:
+        yield Problem(
+            (*loc, "users"),
+            f"route {route.host}{route.path}: {app} reads the Authorization header itself, so "
+            "basic auth at the proxy breaks its login; protect it with allowFrom (source "
+            "networks) instead",
+        )
+
+
 def route_problems(
     spec: PlatformSpec,
     name: str,
@@ -77,6 +104,8 @@ def route_problems(
     if not parsed(spec, "proxy"):
         return
     proxy = spec.proxy
+    if proxy is not None and parsed(route, "auth") and route.auth is not None:
+        yield from _auth_problems(proxy, service, route, (*loc, "auth"))
     if proxy is None:
         yield Problem(
             loc,
