@@ -35,3 +35,33 @@ def parse_image(image: str) -> ImageRef:
     if parts[:1] == ["library"]:
         parts = parts[1:]
     return ImageRef(repository="/".join(parts).lower(), tag=tag or None, digest=digest or None)
+
+
+# Images whose service is an admin panel: reached only through the proxy, with authentication
+# (docker-container-admin-panel-authenticated). By repository, without registry. NPM is not
+# here: its public 80/443 are the proxy itself; its admin UI is port 81 (lib.ports.ADMIN_PORTS).
+ADMIN_IMAGES: dict[str, str] = {
+    "portainer/portainer-ce": "Portainer",
+    "portainer/portainer-ee": "Portainer",
+    "dbgate/dbgate": "DbGate",
+    "jenkins/jenkins": "Jenkins",
+    "grafana/grafana": "Grafana",
+    "grafana/grafana-oss": "Grafana",
+    "grafana/grafana-enterprise": "Grafana",
+    "phpmyadmin": "phpMyAdmin",
+    "phpmyadmin/phpmyadmin": "phpMyAdmin",
+    "adminer": "Adminer",
+    "mongo-express": "mongo-express",
+    "dpage/pgadmin4": "pgAdmin",
+    "prom/prometheus": "Prometheus",
+    "prom/alertmanager": "Alertmanager",
+}
+
+
+def admin_panel(image: str) -> str | None:
+    """The admin panel ``image`` runs, if any: ``ADMIN_IMAGES``, and RabbitMQ's management
+    images (tags with ``management``, the official image's variant with the web UI)."""
+    ref = parse_image(image)
+    if ref.repository == "rabbitmq" and ref.tag is not None and "management" in ref.tag:
+        return "RabbitMQ management"
+    return ADMIN_IMAGES.get(ref.repository)

@@ -35,6 +35,7 @@ RULE_IDS: dict[str, str] = {
     "docker-container-no-shared-mount-propagation": "DKR-019",
     "docker-container-cpu-limit": "DKR-020",
     "docker-container-capabilities-dropped": "DKR-021",
+    "docker-container-admin-panel-authenticated": "DKR-022",
     "docker-network-no-uplink-macvlan": "NET-001",
     "uplink-single-mac": "NET-002",
     "nat-forward-no-private-service-port": "NET-003",
