@@ -55,9 +55,13 @@ STOP_SIGNALS: dict[str, str] = {
 
 
 # Apps that read the Authorization header themselves, so HTTP basic auth at the proxy breaks
-# them: NPM's FAQ says its UI cannot sit behind an access list with basic auth, and Portainer
-# takes its JWT in that header (portainer/portainer#6963). Their routes use source networks.
+# them: NPM's FAQ says its UI cannot sit behind an access list with basic auth, Portainer
+# takes its JWT in that header (portainer/portainer#6963), and RabbitMQ's management UI sends
+# the broker user's credentials as HTTP basic auth on every API call (its HTTP API is basic
+# auth, rabbitmq/rabbitmq-management#724 "Disable basic http auth"). Their routes use source
+# networks.
 AUTHORIZATION_HEADER_APPS: dict[str, str] = {
+    "rabbitmq": "RabbitMQ management",
     "portainer/portainer-ce": "Portainer",
     "portainer/portainer-ee": "Portainer",
     "jc21/nginx-proxy-manager": "Nginx Proxy Manager",
