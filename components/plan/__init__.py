@@ -44,6 +44,23 @@ from .stack_spec import read_stack_spec
 
 PLATFORM_SECRETS = f"{CONFIG_NAMESPACE}:{SECRETS_KEY}"
 POLICY_DIR = "policies"
+
+
+def policy_pack_dir() -> Path:
+    """The policy pack that came with this library: ``policies/`` next to ``components/``, in
+    this repository and in an installed wheel alike (pyproject.toml ships both). Run it as a
+    directory (``PolicyPackProcess(policy_pack_dir())``, ``pulumi preview --policy-pack`` it)."""
+    return Path(__file__).resolve().parents[2] / POLICY_DIR
+
+
+def _pack_dir(project_dir: Path, policy_dir: Path | None) -> Path:
+    """The pack a plan runs: the one given, the project's own ``policies/``, else the library's."""
+    if policy_dir is not None:
+        return policy_dir
+    own = project_dir / POLICY_DIR
+    return own if own.is_dir() else policy_pack_dir()
+
+
 POLICY_CONFIG = "policy-config.json"
 # The program's outputs the report reads (named in components/names.py).
 POLICY_CONFIG_OUTPUT = names.OUTPUT_POLICY_CONFIG
@@ -61,6 +78,7 @@ __all__ = [
     "Violation",
     "plan_stack",
     "policy_config_for",
+    "policy_pack_dir",
     "public_view",
     "read_stack_config",
     "run_program",
@@ -163,7 +181,7 @@ def policy_config_for(
     """The policy config the stack is checked with: what ``pulumi preview
     --policy-pack-config`` should read. Raises ``SpecError`` for a bad stack config."""
     run, _ = _run(project_dir, stack, config_file, passphrase)
-    pack_dir = policy_dir or project_dir / POLICY_DIR
+    pack_dir = _pack_dir(project_dir, policy_dir)
     with PolicyPackProcess(pack_dir) as pack:
         return _merged_config(pack, pack_dir, run.outputs)
 
@@ -184,7 +202,7 @@ def plan_stack(
     ``PolicyPackError``. Any other program error propagates.
     """
     run, secret_values = _run(project_dir, stack, config_file, passphrase)
-    pack_dir = policy_dir or project_dir / POLICY_DIR
+    pack_dir = _pack_dir(project_dir, policy_dir)
     with PolicyPackProcess(pack_dir) as pack:
         policy_config = _merged_config(pack, pack_dir, run.outputs)
         pack.configure(policy_config)
