@@ -148,7 +148,8 @@ _NESTED: Mapping[str, type[Any]] = {
 def integers(kind: Any, value: Any) -> Any:
     """``value`` with every number the annotations of ``kind`` (a TypedDict) declare ``int``
     made an int: the wire carries numbers as doubles, and pulumi 3.272's component provider
-    converts top-level integers only to drop the result (component.py, map_input_properties)."""
+    converts an integer and then stores the double anyway
+    (pulumi/provider/experimental/component.py:279, ``map_input_properties``)."""
     kind = _unwrapped(kind)
     if isinstance(value, Mapping) and is_typeddict(kind):
         hints = kind.__annotations__  # a TypedDict holds its bases' keys too
@@ -372,7 +373,7 @@ class HcloudHostArgs(_ServerArgs):
     backups: NotRequired[bool]
 
 
-def host_spec(name: str, model: type[BaseModel], kind: str, inputs: Mapping[str, Any]) -> Any:
+def host_spec(name: str, model: type[BaseModel], kind: object, inputs: Mapping[str, Any]) -> Any:
     """The host's spec model from the facade's inputs (their schema names are the spec's
     fields); every problem at once, each naming the input, the value and what is allowed."""
     values = {camel_case(k): v for k, v in inputs.items() if k not in SERVER_KEYS}
@@ -437,7 +438,13 @@ class _ServerOutputs(pulumi.ComponentResource):
     ssh_opts: pulumi.Output[list[str]]
     """Its engine's ssh options, for a ContainerService."""
 
-    def _outputs(self, server: CloudServer[Any]) -> None:
+    def _declare(
+        self, library: type[CloudServer[Any]], model: type[BaseModel], name: str, inputs: Any
+    ) -> None:
+        """The library's server of ``library``'s kind under this facade, and its outputs."""
+        (kind,) = get_args(model.model_fields["kind"].annotation)  # the kind's one literal
+        spec = host_spec(name, model, kind, inputs)
+        server = _cloud_server(library, name, spec, inputs, self)
         self.public_address = server.public_address
         self.docker_host = server.engine.host
         self.ssh_opts = server.engine.ssh_opts
@@ -460,9 +467,7 @@ class DropletHost(_ServerOutputs):
         super().__init__("selfhosted:index:DropletHost", name, None, opts)
         from components.hosts.cloud.droplet import DropletHost as Library  # noqa: PLC0415
 
-        args = integers(DropletHostArgs, args)
-        spec = host_spec(name, DropletHostSpec, "droplet", args)
-        self._outputs(_cloud_server(Library, name, spec, args, self))
+        self._declare(Library, DropletHostSpec, name, integers(DropletHostArgs, args))
 
 
 class HcloudHost(_ServerOutputs):
@@ -475,9 +480,7 @@ class HcloudHost(_ServerOutputs):
         super().__init__("selfhosted:index:HcloudHost", name, None, opts)
         from components.hosts.cloud.hcloud import HcloudHost as Library  # noqa: PLC0415
 
-        args = integers(HcloudHostArgs, args)
-        spec = host_spec(name, HcloudHostSpec, "hcloud", args)
-        self._outputs(_cloud_server(Library, name, spec, args, self))
+        self._declare(Library, HcloudHostSpec, name, integers(HcloudHostArgs, args))
 
 
 COMPONENTS: tuple[type[pulumi.ComponentResource], ...] = (

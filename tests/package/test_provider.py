@@ -7,6 +7,7 @@ what the library's own component tests assert."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -122,6 +123,13 @@ def metaschema_validator() -> Any:
     metaschema = json.loads(METASCHEMA.read_text())
     kind.check_schema(metaschema, format_checker=ecma)  # the metaschema is itself valid
     return kind(metaschema)
+
+
+def test_the_vendored_metaschema_is_the_one_noted() -> None:
+    """The file is Pulumi's, unchanged: its sha256 is the one tests/package/README.md names."""
+    noted = re.search(r"sha256: `([0-9a-f]{64})`", METASCHEMA.with_name("README.md").read_text())
+    assert noted is not None
+    assert hashlib.sha256(METASCHEMA.read_bytes()).hexdigest() == noted.group(1)
 
 
 def test_the_schema_is_a_valid_pulumi_package(schema: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -148,3 +149,14 @@ def test_the_installed_policy_pack_runs_and_passes_the_program(
     assert Path(planned["pack"]).is_relative_to(venv)
     assert sorted(planned["policies"]) == sorted(RULE_IDS)
     assert [v for v in planned["violations"] if v[1] == "mandatory"] == []
+
+
+def test_the_readme_shows_the_program_that_runs() -> None:
+    text = (ROOT / "README.md").read_text()
+    shown = re.search(
+        r"<!-- example: foreign-program \(examples/python/__main__.py\) -->\n```python\n(.*?)```",
+        text,
+        re.S,
+    )
+    assert shown is not None
+    assert shown.group(1) == EXAMPLE.read_text()
