@@ -49,16 +49,9 @@ POLICY_DIR = "policies"
 def policy_pack_dir() -> Path:
     """The policy pack that came with this library: ``policies/`` next to ``components/``, in
     this repository and in an installed wheel alike (pyproject.toml ships both). Run it as a
-    directory (``PolicyPackProcess(policy_pack_dir())``, ``pulumi preview --policy-pack`` it)."""
+    directory (``PolicyPackProcess(policy_pack_dir())``, ``plan_stack(..., policy_dir=...)``,
+    ``pulumi preview --policy-pack`` it)."""
     return Path(__file__).resolve().parents[2] / POLICY_DIR
-
-
-def _pack_dir(project_dir: Path, policy_dir: Path | None) -> Path:
-    """The pack a plan runs: the one given, the project's own ``policies/``, else the library's."""
-    if policy_dir is not None:
-        return policy_dir
-    own = project_dir / POLICY_DIR
-    return own if own.is_dir() else policy_pack_dir()
 
 
 POLICY_CONFIG = "policy-config.json"
@@ -181,7 +174,7 @@ def policy_config_for(
     """The policy config the stack is checked with: what ``pulumi preview
     --policy-pack-config`` should read. Raises ``SpecError`` for a bad stack config."""
     run, _ = _run(project_dir, stack, config_file, passphrase)
-    pack_dir = _pack_dir(project_dir, policy_dir)
+    pack_dir = policy_dir or project_dir / POLICY_DIR
     with PolicyPackProcess(pack_dir) as pack:
         return _merged_config(pack, pack_dir, run.outputs)
 
@@ -202,7 +195,7 @@ def plan_stack(
     ``PolicyPackError``. Any other program error propagates.
     """
     run, secret_values = _run(project_dir, stack, config_file, passphrase)
-    pack_dir = _pack_dir(project_dir, policy_dir)
+    pack_dir = policy_dir or project_dir / POLICY_DIR
     with PolicyPackProcess(pack_dir) as pack:
         policy_config = _merged_config(pack, pack_dir, run.outputs)
         pack.configure(policy_config)
