@@ -91,6 +91,8 @@ class DockerEngineArgs:
 class DockerEngine(pulumi.ComponentResource):
     readiness: command.remote.Command
     provider: docker.Provider
+    host: pulumi.Output[str]  # the provider's ssh:// host, known after the readiness
+    ssh_opts: pulumi.Output[list[str]]  # the provider's ssh options (the generated ssh_config)
     networks: dict[str, docker.Network]
 
     def __init__(
@@ -120,10 +122,16 @@ class DockerEngine(pulumi.ComponentResource):
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         alias = args.alias
+        # Kept on the engine so another docker provider can reach the same engine (a program's
+        # own, or the component provider's ContainerService: components/provider).
+        self.host = self.readiness.stdout.apply(
+            lambda out: provider_host_after_readiness(out, alias)
+        )
+        self.ssh_opts = written.stdout.apply(lambda _: docker_ssh_opts(files.paths))
         self.provider = docker.Provider(
             names.child(name, names.PROVIDER),
-            host=self.readiness.stdout.apply(lambda out: provider_host_after_readiness(out, alias)),
-            ssh_opts=written.stdout.apply(lambda _: docker_ssh_opts(files.paths)),
+            host=self.host,
+            ssh_opts=self.ssh_opts,
             registry_auth=[
                 docker.ProviderRegistryAuthArgs(
                     address=auth.address,

@@ -44,6 +44,16 @@ from .stack_spec import read_stack_spec
 
 PLATFORM_SECRETS = f"{CONFIG_NAMESPACE}:{SECRETS_KEY}"
 POLICY_DIR = "policies"
+
+
+def policy_pack_dir() -> Path:
+    """The policy pack that came with this library: ``policies/`` next to ``components/``, in
+    this repository and in an installed wheel alike (pyproject.toml ships both). Run it as a
+    directory (``PolicyPackProcess(policy_pack_dir())``, ``plan_stack(..., policy_dir=...)``,
+    ``pulumi preview --policy-pack`` it)."""
+    return Path(__file__).resolve().parents[2] / POLICY_DIR
+
+
 POLICY_CONFIG = "policy-config.json"
 # The program's outputs the report reads (named in components/names.py).
 POLICY_CONFIG_OUTPUT = names.OUTPUT_POLICY_CONFIG
@@ -61,6 +71,7 @@ __all__ = [
     "Violation",
     "plan_stack",
     "policy_config_for",
+    "policy_pack_dir",
     "public_view",
     "read_stack_config",
     "run_program",
