@@ -195,3 +195,24 @@ def test_an_acl_topic_the_broker_would_refuse_is_refused(topic: str, why: str) -
 @pytest.mark.parametrize("topic", ["#", "+", "a/+/b", "a/#", "devices/%u/#", "$SYS/broker/#"])
 def test_a_topic_filter_the_broker_accepts_passes(topic: str) -> None:
     assert list(render.acl_topic_problems(topic, pattern=True)) == []
+
+
+def test_the_plain_listener_is_reached_from_internal_networks_only() -> None:
+    """Docker publishes 8883 through a non-internal network; in gaslyt that is mqtt-edge, which
+    no other service joins, so 1883 is reached from the internal backend network alone."""
+    services, networks = STACK["platform:services"], STACK["platform:networks"]
+    joined = services["mosquitto"]["networks"]
+    public = [n for n in joined if not networks[n].get("internal", False)]
+    assert public == ["mqtt-edge"]
+    members = sorted(name for name, s in services.items() if "mqtt-edge" in s.get("networks", []))
+    assert members == ["mosquitto"]
+    internal = [n for n in joined if networks[n].get("internal", False)]
+    assert internal == ["backend"]
+    # The services that use the plain listener share that internal network with it.
+    plain_clients = [
+        name
+        for name, s in services.items()
+        if str(s.get("env", {}).get("MQTT_BROKER_PORT")) == str(BLOCK.get("plainPort", 1883))
+    ]
+    assert plain_clients
+    assert all("backend" in services[name]["networks"] for name in plain_clients)
