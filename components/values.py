@@ -69,3 +69,4 @@ class Sidecar:
     cap_add: tuple[str, ...] = ()
     user: str | None = None
     policy_exceptions: Mapping[str, str] = field(default_factory=dict)
+    files: tuple[FilePlan, ...] = ()  # config files, as a service's app contributes them

@@ -15,6 +15,8 @@ DEBIAN_PACKAGES+=(iptables musl-tools gcc)
 DEBIAN_PACKAGES+=(tcpdump lvm2)
 # The server data volume step (tests/render/test_server_steps.py): mkfs.ext4 on a loop device.
 DEBIAN_PACKAGES+=(e2fsprogs)
+# The real broker and clients of the Mosquitto app (tests/apps/test_mosquitto_broker.py).
+DEBIAN_PACKAGES+=(mosquitto mosquitto-clients)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

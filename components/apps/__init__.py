@@ -5,7 +5,8 @@ An application module owns what the stack knows about one app: its spec model (`
 renderers and what it adds to the container (``contribute``: env, secrets, config files).
 Adding an app is its module, its renderer(s) and its tests; it is listed once, in ``APPS``.
 
-The modules import only ``components.spec.common`` and ``components.values`` at import time:
+The modules import only ``components.spec.common``, ``components.spec.images`` (which imports
+nothing of the spec) and ``components.values`` at import time:
 the spec's service model imports this registry, so anything heavier (renderers, derive) is
 imported where it is used.
 """

@@ -349,7 +349,7 @@ def _sidecar_plan(sidecar: Sidecar, engine: EnginePlan) -> ServicePlan:
         command=sidecar.command,
         env={},
         secret_env={},
-        files=(),
+        files=sidecar.files,
         networks={n.key: n.docker_name for n in engine.networks if n.key in wanted},
         host_network=sidecar.host_network,
         ports=(),
