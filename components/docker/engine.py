@@ -92,6 +92,9 @@ class DockerEngine(pulumi.ComponentResource):
     readiness: command.remote.Command
     provider: docker.Provider
     networks: dict[str, docker.Network]
+    # How other SSH clients take the engine's path (NPM's API tunnel): the written ssh_config
+    # and the engine's alias in it, known once the files are written.
+    ssh_route: pulumi.Output[dict[str, str]]
 
     def __init__(
         self, name: str, args: DockerEngineArgs, opts: pulumi.ResourceOptions | None = None
@@ -120,6 +123,9 @@ class DockerEngine(pulumi.ComponentResource):
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         alias = args.alias
+        self.ssh_route = written.stdout.apply(
+            lambda _: {"sshConfig": files.paths.ssh_config, "alias": alias}
+        )
         self.provider = docker.Provider(
             names.child(name, names.PROVIDER),
             host=self.readiness.stdout.apply(lambda out: provider_host_after_readiness(out, alias)),
