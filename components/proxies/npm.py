@@ -137,7 +137,7 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
 def _one_auth_per_host(spec: PlatformSpec, proxy_service: str) -> Iterator[Problem]:
     """NPM applies one access list per proxy host, and a host is one proxy host: every route
     of a host must ask for the same authentication."""
-    from components.spec import RouteExpose  # noqa: PLC0415
+    from components.spec import RouteExpose, config_path  # noqa: PLC0415
     from components.spec.errors import Problem  # noqa: PLC0415
     from components.spec.partial import parsed  # noqa: PLC0415
 
@@ -155,8 +155,8 @@ def _one_auth_per_host(spec: PlatformSpec, proxy_service: str) -> Iterator[Probl
                 yield Problem(
                     loc,
                     f"differs from the auth of another route of {expose.host} "
-                    f"({'.'.join(map(str, seen[1]))}): Nginx Proxy Manager applies one access "
-                    "list per host; give every route of a host the same auth",
+                    f"({config_path(seen[1])}): Nginx Proxy Manager applies one access list "
+                    "per host; give every route of a host the same auth",
                 )
 
 

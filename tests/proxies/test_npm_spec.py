@@ -65,8 +65,8 @@ def test_routes_of_one_host_share_one_access_list_and_problems_come_together() -
         "platform:proxy.letsencryptEmail: is missing: NPM 2.12 sends the Let's Encrypt account "
         "email with each certificate request; set the address Let's Encrypt writes to",
         "platform:services.frontend.expose[0].auth: differs from the auth of another route of "
-        "app.example.com (services.backend.expose.0.auth): Nginx Proxy Manager applies one "
-        "access list per host; give every route of a host the same auth",
+        "app.example.com (platform:services.backend.expose[0].auth): Nginx Proxy Manager "
+        "applies one access list per host; give every route of a host the same auth",
     ]
 
 

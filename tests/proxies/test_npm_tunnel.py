@@ -36,7 +36,8 @@ def droplet_sshd_lines() -> list[str]:
 class Servers:
     ssh_config: str
     state: NpmState
-    guest_log: Path
+    jump_log: Path
+    guest_port: int
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         Path(paths.ssh_config).write_text(ssh_config_text(hosts, paths))
         Path(paths.known_hosts).write_text(known_hosts_text(hosts))
         with npm_server("v2.12.6", EMAIL, PASSWORD, port=npm.API_PORT) as (_, state):
-            yield Servers(paths.ssh_config, state, guest.log_path)
+            yield Servers(paths.ssh_config, state, jump.log_path, guest.port)
     finally:
         for socket_path in directory.glob("*"):
             if socket_path.is_socket():
@@ -98,6 +99,7 @@ def test_the_drop_in_allows_the_one_forward_to_npms_api() -> None:
 @pytest.mark.parametrize("alias", ["staging", "ax102-proxy"])
 def test_the_api_is_reached_through_the_tunnel(servers: Servers, alias: str) -> None:
     api = {"sshConfig": servers.ssh_config, "alias": alias}
+    before = len(servers.jump_log.read_text())
     with api_base_url(api) as url, NpmApi(url, EMAIL, PASSWORD) as client:
         assert url.startswith("http://127.0.0.1:")
         assert not url.endswith(f":{npm.API_PORT}")
@@ -113,6 +115,10 @@ def test_the_api_is_reached_through_the_tunnel(servers: Servers, alias: str) -> 
     assert servers.state.objects["proxy-hosts"][created["id"]]["domain_names"] == [
         f"{alias}.example.com"
     ]
+    # prod's path really hops through the Proxmox host: its sshd opened the way to the guest.
+    since = servers.jump_log.read_text()[before:]
+    hopped = f"target 127.0.0.1 port {servers.guest_port}" in since
+    assert hopped is (alias == "ax102-proxy")
 
 
 def test_a_forward_anywhere_else_is_refused_by_the_drop_in(servers: Servers) -> None:
