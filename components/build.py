@@ -31,7 +31,28 @@ def build_stack(plan: StackPlan, context: HostContext) -> BuiltStack:
                 service, host.engines[service.machine], host.public_address, context.secret
             ),
         )
+    if plan.npm is not None:
+        _npm_routes(plan, hosts, services, context)
     return BuiltStack(hosts=hosts, services=services)
+
+
+def _npm_routes(
+    plan: StackPlan,
+    hosts: dict[str, BuiltHost],
+    services: dict[str, ContainerService],
+    context: HostContext,
+) -> None:
+    """NPM's objects, over the SSH path of its engine, once its container is healthy."""
+    from components.npm.routes import NpmRoutes, NpmRoutesArgs  # noqa: PLC0415
+
+    npm = plan.npm
+    assert npm is not None
+    engine = hosts[npm.host].engines[npm.machine]
+    NpmRoutes(
+        names.child(npm.service, names.NPM_ROUTES),
+        NpmRoutesArgs(plan=npm, api=engine.ssh_route, secret=context.secret),
+        opts=pulumi.ResourceOptions(depends_on=[services[npm.service]]),
+    )
 
 
 def export_stack_outputs(plan: StackPlan, built: BuiltStack) -> None:

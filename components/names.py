@@ -44,6 +44,12 @@ DATA = "data"
 DATA_ATTACHMENT = "data-attachment"
 ADMIN_KEY = "admin"
 DATA_VOLUME = "data-volume"
+# Nginx Proxy Manager's objects, children of its routes component.
+NPM_ROUTES = "routes"
+NPM_ADMIN = "admin-login"
+NPM_CERTIFICATE = "certificate"
+NPM_ACCESS_LIST = "access-list"
+NPM_PROXY_HOST = "proxy-host"
 
 
 def child(parent: str, role: str) -> str:
@@ -92,6 +98,11 @@ def admin_key(host: str, fingerprint: str) -> str:
     """An admin key the program uploads to a cloud account, named by its MD5 fingerprint
     (``hub-admin-5558dcbd...``): a key keeps its name whatever the other keys do."""
     return f"{child(host, ADMIN_KEY)}-{fingerprint.replace(':', '')}"
+
+
+def npm_object(component: str, role: str, host: str) -> str:
+    """An NPM object of one route host: ``npm-routes-proxy-host-app.example.com``."""
+    return f"{child(component, role)}-{host}"
 
 
 def ssh_alias_of_guest(host: str, machine: str) -> str:

@@ -42,12 +42,22 @@ class FilePlan:
 
 
 @dataclass(frozen=True)
+class LoopbackPort:
+    """A container port published on the machine's 127.0.0.1 only: reached over SSH by the
+    program (NPM's API), never from a network."""
+
+    protocol: str
+    port: int
+
+
+@dataclass(frozen=True)
 class AppContribution:
     """What an application adds to its service's container."""
 
     env: Mapping[str, str] = field(default_factory=dict)
     secret_env: Mapping[str, SecretValue] = field(default_factory=dict)
     files: tuple[FilePlan, ...] = ()
+    loopback_ports: tuple[LoopbackPort, ...] = ()
 
 
 @dataclass(frozen=True)

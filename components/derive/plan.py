@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from ipaddress import IPv4Address
 
 from components import names
 from components.apps import app_of, sidecars_of
 from components.proxies import proxy_kind
+from components.proxies.npm import NpmPlan, npm_plan
 from components.spec import (
     GuestSpec,
     HealthcheckSpec,
@@ -26,6 +28,7 @@ from components.spec import (
 )
 from components.spec.hosts import DockerHostSpec
 from components.spec.images import parse_image, pull_address, registry_of
+from components.spec.ports import PortRange
 from components.spec.services import (
     STATEFUL_STOP_GRACE_SECONDS,
     STATELESS_STOP_GRACE_SECONDS,
@@ -52,6 +55,7 @@ from .topology import EngineNetwork, Topology, engine_networks, topology
 # The label that tells which ports a service serves on its networks (the Docker test harness
 # and readers of `docker inspect` use it).
 LISTEN_LABEL = "selfhosted.listen"
+LOOPBACK = IPv4Address("127.0.0.1")
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,7 @@ class StackPlan:
     policy_config: Mapping[str, object]
     config_paths: Mapping[str, str]  # resource name -> the config path it comes from
     services_output: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    npm: NpmPlan | None = None  # the proxy is Nginx Proxy Manager: configured through its API
 
 
 def stack_plan(spec: PlatformSpec) -> StackPlan:
@@ -222,6 +227,7 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
             name: {"machine": service.machine, "image": service.image}
             for name, service in services.items()
         },
+        npm=npm_plan(spec, routes),
     )
 
 
@@ -291,6 +297,7 @@ def _service_plan(
     }
     env = {key: value for key, value in service.env.items() if isinstance(value, str)}
     files: tuple[FilePlan, ...] = ()
+    ports = published_ports(spec, name)
     app = app_of(service)
     if app is not None:
         added = app.contribute(name, service)
@@ -309,6 +316,16 @@ def _service_plan(
             env.update(added.env)
             secret_env.update(added.secret_env)
             files += added.files
+            ports += tuple(
+                PublishedPort(
+                    name,
+                    item.protocol,
+                    PortRange(start=item.port, end=item.port),
+                    LOOPBACK,
+                    config_path(("proxy",)),
+                )
+                for item in added.loopback_ports
+            )
     if listen:
         labels[LISTEN_LABEL] = listen
     return ServicePlan(
@@ -322,7 +339,7 @@ def _service_plan(
         files=files,
         networks={key: _docker_name(spec, key) for key in service.networks},
         host_network=service.networkMode == "host",
-        ports=published_ports(spec, name),
+        ports=ports,
         volumes=tuple(service.volumes),
         binds=tuple(service.binds),
         healthcheck=service.healthcheck,

@@ -94,6 +94,9 @@ class DockerEngine(pulumi.ComponentResource):
     host: pulumi.Output[str]  # the provider's ssh:// host, known after the readiness
     ssh_opts: pulumi.Output[list[str]]  # the provider's ssh options (the generated ssh_config)
     networks: dict[str, docker.Network]
+    # How other SSH clients take the engine's path (NPM's API tunnel): the written ssh_config
+    # and the engine's alias in it, known once the files are written.
+    ssh_route: pulumi.Output[dict[str, str]]
 
     def __init__(
         self, name: str, args: DockerEngineArgs, opts: pulumi.ResourceOptions | None = None
@@ -128,6 +131,9 @@ class DockerEngine(pulumi.ComponentResource):
             lambda out: provider_host_after_readiness(out, alias)
         )
         self.ssh_opts = written.stdout.apply(lambda _: docker_ssh_opts(files.paths))
+        self.ssh_route = written.stdout.apply(
+            lambda _: {"sshConfig": files.paths.ssh_config, "alias": alias}
+        )
         self.provider = docker.Provider(
             names.child(name, names.PROVIDER),
             host=self.host,

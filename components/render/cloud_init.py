@@ -118,8 +118,13 @@ def docker_data_root(volume: DataVolume | None) -> str | None:
     return f"{volume.mount_point.rstrip('/')}/docker"
 
 
+# The only destination an SSH forward may reach: NPM's API, published on the loopback
+# (components/proxies/npm.py API_PORT; this renderer imports no proxy module).
+TUNNEL_TARGET = "127.0.0.1:81"
+
+
 def sshd_hardening(admin_user: str) -> str:
-    """The sshd_config.d drop-in: keys only, no root, one user, nothing forwarded."""
+    """The sshd_config.d drop-in: keys only, no root, one user, one loopback forward."""
     lines = [
         "# Managed by selfhosted-platform (cloud-init). sshd keeps the first value per keyword,",
         "# so this 00- drop-in wins over the main file and over 50-cloud-init.conf.",
@@ -135,8 +140,11 @@ def sshd_hardening(admin_user: str) -> str:
         "LoginGraceTime 30",
         "X11Forwarding no",
         "AllowAgentForwarding no",
-        # pulumi-docker runs `docker system dial-stdio` over an exec channel: no forwarding.
-        "AllowTcpForwarding no",
+        # pulumi-docker runs `docker system dial-stdio` over an exec channel; the one forward
+        # is the program's own `ssh -L` to Nginx Proxy Manager's API on the loopback
+        # (components/proxies/npm_tunnel.py): local forwards, to that address and port only.
+        "AllowTcpForwarding local",
+        f"PermitOpen {TUNNEL_TARGET}",
         "AllowStreamLocalForwarding no",
         "PermitTunnel no",
         "ClientAliveInterval 30",

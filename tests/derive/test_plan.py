@@ -53,6 +53,10 @@ def test_secret_env_names_the_secret_paths_of_the_stack_file(
             for key, value in service.get("env", {}).items()
             if isinstance(value, dict)
         }
+        proxy = config.get("proxy", {})
+        if proxy.get("kind") == "nginx-proxy-manager" and proxy["service"] == name:
+            # NPM creates its first admin from INITIAL_ADMIN_PASSWORD (v2.12.6 backend/setup.js).
+            wanted["INITIAL_ADMIN_PASSWORD"] = proxy["bootstrapPassword"]["secret"]
         got = {
             key: value.path
             for key, value in plan.services[name].secret_env.items()

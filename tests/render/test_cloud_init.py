@@ -200,7 +200,9 @@ def test_sshd_applies_the_hardening_over_cloud_inits_own_drop_in(
     assert effective["maxauthtries"] == "3"
     assert effective["x11forwarding"] == "no"
     assert effective["allowagentforwarding"] == "no"
-    assert effective["allowtcpforwarding"] == "no"
+    # One forward only: local, to NPM's API on the loopback (the program's tunnel).
+    assert effective["allowtcpforwarding"] == "local"
+    assert effective["permitopen"] == "127.0.0.1:81"
     assert effective["hostkey"] == str(keys["host"].private_path)
 
 

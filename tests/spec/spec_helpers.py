@@ -28,6 +28,7 @@ SECRET_VALUES: dict[str, Any] = {
         "apiSecret": "api-secret-7d2e4b",
     },
     "redis": {"password": "redis-password-5e8f21"},
+    "npm": {"adminPassword": "npm-admin-password-1", "bootstrapPassword": "npm-bootstrap-1"},
 }
 
 DROPLET_KEY = ed25519_public_key("edge host", "")

@@ -142,7 +142,14 @@ BASELINE: dict[str, Any] = {
         },
     },
     "networks": {"app": {"dockerName": "app"}},
-    "proxy": {"service": "npm", "kind": "nginx-proxy-manager"},
+    "proxy": {
+        "service": "npm",
+        "kind": "nginx-proxy-manager",
+        "adminEmail": "admin@example.com",
+        "adminPassword": {"secret": "npm.adminPassword"},
+        "bootstrapPassword": {"secret": "npm.bootstrapPassword"},
+        "letsencryptEmail": "ops@example.com",
+    },
     "services": {
         "npm": {
             "machine": "proxy",
@@ -215,7 +222,7 @@ BASELINE: dict[str, Any] = {
                     "ports": 7881,
                     "description": "LiveKit ICE/TCP fallback for clients that cannot use UDP",
                 },
-                {"kind": "route", "host": "livekit.example.com", "port": 7880},
+                {"kind": "route", "host": "livekit.example.com", "port": 7880, "websocket": True},
             ],
         },
         "redis": {
@@ -1259,12 +1266,16 @@ ADMIN_USER = {"users": [{"username": "ops", "password": {"secret": "redis.passwo
 
 
 def test_route_authentication_a_proxy_does_not_apply_is_refused() -> None:
-    # prod's proxy is Nginx Proxy Manager, which applies no route authentication yet: a route
-    # that asks for it would be served to everyone, so the spec refuses it rather than ignore it.
-    document = mutated(DOCUMENT, put(*AUTH, value=ADMIN_NETWORKS))
+    # The plain Nginx kind applies no route authentication yet: a route that asks for it would
+    # be served to everyone, so the spec refuses it rather than ignore it.
+    document = mutated(
+        DOCUMENT,
+        put("proxy", value={"service": "npm", "kind": "nginx"}),
+        put(*AUTH, value=ADMIN_NETWORKS),
+    )
     assert error_text(document) == (
         "platform:services.backend.expose[0].auth.allowFrom: route app.example.com/api: the "
-        "nginx-proxy-manager proxy does not apply allowFrom yet (it applies: no route "
+        "nginx proxy does not apply allowFrom yet (it applies: no route "
         "authentication); the route would be open to everyone, so it is refused"
     )
 

@@ -27,6 +27,16 @@ CASES = RuleCases(
             )
         ),
         passes(container("pass_web", ports=[{"internal": 443, "external": 443}])),
+        # NPM's API published for the program's SSH tunnel (components/proxies/npm.py).
+        passes(
+            container(
+                "pass_loopback_npm", ports=[{"internal": 81, "external": 81, "ip": "127.0.0.1"}]
+            )
+        ),
+        fails(
+            container("fail_npm", ports=[{"internal": 81, "external": 81, "ip": "0.0.0.0"}]),
+            "Port 81/tcp (NGINX Proxy Manager admin UI) is published as 81 on 0.0.0.0.",
+        ),
         fails(
             container("fail_grafana", ports=[{"internal": 3000, "external": 3000}]),
             "Port 3000/tcp (Grafana / DbGate) is published as 3000 on 0.0.0.0.",

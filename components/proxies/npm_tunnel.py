@@ -1,0 +1,108 @@
+"""The SSH tunnel to NPM's API: ``ssh -L`` through the hops the Docker connection uses.
+
+NPM publishes its API on the machine's 127.0.0.1:81 only (components/proxies/npm.py). The
+program reaches it with the ssh_config the Docker engine's connection already writes
+(components/render/ssh_config.py: pinned host keys, the stack's key, for a prod guest
+``ProxyJump`` through its Proxmox host): ``ssh -F <config> -N -L 127.0.0.1:<free>:127.0.0.1:81
+<alias>`` forwards a local port to the machine's loopback. The forward runs over its own
+connection (``ControlPath none``): a multiplexed ``-L`` would live in the shared master, past
+this process. ``ExitOnForwardFailure`` ends ssh when the local port cannot be bound, and a
+refused forward ("administratively prohibited": a server whose sshd forbids it) is reported
+with ssh's own words.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from .npm import API_PORT
+
+READY_TIMEOUT_S = 60.0
+
+
+class TunnelError(Exception):
+    pass
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tunnel_argv(ssh_config: str, alias: str, local_port: int, remote_port: int) -> list[str]:
+    return [
+        shutil.which("ssh") or "ssh",
+        "-F",
+        ssh_config,
+        "-N",
+        "-o",
+        "ExitOnForwardFailure=yes",
+        "-o",
+        "ControlMaster=no",
+        "-o",
+        "ControlPath=none",
+        "-L",
+        f"127.0.0.1:{local_port}:127.0.0.1:{remote_port}",
+        "--",
+        alias,
+    ]
+
+
+@contextmanager
+def ssh_tunnel(ssh_config: str, alias: str, remote_port: int = API_PORT) -> Iterator[str]:
+    """``http://127.0.0.1:<port>``, forwarded to ``remote_port`` on the loopback of ``alias``."""
+    local_port = _free_port()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            tunnel_argv(ssh_config, alias, local_port, remote_port),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+        def stderr() -> str:
+            log.seek(0)
+            return log.read().decode(errors="replace").strip()
+
+        try:
+            deadline = time.monotonic() + READY_TIMEOUT_S
+            while True:
+                if proc.poll() is not None:
+                    raise TunnelError(f"ssh to {alias} ended ({proc.returncode}): {stderr()}")
+                with socket.socket() as sock:
+                    if sock.connect_ex(("127.0.0.1", local_port)) == 0:
+                        break
+                if time.monotonic() > deadline:
+                    raise TunnelError(f"ssh to {alias}: no forward after {READY_TIMEOUT_S}s")
+                time.sleep(0.05)
+            yield f"http://127.0.0.1:{local_port}"
+        except Exception as error:
+            said = stderr()
+            if said and said not in str(error):
+                raise TunnelError(f"{error} (ssh to {alias}: {said})") from error
+            raise
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextmanager
+def api_base_url(api: Mapping[str, str]) -> Iterator[str]:
+    """The API's base URL for a resource's ``api`` input: ``{sshConfig, alias}`` (a tunnel) or
+    ``{url}`` (an address reached directly, as the tests' server is)."""
+    if "url" in api:
+        yield api["url"]
+        return
+    with ssh_tunnel(api["sshConfig"], api["alias"]) as url:
+        yield url
