@@ -15,6 +15,9 @@ DEBIAN_PACKAGES+=(iptables musl-tools gcc)
 DEBIAN_PACKAGES+=(tcpdump lvm2)
 # The server data volume step (tests/render/test_server_steps.py): mkfs.ext4 on a loop device.
 DEBIAN_PACKAGES+=(e2fsprogs)
+# Traefik's ACME resolver against a real ACME server (tests/docker/test_traefik_edge.py):
+# pebble and its pebble-challtestsrv (the DNS pebble resolves route hosts with).
+DEBIAN_PACKAGES+=(pebble)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
