@@ -57,7 +57,7 @@ def _echo(name: str, routes: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def edge_config(acme_server: str, acme_ca_pem: str) -> dict[str, Any]:
+def edge_config(acme_server: str, acme_ca_pem: str | None) -> dict[str, Any]:
     """The stack file's document."""
     document = yaml.safe_load(HUB_FILE.read_text())
     config = document["config"]
@@ -102,7 +102,7 @@ def edge_config(acme_server: str, acme_ca_pem: str) -> dict[str, Any]:
     return document
 
 
-def plan_edge(workdir: Path, acme_server: str, acme_ca_pem: str) -> list[RecordedResource]:
+def plan_edge(workdir: Path, acme_server: str, acme_ca_pem: str | None) -> list[RecordedResource]:
     stack_file = workdir / "Pulumi.hub.yaml"
     stack_file.write_text(yaml.safe_dump(edge_config(acme_server, acme_ca_pem), sort_keys=False))
     plan = plan_stack(ROOT, "hub", config_file=stack_file, passphrase=EXAMPLE_PASSPHRASE)
