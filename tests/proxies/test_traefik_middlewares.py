@@ -73,7 +73,7 @@ def test_basic_auth_is_a_bcrypt_line_of_the_secret_password(tmp_path: Path) -> N
     line = value.render({"user0": EDGE.admin_password})
     user, _, hashed = line.partition(":")
     assert user == EDGE.admin_user
-    assert hashed.startswith("$2y$10$")
+    assert hashed.startswith("$2y$05$")  # htpasswd -B's form and default cost
     assert bcrypt.checkpw(EDGE.admin_password.encode(), hashed.encode())
     assert not bcrypt.checkpw(b"wrong", hashed.encode())
     # The same secret gives the same label (no replacement on every up); another does not.
@@ -84,10 +84,10 @@ def test_basic_auth_is_a_bcrypt_line_of_the_secret_password(tmp_path: Path) -> N
 def test_the_salt_depends_on_the_user_too() -> None:
     one = traefik_kind.htpasswd_line("alice", "same")
     two = traefik_kind.htpasswd_line("bob", "same")
-    assert one.split(":", 1)[1][:29] != two.split(":", 1)[1][:29]  # $2y$10$ + 22 salt chars
+    assert one.split(":", 1)[1][:29] != two.split(":", 1)[1][:29]  # $2y$05$ + 22 salt chars
 
 
-def test_the_users_label_is_a_secret_in_the_plan_and_the_recording(tmp_path: Path) -> None:
+def test_the_users_label_is_a_secret_and_the_acme_volume_protected(tmp_path: Path) -> None:
     spec = read_stack_spec(_edge_file(tmp_path))
     service = stack_plan(spec).services["edge-web"]
     assert not any("basicauth" in key for key in service.labels)
@@ -102,6 +102,9 @@ def test_the_users_label_is_a_secret_in_the_plan_and_the_recording(tmp_path: Pat
     assert len(users) == 1
     assert is_secret(users[0])
     assert EDGE.admin_password not in str(container.inputs)
+    # acme.json's volume is protected, as every volume of the stack.
+    (volume,) = [r for r in resources if r.type == "docker:index/volume:Volume"]
+    assert (volume.inputs["name"], volume.protect) == ("traefik-letsencrypt", True)
 
 
 def test_a_test_ca_goes_to_traefik_as_lego_ca_certificates(tmp_path: Path) -> None:
