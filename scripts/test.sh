@@ -17,6 +17,9 @@ DEBIAN_PACKAGES+=(tcpdump lvm2)
 DEBIAN_PACKAGES+=(e2fsprogs)
 # The real broker and clients of the Mosquitto app (tests/apps/test_mosquitto_broker.py).
 DEBIAN_PACKAGES+=(mosquitto mosquitto-clients)
+# Traefik's ACME resolver against a real ACME server (tests/docker/test_traefik_edge.py):
+# pebble and its pebble-challtestsrv (the DNS pebble resolves route hosts with).
+DEBIAN_PACKAGES+=(pebble)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -154,6 +154,8 @@ class ServicePlan:
     policy_exceptions: Mapping[str, str]
     stop_signal: str | None = None  # None: the image's own STOPSIGNAL
     stop_grace_seconds: int = STATELESS_STOP_GRACE_SECONDS
+    # Labels whose value is known only at apply time (a route's basic-auth users): secrets.
+    secret_labels: Mapping[str, SecretValue] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -307,10 +309,15 @@ def _service_plan(
     listen = ",".join(f"{protocol}/{ports}" for protocol, ports in listen_ports(spec, name))
     proxy = spec.proxy
     labels: dict[str, str] = {}
+    secret_labels: dict[str, SecretValue] = {}
     if proxy is not None:
         kind = proxy_kind(proxy)
         network = _docker_name(spec, proxy.network) if proxy.network is not None else None
-        labels.update(kind.route_labels(proxy, name, routes, network))
+        for key, value in kind.route_labels(proxy, name, routes, network).items():
+            if isinstance(value, str):
+                labels[key] = value
+            else:
+                secret_labels[key] = value
         if name == proxy.service:
             added = kind.contribute(proxy, service, network)
             env.update(added.env)
@@ -348,6 +355,7 @@ def _service_plan(
         user=service.user,
         stateful=service.stateful,
         labels=labels,
+        secret_labels=secret_labels,
         policy_exceptions=dict(service.policyExceptions),
         stop_signal=service.stopSignal or parse_image(service.image).stop_signal,
         stop_grace_seconds=service.stopGraceSeconds

@@ -144,6 +144,8 @@ class ContainerServiceArgs:
     user: str | None = None
     stateful: bool = False
     labels: Mapping[str, str] = field(default_factory=dict)
+    # Labels whose value is a Pulumi secret (a route's basic-auth users, hashed).
+    secret_labels: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     policy_exceptions: Mapping[str, str] = field(default_factory=dict)
     aliases: Sequence[str] = ()
     files: Sequence[ConfigFile] = ()
@@ -326,8 +328,9 @@ def _wait_timeout(check: Healthcheck | None) -> int | None:
     )
 
 
-def _labels(name: str, args: ContainerServiceArgs) -> dict[str, str]:
-    labels = {"selfhosted.service": name, **args.labels}
+def _labels(name: str, args: ContainerServiceArgs) -> dict[str, pulumi.Input[str]]:
+    labels: dict[str, pulumi.Input[str]] = {"selfhosted.service": name, **args.labels}
+    labels.update({key: pulumi.Output.secret(value) for key, value in args.secret_labels.items()})
     for rule, reason in args.policy_exceptions.items():
         labels[f"{EXCEPTION_LABEL_PREFIX}{rule}"] = " ".join(reason.split())
     return labels

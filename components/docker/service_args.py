@@ -78,6 +78,9 @@ def container_service_args(
         stop_signal=plan.stop_signal,
         stop_grace_seconds=plan.stop_grace_seconds,
         labels=plan.labels,
+        secret_labels={
+            key: resolve(value, public_address, secret) for key, value in plan.secret_labels.items()
+        },
         policy_exceptions=plan.policy_exceptions,
         files=[
             ConfigFile(

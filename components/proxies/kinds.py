@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from components.spec.errors import Problem
     from components.spec.platform import PlatformSpec
     from components.spec.services import ServiceSpec
-    from components.values import AppContribution
+    from components.values import AppContribution, Rendered
 
     from .base import AuthForm, ProxyBase, PublicPort
 
@@ -27,7 +27,7 @@ class ProxyKind(Protocol):
 
     def route_labels(
         self, proxy: ProxyBase, service: str, routes: Sequence[ProxyRoute], network: str | None
-    ) -> Mapping[str, str]: ...
+    ) -> Mapping[str, str | Rendered]: ...
 
     def contribute(
         self, proxy: ProxyBase, service: ServiceSpec, network: str | None

@@ -18,6 +18,9 @@ struct it mirrors (traefik/traefik v3, pkg/config/static unless said otherwise):
 - `TraefikProviders`     <- static_config.go `Providers` (docker)
 - `TraefikDocker`        <- pkg/provider/docker pdocker.go `Provider`, inlining shared.go
                             `Shared` (exposedByDefault, network) and `ClientConfig` (endpoint)
+- `TraefikServersTransport` <- static_config.go `ServersTransport` (forwardingTimeouts) with
+                            `ForwardingTimeouts` (dialTimeout; its other timeouts keep their
+                            defaults, `SetDefaults`, static_config.go:212-224)
 - `TraefikApi`           <- static_config.go `API` (insecure, dashboard)
 - `TraefikPing`          <- pkg/ping `Handler` (entryPoint)
 - `TraefikResolver`      <- static_config.go `CertificateResolver` (acme)
@@ -110,6 +113,14 @@ class TraefikProviders(_TraefikModel):
     docker: TraefikDocker
 
 
+class TraefikForwardingTimeouts(_TraefikModel):
+    dial_timeout: str = Field(alias="dialTimeout")
+
+
+class TraefikServersTransport(_TraefikModel):
+    forwarding_timeouts: TraefikForwardingTimeouts = Field(alias="forwardingTimeouts")
+
+
 class TraefikApi(_TraefikModel):
     """The API and dashboard; only rendered when asked for (`TraefikStaticSettings.api`)."""
 
@@ -146,6 +157,9 @@ class TraefikStaticConfig(_TraefikModel):
     entry_points: dict[str, TraefikEntryPoint] = Field(alias="entryPoints")
     providers: TraefikProviders
     certificates_resolvers: dict[str, TraefikResolver] = Field(alias="certificatesResolvers")
+    servers_transport: TraefikServersTransport | None = Field(
+        default=None, alias="serversTransport"
+    )
     ping: TraefikPing | None = None
     api: TraefikApi | None = None
 
@@ -161,6 +175,13 @@ class TraefikStaticSettings:
     `http` (HTTP-01 on the HTTP entrypoint). `ca_server` points ACME at another directory (a
     test ACME server); unset, Traefik uses Let's Encrypt's production directory. `api` is off
     unless given.
+
+    `dial_timeout` bounds Traefik's connect to a backend (its default is 30 s). During a
+    zero-downtime replacement the old container can be gone before Traefik's Docker provider
+    has applied its `die` event (the provider throttles reloads, 2 s by default): a connect to
+    its address then finds no host and, unbounded, hangs the request. Bounded, it fails fast
+    and the routers' retry middleware (components/proxies/traefik.py) sends the request to the
+    other server. Every backend is a container on the proxy's own engine, so a second is long.
     """
 
     docker_network: str
@@ -176,6 +197,7 @@ class TraefikStaticSettings:
     ping: bool = True
     docker_endpoint: str = DOCKER_SOCKET_ENDPOINT
     api: TraefikApi | None = None
+    dial_timeout: str = "1s"
 
 
 def _check(settings: TraefikStaticSettings) -> None:
@@ -272,6 +294,13 @@ def _check(settings: TraefikStaticSettings) -> None:
         settings.docker_endpoint,
         "unix:///absolute/path or tcp://host:port",
     )
+    check(
+        problems,
+        bool(re.fullmatch(r"[1-9][0-9]*(ms|s)", settings.dial_timeout)),
+        "dial_timeout",
+        settings.dial_timeout,
+        "a Go duration in ms or s, e.g. 1s",
+    )
     raise_if("traefik static config", problems)
 
 
@@ -310,6 +339,9 @@ def traefik_static_config(settings: TraefikStaticSettings) -> TraefikStaticConfi
             )
         ),
         certificates_resolvers={settings.cert_resolver: TraefikResolver(acme=acme)},
+        servers_transport=TraefikServersTransport(
+            forwarding_timeouts=TraefikForwardingTimeouts(dial_timeout=settings.dial_timeout)
+        ),
         ping=TraefikPing() if settings.ping else None,
         api=settings.api,
     )

