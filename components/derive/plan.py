@@ -305,7 +305,7 @@ def _service_plan(
         network = _docker_name(spec, proxy.network) if proxy.network is not None else None
         labels.update(kind.route_labels(proxy, name, routes, network))
         if name == proxy.service:
-            added = kind.contribute(proxy, service, network)
+            added = kind.contribute(proxy, service, network, routes)
             env.update(added.env)
             secret_env.update(added.secret_env)
             files += added.files

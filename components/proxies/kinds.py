@@ -30,7 +30,11 @@ class ProxyKind(Protocol):
     ) -> Mapping[str, str]: ...
 
     def contribute(
-        self, proxy: ProxyBase, service: ServiceSpec, network: str | None
+        self,
+        proxy: ProxyBase,
+        service: ServiceSpec,
+        network: str | None,
+        routes: Sequence[ProxyRoute],
     ) -> AppContribution: ...
 
 

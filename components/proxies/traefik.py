@@ -108,7 +108,9 @@ def route_labels(
     return labels
 
 
-def contribute(proxy: ProxyBase, service: ServiceSpec, network: str | None) -> AppContribution:
+def contribute(
+    proxy: ProxyBase, service: ServiceSpec, network: str | None, routes: Sequence[ProxyRoute]
+) -> AppContribution:
     from components.render.traefik import (  # noqa: PLC0415
         STATIC_CONFIG_PATH,
         TraefikStaticSettings,
