@@ -15,6 +15,9 @@ DEBIAN_PACKAGES+=(iptables musl-tools gcc)
 DEBIAN_PACKAGES+=(tcpdump lvm2)
 # The server data volume step (tests/render/test_server_steps.py): mkfs.ext4 on a loop device.
 DEBIAN_PACKAGES+=(e2fsprogs)
+# The plain Nginx kind (tests/network/test_nginx_proxy.py, tests/proxies/test_nginx_kind.py):
+# Debian's nginx, dnsmasq as the resolver, pebble as the ACME CA, certbot as the client, curl.
+DEBIAN_PACKAGES+=(nginx dnsmasq-base pebble certbot curl openssl)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

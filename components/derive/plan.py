@@ -150,6 +150,7 @@ class ServicePlan:
     policy_exceptions: Mapping[str, str]
     stop_signal: str | None = None  # None: the image's own STOPSIGNAL
     stop_grace_seconds: int = STATELESS_STOP_GRACE_SECONDS
+    entrypoint: tuple[str, ...] | None = None  # replaces the image's; None keeps it
 
 
 @dataclass(frozen=True)
@@ -317,6 +318,7 @@ def _service_plan(
         host=placement.engine_of(name).host,
         image=service.image,
         command=tuple(service.command) if service.command is not None else None,
+        entrypoint=tuple(service.entrypoint) if service.entrypoint is not None else None,
         env=env,
         secret_env=secret_env,
         files=files,

@@ -64,6 +64,8 @@ LETSENCRYPT_LIVE = "/etc/letsencrypt/live"
 # DNS services": containers on custom networks use 127.0.0.11).
 DOCKER_DNS = "127.0.0.11"
 ACME_PATH = "/.well-known/acme-challenge/"
+# Answered 204 on 127.0.0.1:<health_port> only: the container's healthcheck.
+HEALTH_PATH = "/selfhosted-health"
 # bcrypt's work factor: nginx verifies the hash on every request (no session), so each costs
 # 2^cost rounds of CPU; 10 keeps an admin panel's polling (RabbitMQ's UI: a few requests every
 # 5 s) cheap while staying well above brute-force speed.
@@ -108,9 +110,13 @@ class NginxSettings:
 
     sites: tuple[NginxSite, ...]
     resolver: str = DOCKER_DNS
-    resolver_valid_seconds: int = 10
+    # Shorter than a stateless container's stop grace (10 s): a replaced backend's old address
+    # leaves nginx's cache while the old container still drains (README "Redeploys without
+    # downtime").
+    resolver_valid_seconds: int = 5
     http_port: int = 80
     https_port: int = 443
+    health_port: int = 8080
     config_dir: str = CONFIG_DIR
     acme_webroot: str = ACME_WEBROOT
     letsencrypt_live: str = LETSENCRYPT_LIVE
@@ -172,6 +178,14 @@ def _check(settings: NginxSettings) -> None:
     )
     check_port(problems, "http_port", settings.http_port)
     check_port(problems, "https_port", settings.https_port)
+    check_port(problems, "health_port", settings.health_port)
+    check(
+        problems,
+        settings.health_port not in (settings.http_port, settings.https_port),
+        "health_port",
+        settings.health_port,
+        "a port other than http_port and https_port",
+    )
     check(
         problems,
         settings.http_port != settings.https_port,
@@ -240,6 +254,18 @@ def http_conf(settings: NginxSettings) -> str:
             f"    listen {http} default_server;",
             "    server_name _;",
             "    return 444;",
+            "}",
+            # The container's healthcheck (curl from inside): on loopback, so nothing outside
+            # the container reaches it (an allow/deny would not do: `return` runs before them).
+            "server {",
+            f"    listen 127.0.0.1:{settings.health_port};",
+            "    access_log off;",
+            f"    location = {HEALTH_PATH} {{",
+            "        return 204;",
+            "    }",
+            "    location / {",
+            "        return 404;",
+            "    }",
             "}",
             "server {",
             f"    listen {https} ssl http2 default_server;",

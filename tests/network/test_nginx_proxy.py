@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from components.render.nginx import (
+    HEALTH_PATH,
     HTTP_CONF,
     NginxLocation,
     NginxSettings,
@@ -473,6 +474,18 @@ def test_http_redirects_to_https(world: World) -> None:
     answer = world.get(tls=False, path="/some/page?x=1")
     assert answer["status"] == 301
     assert answer["headers"]["location"] == f"https://{APP}/some/page?x=1"
+
+
+def test_health_answers_loopback_only_and_unknown_hosts_get_nothing(world: World) -> None:
+    port = world.settings.health_port
+    url = f"http://127.0.0.1:{port}{HEALTH_PATH}"
+    inside = world.proxy.exec("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url)
+    assert inside.stdout == "204"
+    outside = world.get(tls=False, port=port, path=HEALTH_PATH)
+    assert "ConnectionRefused" in outside["error"]
+    unknown = world.get(tls=False, host="other.example.test", path="/")
+    assert "error" in unknown  # 444: closed without an answer
+    assert "RemoteDisconnected" in unknown["error"]
 
 
 def test_acme_challenges_are_served_over_http(world: World) -> None:

@@ -836,7 +836,7 @@ RULES = [
         "service-unknown-key",
         put("services", "backend", "memory", value=4096),
         "platform:services.backend.memory: is not a known key; allowed keys: app, "
-        "binds, capAdd, command, env, expose, healthcheck, image, listen, machine, "
+        "binds, capAdd, command, entrypoint, env, expose, healthcheck, image, listen, machine, "
         "networkMode, networks, policyExceptions, resources, stateful, stopGraceSeconds, "
         "stopSignal, user, volumes",
     ),
