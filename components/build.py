@@ -3,6 +3,7 @@ service on the Docker engine of its machine."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pulumi
@@ -22,18 +23,31 @@ class BuiltStack:
 
 def build_stack(plan: StackPlan, context: HostContext) -> BuiltStack:
     hosts = {name: HOST_BUILDERS[host.kind](host, context) for name, host in plan.hosts.items()}
-    services = {}
-    for name, service in plan.services.items():
+    services: dict[str, ContainerService] = {}
+    # Owners of borrowed volumes first: a borrower's container waits for the owner's volume
+    # (else Docker would create it unlabelled when mounting, before the owner declares it).
+    for name in sorted(plan.services, key=lambda n: _borrows(plan, n)):
+        service = plan.services[name]
         host = hosts[service.host]
-        services[name] = ContainerService(
-            name,
-            container_service_args(
-                service, host.engines[service.machine], host.public_address, context.secret
-            ),
+        args = container_service_args(
+            service, host.engines[service.machine], host.public_address, context.secret
         )
+        borrowed = [
+            services[volume.owner].volumes[volume.name]
+            for volume in service.volumes
+            if volume.owner is not None
+        ]
+        args = dataclasses.replace(args, after=[*args.after, *borrowed])
+        services[name] = ContainerService(name, args)
     if plan.npm is not None:
         _npm_routes(plan, hosts, services, context)
-    return BuiltStack(hosts=hosts, services=services)
+    return BuiltStack(hosts=hosts, services={name: services[name] for name in plan.services})
+
+
+def _borrows(plan: StackPlan, name: str) -> bool:
+    """Whether the service mounts another's volume (the spec refuses an owner that borrows,
+    so owners sort first)."""
+    return any(volume.owner is not None for volume in plan.services[name].volumes)
 
 
 def _npm_routes(

@@ -136,7 +136,8 @@ def config_paths(spec: PlatformSpec, sidecars: Mapping[str, str]) -> dict[str, s
         for role in (CONTAINER, IMAGE):
             paths[child(name, role)] = config_path(("services", name))
         for mount in service.volumes:
-            paths[volume(name, mount.name)] = config_path(("services", name, "volumes"))
+            if mount.owner is None:  # a borrowed volume is its owner's resource
+                paths[volume(name, mount.name)] = config_path(("services", name, "volumes"))
     for name, path in sidecars.items():
         for role in (CONTAINER, IMAGE):
             paths[child(name, role)] = path

@@ -20,6 +20,9 @@ DEBIAN_PACKAGES+=(mosquitto mosquitto-clients)
 # Traefik's ACME resolver against a real ACME server (tests/docker/test_traefik_edge.py):
 # pebble and its pebble-challtestsrv (the DNS pebble resolves route hosts with).
 DEBIAN_PACKAGES+=(pebble)
+# The plain Nginx kind (tests/network/test_nginx_proxy.py, tests/proxies/test_nginx_kind.py):
+# Debian's nginx, dnsmasq as the resolver, pebble as the ACME CA, certbot as the client, curl.
+DEBIAN_PACKAGES+=(nginx dnsmasq-base pebble certbot curl openssl)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -23,6 +23,9 @@ class App(Protocol):
 
 
 MODULES = (livekit, egress, mosquitto, loki)
+if TYPE_CHECKING:
+    # mypy checks each module against the protocol here (see components/proxies/kinds.py).
+    _CHECKED: tuple[App, ...] = MODULES
 APPS: dict[str, ModuleType] = {module.KIND: module for module in MODULES}
 
 

@@ -156,6 +156,7 @@ class ServicePlan:
     stop_grace_seconds: int = STATELESS_STOP_GRACE_SECONDS
     # Labels whose value is known only at apply time (a route's basic-auth users): secrets.
     secret_labels: Mapping[str, SecretValue] = field(default_factory=dict)
+    entrypoint: tuple[str, ...] | None = None  # replaces the image's; None keeps it
 
 
 @dataclass(frozen=True)
@@ -319,7 +320,7 @@ def _service_plan(
             else:
                 secret_labels[key] = value
         if name == proxy.service:
-            added = kind.contribute(proxy, service, network)
+            added = kind.contribute(proxy, service, network, routes)
             env.update(added.env)
             secret_env.update(added.secret_env)
             files += added.files
@@ -341,6 +342,7 @@ def _service_plan(
         host=placement.engine_of(name).host,
         image=service.image,
         command=tuple(service.command) if service.command is not None else None,
+        entrypoint=tuple(service.entrypoint) if service.entrypoint is not None else None,
         env=env,
         secret_env=secret_env,
         files=files,

@@ -70,6 +70,8 @@ class VolumeMount:
     volume: str  # Docker volume name on the engine
     path: str
     read_only: bool = False
+    # False: another service's volume (it declares it; this container waits for it: ``after``).
+    owned: bool = True
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class ContainerServiceArgs:
     networks: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # alias net -> name
     host_network: bool = False
     command: Sequence[str] | None = None
+    entrypoint: Sequence[str] | None = None
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     ports: Sequence[PortBinding] = ()
@@ -188,6 +191,7 @@ class ContainerService(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider, protect=True),
             )
             for mount in args.volumes
+            if mount.owned
         }
         self.container = docker.Container(
             names.child(name, names.CONTAINER),
@@ -196,6 +200,7 @@ class ContainerService(pulumi.ComponentResource):
             # (RemoteImage) still happens first.
             image=args.image,
             command=list(args.command) if args.command is not None else None,
+            entrypoints=list(args.entrypoint) if args.entrypoint is not None else None,
             envs=_environment(args),
             # Left to the provider's default (bridge): it creates the container there, connects
             # each networks_advanced entry with its aliases, then disconnects the default bridge

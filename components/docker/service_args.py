@@ -37,6 +37,7 @@ def container_service_args(
         networks=dict(plan.networks),
         host_network=plan.host_network,
         command=plan.command,
+        entrypoint=plan.entrypoint,
         env=dict(plan.env),
         secret_env={
             key: resolve(value, public_address, secret) for key, value in plan.secret_env.items()
@@ -51,7 +52,12 @@ def container_service_args(
             for item in plan.ports
         ],
         volumes=[
-            VolumeMount(volume=volume.name, path=volume.path, read_only=volume.readOnly)
+            VolumeMount(
+                volume=volume.name,
+                path=volume.path,
+                read_only=volume.readOnly,
+                owned=volume.owner is None,
+            )
             for volume in plan.volumes
         ],
         binds=[

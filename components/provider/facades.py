@@ -65,6 +65,8 @@ class VolumeMount(TypedDict):
     volume: str
     path: str
     read_only: NotRequired[bool]
+    # False: another service's volume, declared by that service (mounted here read-only).
+    owned: NotRequired[bool]
 
 
 class BindMount(TypedDict):

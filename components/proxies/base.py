@@ -61,5 +61,7 @@ def no_route_labels(
     return {}
 
 
-def nothing_added(proxy: ProxyBase, service: ServiceSpec, network: str | None) -> AppContribution:
+def nothing_added(
+    proxy: ProxyBase, service: ServiceSpec, network: str | None, routes: Sequence[ProxyRoute]
+) -> AppContribution:
     return AppContribution()

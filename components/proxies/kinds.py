@@ -19,9 +19,13 @@ if TYPE_CHECKING:
 
 
 class ProxyKind(Protocol):
-    KIND: str
-    PUBLIC_PORTS: Sequence[PublicPort]
-    AUTH: frozenset[AuthForm]
+    # Read-only members (properties), so a module's tuple or frozenset constant matches them.
+    @property
+    def KIND(self) -> str: ...  # noqa: N802 -- the modules' constant
+    @property
+    def PUBLIC_PORTS(self) -> Sequence[PublicPort]: ...  # noqa: N802
+    @property
+    def AUTH(self) -> frozenset[AuthForm]: ...  # noqa: N802
 
     def problems(self, spec: PlatformSpec) -> Iterator[Problem]: ...
 
@@ -30,11 +34,19 @@ class ProxyKind(Protocol):
     ) -> Mapping[str, str | Rendered]: ...
 
     def contribute(
-        self, proxy: ProxyBase, service: ServiceSpec, network: str | None
+        self,
+        proxy: ProxyBase,
+        service: ServiceSpec,
+        network: str | None,
+        routes: Sequence[ProxyRoute],
     ) -> AppContribution: ...
 
 
 MODULES = (traefik, npm, nginx)
+if TYPE_CHECKING:
+    # mypy checks each module against the protocol here: a kind whose hook lost a parameter
+    # (or gained one) fails the type check, not the first stack that uses it.
+    _CHECKED: tuple[ProxyKind, ...] = MODULES
 PROXIES: dict[str, ModuleType] = {module.KIND: module for module in MODULES}
 
 

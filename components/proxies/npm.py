@@ -163,7 +163,9 @@ def _one_auth_per_host(spec: PlatformSpec, proxy_service: str) -> Iterator[Probl
 route_labels = no_route_labels
 
 
-def contribute(proxy: ProxyBase, service: ServiceSpec, network: str | None) -> AppContribution:
+def contribute(
+    proxy: ProxyBase, service: ServiceSpec, network: str | None, routes: Sequence[ProxyRoute]
+) -> AppContribution:
     spec = _spec(proxy)
     return AppContribution(
         env={"INITIAL_ADMIN_EMAIL": spec.adminEmail},

@@ -251,7 +251,9 @@ def _middlewares(router: str, route: ProxyRoute) -> dict[str, str | Rendered]:
     return labels
 
 
-def contribute(proxy: ProxyBase, service: ServiceSpec, network: str | None) -> AppContribution:
+def contribute(
+    proxy: ProxyBase, service: ServiceSpec, network: str | None, routes: Sequence[ProxyRoute]
+) -> AppContribution:
     from components.render.traefik import (  # noqa: PLC0415
         STATIC_CONFIG_PATH,
         TraefikStaticSettings,

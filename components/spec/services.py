@@ -177,6 +177,12 @@ class VolumeMountSpec(Strict):
     name: Name = Field(description="Named Docker volume (created and protected by the stack).")
     path: str = Field(pattern=r"^/[A-Za-z0-9._/-]*$", description="Mount point in the container.")
     readOnly: bool = Field(default=False, description="Mount read-only.")
+    owner: Name | None = Field(
+        default=None,
+        description="Another service on the same machine whose volume this is: mounted "
+        "read-only without owning it (nginx reading certbot's certificates); the owner's "
+        "removal, not this one's, decides about the data.",
+    )
 
 
 class BindMountSpec(Strict):
@@ -210,6 +216,11 @@ class ServiceSpec(Strict):
     machine: Name = Field(description="The host or guest whose Docker engine runs the service.")
     image: PinnedImage = Field(description="Image with a pinned tag or digest (never latest).")
     command: list[str] | None = Field(default=None, description="Command (exec form).")
+    entrypoint: list[str] | None = Field(
+        default=None,
+        description="Replaces the image's entrypoint (exec form), e.g. [sh, -c] to run a "
+        "loop in an image whose entrypoint is its tool (certbot).",
+    )
     env: dict[str, str | SecretRef] = Field(
         default_factory=dict,
         description="Environment; secret values as {secret: <path under platform:secrets>}.",

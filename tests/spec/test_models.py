@@ -15,6 +15,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from components.proxies import nginx as nginx_kind
 from components.spec import PortRange, SpecError
 from tests.spec.spec_helpers import (
     DROPLET_KEY,
@@ -843,7 +844,7 @@ RULES = [
         "service-unknown-key",
         put("services", "backend", "memory", value=4096),
         "platform:services.backend.memory: is not a known key; allowed keys: app, "
-        "binds, capAdd, command, env, expose, healthcheck, image, listen, machine, "
+        "binds, capAdd, command, entrypoint, env, expose, healthcheck, image, listen, machine, "
         "networkMode, networks, policyExceptions, resources, stateful, stopGraceSeconds, "
         "stopSignal, user, volumes",
     ),
@@ -1265,9 +1266,13 @@ ADMIN_NETWORKS = {"allowFrom": ["198.51.100.0/24"]}
 ADMIN_USER = {"users": [{"username": "ops", "password": {"secret": "redis.password"}}]}
 
 
-def test_route_authentication_a_proxy_does_not_apply_is_refused() -> None:
-    # The plain Nginx kind applies no route authentication yet: a route that asks for it would
-    # be served to everyone, so the spec refuses it rather than ignore it.
+def test_route_authentication_a_proxy_does_not_apply_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A kind that configures basic auth but not source networks (every registered kind now
+    # applies both): a route asking for allowFrom would be served to everyone, so the spec
+    # refuses it rather than ignore it. Plain Nginx, whose routes need no other setting.
+    monkeypatch.setattr(nginx_kind, "AUTH", frozenset({"users"}))
     document = mutated(
         DOCUMENT,
         put("proxy", value={"service": "npm", "kind": "nginx"}),
@@ -1275,8 +1280,8 @@ def test_route_authentication_a_proxy_does_not_apply_is_refused() -> None:
     )
     assert error_text(document) == (
         "platform:services.backend.expose[0].auth.allowFrom: route app.example.com/api: the "
-        "nginx proxy does not apply allowFrom yet (it applies: no route "
-        "authentication); the route would be open to everyone, so it is refused"
+        "nginx proxy does not apply allowFrom yet (it applies: users); the route would be open "
+        "to everyone, so it is refused"
     )
 
 

@@ -21,6 +21,7 @@ MAX_PUBLISHED_PORTS = 32
 
 def problems(spec: PlatformSpec) -> Iterator[Problem]:
     yield from _shared_volumes(spec)
+    yield from _borrowed_volumes(spec)
     yield from _duplicate_routes(spec)
     for name, service in spec.services.items():
         if parsed(service, "networkMode", "expose") and service.networkMode == "bridge":
@@ -38,6 +39,8 @@ def _shared_volumes(spec: PlatformSpec) -> Iterator[Problem]:
         if not parsed(service, "machine", "volumes"):
             continue
         for index, volume in enumerate(service.volumes):
+            if volume.owner is not None:
+                continue  # borrowed: checked by _borrowed_volumes
             key = (service.machine, volume.name)
             owner = owners.setdefault(key, name)
             if owner != name:
@@ -46,6 +49,45 @@ def _shared_volumes(spec: PlatformSpec) -> Iterator[Problem]:
                     f"{volume.name} is already the volume of platform:services.{owner} on "
                     f"{service.machine}; each service owns its volumes, and removing either "
                     "service would delete the other's data: name another volume",
+                )
+
+
+def _borrowed_volumes(spec: PlatformSpec) -> Iterator[Problem]:
+    # A volume mounted from its owner: the owner must exist on the same engine and mount it
+    # itself (it declares the volume); the borrower only reads, so it cannot damage the data.
+    for name, service in spec.services.items():
+        if not parsed(service, "machine", "volumes"):
+            continue
+        for index, volume in enumerate(service.volumes):
+            if volume.owner is None:
+                continue
+            at = ("services", name, "volumes", index)
+            owner = spec.services.get(volume.owner)
+            if volume.owner == name or owner is None or not parsed(owner, "machine", "volumes"):
+                yield Problem(
+                    (*at, "owner"),
+                    f"{volume.owner} is not another service of platform:services",
+                )
+                continue
+            if any(v.owner is not None for v in owner.volumes):
+                yield Problem(
+                    (*at, "owner"),
+                    f"{volume.owner} mounts a borrowed volume itself: borrow from the service "
+                    "that owns the data",
+                )
+            owned = [v.name for v in owner.volumes if v.owner is None]
+            if owner.machine != service.machine or volume.name not in owned:
+                yield Problem(
+                    (*at, "name"),
+                    f"{volume.name} is not a volume platform:services.{volume.owner} mounts on "
+                    f"{service.machine} (it mounts {', '.join(owned) or 'none'} on "
+                    f"{owner.machine})",
+                )
+            if not volume.readOnly:
+                yield Problem(
+                    (*at, "readOnly"),
+                    "is false: a volume of another service is mounted read-only (readOnly: "
+                    "true); only its owner writes it",
                 )
 
 
