@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components import names
+from components.databases import DATABASE_BUILDERS
 from components.derive.plan import StackPlan
 from components.docker.container_service import ContainerService
 from components.docker.service_args import container_service_args
@@ -22,13 +23,21 @@ class BuiltStack:
 
 def build_stack(plan: StackPlan, context: HostContext) -> BuiltStack:
     hosts = {name: HOST_BUILDERS[host.kind](host, context) for name, host in plan.hosts.items()}
+    addresses = {name: host.public_address for name, host in hosts.items()}
+    values: dict[str, pulumi.Output[str]] = {}
+    for database in plan.databases.values():
+        values.update(DATABASE_BUILDERS[database.kind](database, addresses))
     services = {}
     for name, service in plan.services.items():
         host = hosts[service.host]
         services[name] = ContainerService(
             name,
             container_service_args(
-                service, host.engines[service.machine], host.public_address, context.secret
+                service,
+                host.engines[service.machine],
+                host.public_address,
+                context.secret,
+                values,
             ),
         )
     return BuiltStack(hosts=hosts, services=services)

@@ -23,6 +23,8 @@ PACKAGES = {
     "lvm": "lvm2",
     "mkfs.ext4": "e2fsprogs",
     "nft": "nftables",
+    "pgbouncer": "pgbouncer",
+    "psql": "postgresql-client",
     "shellcheck": "shellcheck",
     "ssh": "openssh-client",
     "ssh-keygen": "openssh-client",

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
-from . import egress, livekit
+from . import egress, livekit, pgbouncer
 
 if TYPE_CHECKING:
     from components.spec.errors import Problem
@@ -22,7 +22,7 @@ class App(Protocol):
     def contribute(self, name: str, service: ServiceSpec) -> AppContribution: ...
 
 
-MODULES = (livekit, egress)
+MODULES = (livekit, egress, pgbouncer)
 APPS: dict[str, ModuleType] = {module.KIND: module for module in MODULES}
 
 
