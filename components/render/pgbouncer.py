@@ -1,15 +1,16 @@
 """pgbouncer.ini and its auth_file, rendered from typed settings.
 
 The syntax is pgBouncer's own, read from its source (pgbouncer/pgbouncer at tag
-pgbouncer_1_18_0, Debian bookworm's version, which the tests run; unchanged at
-pgbouncer_1_25_2, the pinned image's):
+pgbouncer_1_18_0, Debian bookworm's version, which the tests run, and at pgbouncer_1_25_2, the
+pinned image's: the same functions; lines as 1.18 / 1.25):
 - a ``[databases]`` entry is a libpq-style connection string whose values may be single-quoted,
-  a quote inside doubled (src/loader.c:57-98 ``cstr_unquote_value``/``cstr_get_value``); an
-  unquoted value ends at a space;
+  a quote inside doubled (src/loader.c:57-98 / 54-95 ``cstr_unquote_value``/
+  ``cstr_get_value``); an unquoted value ends at a space;
 - the auth_file has one ``"user" "password"`` line per user, a double quote inside doubled
-  (src/loader.c:433-460 ``find_quote``/``copy_quoted``); a user name of 128 bytes or more, or a
-  password of 2048 or more, stops the loading of the file (src/loader.c:521-590,
-  include/bouncer.h ``MAX_USERNAME``/``MAX_PASSWORD``), so they are refused here;
+  (src/loader.c:433-460 / 592-620 ``find_quote``/``copy_quoted``); a user name of 128 bytes or
+  more, or a password of 2048 or more, stops the loading of the file (``load_auth_file``,
+  src/loader.c:521-590 / 696-760; include/bouncer.h ``MAX_USERNAME``/``MAX_PASSWORD``), so they
+  are refused here;
 - a newline would end an ini line or an auth_file line early: refused in every value.
 
 With ``auth_type = scram-sha-256`` pgBouncer authenticates clients against the auth_file's
