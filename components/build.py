@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components import names
+from components.databases import DATABASE_BUILDERS
 from components.derive.plan import StackPlan
 from components.docker.container_service import ContainerService
 from components.docker.service_args import container_service_args
@@ -23,6 +24,10 @@ class BuiltStack:
 
 def build_stack(plan: StackPlan, context: HostContext) -> BuiltStack:
     hosts = {name: HOST_BUILDERS[host.kind](host, context) for name, host in plan.hosts.items()}
+    addresses = {name: host.public_address for name, host in hosts.items()}
+    values: dict[str, pulumi.Output[str]] = {}
+    for database in plan.databases.values():
+        values.update(DATABASE_BUILDERS[database.kind](database, addresses))
     services: dict[str, ContainerService] = {}
     # Owners of borrowed volumes first: a borrower's container waits for the owner's volume
     # (else Docker would create it unlabelled when mounting, before the owner declares it).
@@ -30,7 +35,7 @@ def build_stack(plan: StackPlan, context: HostContext) -> BuiltStack:
         service = plan.services[name]
         host = hosts[service.host]
         args = container_service_args(
-            service, host.engines[service.machine], host.public_address, context.secret
+            service, host.engines[service.machine], host.public_address, context.secret, values
         )
         borrowed = [
             services[volume.owner].volumes[volume.name]

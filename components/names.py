@@ -51,6 +51,14 @@ NPM_CERTIFICATE = "certificate"
 NPM_ACCESS_LIST = "access-list"
 NPM_PROXY_HOST = "proxy-host"
 
+DATABASE_CLUSTER = "cluster"
+DATABASE_DB = "db"
+DATABASE_USER = "user"
+
+# What a managed database gives the services that reach it, known once it exists: the keys of
+# ``database_value``.
+DATABASE_VALUES = ("host", "port", "database", "user", "password", "ca")
+
 
 def child(parent: str, role: str) -> str:
     """The name of ``parent``'s child in ``role``: ``ax102-nat`` + ``ruleset``."""
@@ -115,6 +123,19 @@ def sidecar(name: str, machine: str) -> str:
     return f"{name}-{machine}"
 
 
+def database(name: str) -> str:
+    """The component of a managed database under platform:databases: ``main-database``."""
+    return f"{name}-database"
+
+
+def database_value(name: str, key: str) -> str:
+    """The name under which a managed database's ``key`` (one of ``DATABASE_VALUES``) reaches
+    the ``Rendered`` files of the services: ``databases.main.host``."""
+    if key not in DATABASE_VALUES:
+        raise ValueError(f"{key} is not one of {', '.join(DATABASE_VALUES)}")
+    return f"databases.{name}.{key}"
+
+
 def config_paths(spec: PlatformSpec, sidecars: Mapping[str, str]) -> dict[str, str]:
     """``{resource name: the config path it comes from}`` (the ``configPaths`` output, which the
     policy report prints next to a violation). ``sidecars`` maps each sidecar's service name to
@@ -138,6 +159,10 @@ def config_paths(spec: PlatformSpec, sidecars: Mapping[str, str]) -> dict[str, s
         for mount in service.volumes:
             if mount.owner is None:  # a borrowed volume is its owner's resource
                 paths[volume(name, mount.name)] = config_path(("services", name, "volumes"))
+    for name in spec.databases:
+        component = database(name)
+        for role in (DATABASE_CLUSTER, DATABASE_DB, DATABASE_USER, FIREWALL):
+            paths[child(component, role)] = config_path(("databases", name))
     for name, path in sidecars.items():
         for role in (CONTAINER, IMAGE):
             paths[child(name, role)] = path

@@ -18,13 +18,16 @@ class SecretPath:
 
 @dataclass(frozen=True)
 class Rendered:
-    """Text rendered at apply time from secrets (and the host's public address); the result is
-    a secret. ``render`` receives ``{argument: value}`` for each of ``secrets``, plus
-    ``PUBLIC_ADDRESS`` when ``public_address`` is set."""
+    """Text rendered at apply time from secrets (and the host's public address, and values other
+    components of the stack produce); the result is a secret. ``render`` receives ``{argument:
+    value}`` for each of ``secrets`` and ``outputs``, plus ``PUBLIC_ADDRESS`` when
+    ``public_address`` is set."""
 
     render: Callable[[Mapping[str, str]], str]
     secrets: Mapping[str, str]  # argument -> dotted path under platform:secrets
     public_address: bool = False
+    # argument -> a value a component of the stack produces (``names.database_value``)
+    outputs: Mapping[str, str] = field(default_factory=dict)
 
 
 SecretValue = SecretPath | Rendered

@@ -23,6 +23,8 @@ DEBIAN_PACKAGES+=(pebble)
 # The plain Nginx kind (tests/network/test_nginx_proxy.py, tests/proxies/test_nginx_kind.py):
 # Debian's nginx, dnsmasq as the resolver, pebble as the ACME CA, certbot as the client, curl.
 DEBIAN_PACKAGES+=(nginx dnsmasq-base pebble certbot curl openssl)
+# pgBouncer in front of a real PostgreSQL with TLS (tests/render/test_pgbouncer.py).
+DEBIAN_PACKAGES+=(postgresql pgbouncer postgresql-client)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -27,6 +27,8 @@ PACKAGES = {
     "mosquitto_sub": "mosquitto-clients",
     "nft": "nftables",
     "setpriv": "util-linux",
+    "pgbouncer": "pgbouncer",
+    "psql": "postgresql-client",
     "shellcheck": "shellcheck",
     "ssh": "openssh-client",
     "stdbuf": "coreutils",

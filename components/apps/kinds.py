@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
-from . import egress, livekit, loki, mosquitto
+from . import egress, livekit, loki, mosquitto, pgbouncer
 
 if TYPE_CHECKING:
     from components.spec.errors import Problem
@@ -22,7 +22,7 @@ class App(Protocol):
     def contribute(self, name: str, service: ServiceSpec) -> AppContribution: ...
 
 
-MODULES = (livekit, egress, mosquitto, loki)
+MODULES = (livekit, egress, mosquitto, loki, pgbouncer)
 if TYPE_CHECKING:
     # mypy checks each module against the protocol here (see components/proxies/kinds.py).
     _CHECKED: tuple[App, ...] = MODULES

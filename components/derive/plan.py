@@ -26,6 +26,7 @@ from components.spec import (
     ServiceSpec,
     config_path,
 )
+from components.spec.databases import DatabaseSpec
 from components.spec.hosts import DockerHostSpec
 from components.spec.images import parse_image, pull_address, registry_of
 from components.spec.ports import PortRange
@@ -160,6 +161,21 @@ class ServicePlan:
 
 
 @dataclass(frozen=True)
+class DatabasePlan:
+    """A managed database under platform:databases, and the hosts its firewall trusts: those
+    whose services pool it (a pgBouncer naming it), by their public address."""
+
+    name: str
+    component: str
+    spec: DatabaseSpec
+    trusted_hosts: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+
+@dataclass(frozen=True)
 class StackPlan:
     hosts: Mapping[str, HostPlan]
     services: Mapping[str, ServicePlan]
@@ -170,6 +186,7 @@ class StackPlan:
     config_paths: Mapping[str, str]  # resource name -> the config path it comes from
     services_output: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     npm: NpmPlan | None = None  # the proxy is Nginx Proxy Manager: configured through its API
+    databases: Mapping[str, DatabasePlan] = field(default_factory=dict)
 
 
 def stack_plan(spec: PlatformSpec) -> StackPlan:
@@ -231,7 +248,27 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
             for name, service in services.items()
         },
         npm=npm_plan(spec, routes),
+        databases=_databases(spec, placement),
     )
+
+
+def _databases(spec: PlatformSpec, placement: Topology) -> dict[str, DatabasePlan]:
+    from components.apps import pgbouncer  # noqa: PLC0415 -- the one app that reaches them
+
+    users: dict[str, set[str]] = {name: set() for name in spec.databases}
+    for name, service in spec.services.items():
+        if isinstance(service.app, pgbouncer.Spec):
+            for database in service.app.managed_databases():
+                users[database].add(placement.engine_of(name).host)
+    return {
+        name: DatabasePlan(
+            name=name,
+            component=names.database(name),
+            spec=database,
+            trusted_hosts=tuple(sorted(users[name])),
+        )
+        for name, database in spec.databases.items()
+    }
 
 
 def _engines(spec: PlatformSpec, placement: Topology) -> dict[str, EnginePlan]:

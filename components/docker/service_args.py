@@ -19,6 +19,8 @@ from components.docker.engine import DockerEngine
 from components.values import PUBLIC_ADDRESS, Rendered, SecretPath, SecretValue
 
 SecretReader = Callable[[str], pulumi.Output[str]]
+# Values other components of the stack produce, by name (``names.database_value``).
+StackValues = Mapping[str, pulumi.Output[str]]
 
 
 def container_service_args(
@@ -26,9 +28,15 @@ def container_service_args(
     engine: DockerEngine,
     public_address: pulumi.Input[str],
     secret: SecretReader,
+    values: StackValues | None = None,
 ) -> ContainerServiceArgs:
-    """``public_address`` is the address of the service's host: where forwards arrive."""
+    """``public_address`` is the address of the service's host: where forwards arrive;
+    ``values`` what the ``Rendered`` files and env of the service read from other components."""
     check = plan.healthcheck
+
+    def apply_time(value: SecretValue) -> pulumi.Output[str]:
+        return resolve(value, public_address, secret, values or {})
+
     return ContainerServiceArgs(
         image=plan.image,
         provider=engine.provider,
@@ -39,9 +47,7 @@ def container_service_args(
         command=plan.command,
         entrypoint=plan.entrypoint,
         env=dict(plan.env),
-        secret_env={
-            key: resolve(value, public_address, secret) for key, value in plan.secret_env.items()
-        },
+        secret_env={key: apply_time(value) for key, value in plan.secret_env.items()},
         ports=[
             PortBinding(
                 protocol=item.protocol,
@@ -84,17 +90,13 @@ def container_service_args(
         stop_signal=plan.stop_signal,
         stop_grace_seconds=plan.stop_grace_seconds,
         labels=plan.labels,
-        secret_labels={
-            key: resolve(value, public_address, secret) for key, value in plan.secret_labels.items()
-        },
+        secret_labels={key: apply_time(value) for key, value in plan.secret_labels.items()},
         policy_exceptions=plan.policy_exceptions,
         files=[
             ConfigFile(
                 path=file.path,
                 content=(
-                    file.content
-                    if isinstance(file.content, str)
-                    else resolve(file.content, public_address, secret)
+                    file.content if isinstance(file.content, str) else apply_time(file.content)
                 ),
                 secret=not isinstance(file.content, str),
                 mode=file.mode,
@@ -108,20 +110,27 @@ def container_service_args(
 
 
 def resolve(
-    value: SecretValue, public_address: pulumi.Input[str], secret: SecretReader
+    value: SecretValue,
+    public_address: pulumi.Input[str],
+    secret: SecretReader,
+    values: StackValues,
 ) -> pulumi.Output[str]:
     """A plan's apply-time value as a Pulumi secret."""
     if isinstance(value, SecretPath):
         return secret(value.path)
-    return _rendered(value, public_address, secret)
+    return _rendered(value, public_address, secret, values)
 
 
 def _rendered(
-    value: Rendered, public_address: pulumi.Input[str], secret: SecretReader
+    value: Rendered, public_address: pulumi.Input[str], secret: SecretReader, values: StackValues
 ) -> pulumi.Output[str]:
     inputs: dict[str, pulumi.Input[str]] = {
         argument: secret(path) for argument, path in value.secrets.items()
     }
+    missing = sorted(name for name in value.outputs.values() if name not in values)
+    if missing:
+        raise ValueError(f"no component of the stack produces {', '.join(missing)}")
+    inputs.update({argument: values[name] for argument, name in value.outputs.items()})
     if value.public_address:
         inputs[PUBLIC_ADDRESS] = public_address
 

@@ -16,6 +16,7 @@ from pydantic import Field, PrivateAttr, model_validator
 from components.proxies.kinds import proxy_kind
 
 from .common import SshPublicKey, Strict
+from .databases import DatabaseSpec
 from .errors import SpecProblem
 from .hosts import DropletHostSpec, HcloudHostSpec, SshHostSpec
 from .partial import parsed
@@ -74,6 +75,11 @@ class PlatformSpec(Strict):
     )
     proxy: ProxySpec | None = Field(
         default=None, description="The service every `route` exposure goes through."
+    )
+    databases: dict[str, DatabaseSpec] = Field(
+        default_factory=dict,
+        description="Managed database clusters by name (kind digitalocean-postgres), reached "
+        "through a pgBouncer service of the stack.",
     )
     adminSshKeys: list[SshPublicKey] = Field(
         default_factory=list,

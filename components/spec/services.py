@@ -228,7 +228,7 @@ class ServiceSpec(Strict):
     app: AppSpec | None = Field(
         default=None,
         description="What the service is, when the stack configures it (its config files, "
-        "env and checks): kind livekit, livekit-egress, mosquitto, loki.",
+        "env and checks): kind livekit, livekit-egress, mosquitto, loki, pgbouncer.",
     )
     networks: list[Name] = Field(
         default_factory=list, description="Networks (under platform:networks) the service joins."

@@ -33,7 +33,7 @@ def test_every_registered_app_is_a_kind_of_the_app_block() -> None:
         for member in typing.get_args(typing.get_args(union)[0])
         for kind in typing.get_args(member.model_fields["kind"].annotation)
     }
-    assert kinds == set(APPS) == {"livekit", "livekit-egress", "mosquitto", "loki"}
+    assert kinds == set(APPS) == {"livekit", "livekit-egress", "mosquitto", "loki", "pgbouncer"}
     for kind, module in APPS.items():
         assert kind == module.KIND
         assert callable(module.problems)
@@ -86,7 +86,7 @@ def test_an_unknown_app_kind_names_the_registered_ones() -> None:
     text = error_text(doc(put("services", "egress", "app", "kind", value="egres")))
     assert text == (
         "platform:services.egress.app.kind: egres is not a known kind; allowed kinds: "
-        "livekit, livekit-egress, mosquitto, loki"
+        "livekit, livekit-egress, mosquitto, loki, pgbouncer"
     )
 
 

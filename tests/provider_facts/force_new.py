@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tests.provider_facts.managed_postgres import DO, FORCE_NEW_PATHS
+
 BPG = "bpg/terraform-provider-proxmox@v0.111.1"
 CONTAINER_GO = f"{BPG}:proxmoxtf/resource/container/container.go"
 DOWNLOAD_GO = f"{BPG}:fwprovider/nodes/resource_download_file.go"
@@ -43,7 +45,6 @@ DOCKER_NETWORK_GO = f"{KREUZWERKER}:internal/provider/resource_docker_network.go
 
 HCLOUD = "hetznercloud/terraform-provider-hcloud@v1.66.1"
 HCLOUD_SERVER_GO = f"{HCLOUD}:internal/server/resource.go"
-DO = "digitalocean/terraform-provider-digitalocean@v2.96.0"
 DO_DROPLET_GO = f"{DO}:digitalocean/droplet/resource_droplet.go"
 DO_VOLUME_GO = f"{DO}:digitalocean/volume/resource_volume.go"
 TLS_KEY_GO = "hashicorp/terraform-provider-tls@v4.2.1:internal/provider/resource_private_key.go"
@@ -233,6 +234,15 @@ FORCE_NEW: dict[str, tuple[ForceNew, ...]] = {
     "pulumi:providers:digitalocean": (),
     "pulumi:providers:tls": (),
 }
+
+
+# DigitalOcean's managed databases: their own module, merged here so one table answers.
+FORCE_NEW.update(
+    {
+        type_: tuple(ForceNew(path, source) for path, source in rules)
+        for type_, rules in FORCE_NEW_PATHS.items()
+    }
+)
 
 
 # The container inputs the program sets that are not ForceNew, and what a change does: an

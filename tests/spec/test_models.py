@@ -490,8 +490,8 @@ RULES = [
     _case(
         "unknown-top-level",
         put("natBridge", value={"name": "vmbr1"}),
-        "platform:natBridge: is not a known key; allowed keys: adminSshKeys, guests, "
-        "hosts, networks, proxy, registries, secrets, services",
+        "platform:natBridge: is not a known key; allowed keys: adminSshKeys, databases, "
+        "guests, hosts, networks, proxy, registries, secrets, services",
     ),
     _case(
         "missing-node-name",

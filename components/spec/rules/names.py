@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..platform import PlatformSpec
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
-SECTIONS = ("hosts", "guests", "networks", "services")
+SECTIONS = ("hosts", "guests", "networks", "services", "databases")
 
 
 def problems(spec: PlatformSpec) -> Iterator[Problem]:

@@ -1,0 +1,175 @@
+"""pgBouncer's app block: the files it renders from jupiter-hybrid's stack file, and its checks
+(with the spec's rule for managed databases), each message with its config path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from components.apps import pgbouncer
+from components.derive.plan import stack_plan
+from components.values import Rendered
+from tests.spec.spec_helpers import error_text, parse, put
+from tests.spec.spec_helpers import mutated as _mutated
+from tests.stacks import ROOT, stack_spec
+
+STACK = "jupiter-hybrid"
+
+
+def _document() -> dict[str, Any]:
+    """The stack file's platform config, its secure leaves replaced by placeholder text."""
+    config = yaml.safe_load((ROOT / f"Pulumi.{STACK}.yaml").read_text())["config"]
+    document = {k.removeprefix("platform:"): v for k, v in config.items()}
+
+    def placeholders(node: Any) -> Any:
+        if isinstance(node, dict) and set(node) == {"secure"}:
+            return "example"
+        if isinstance(node, dict):
+            return {k: placeholders(v) for k, v in node.items()}
+        return node
+
+    document["secrets"] = placeholders(document["secrets"])
+    return document
+
+
+BASE = _document()
+APP = ("services", "pgbouncer", "app")
+
+
+def doc(*mutations: Any) -> dict[str, Any]:
+    return _mutated(BASE, *mutations)
+
+
+def test_the_baseline_parses() -> None:
+    assert set(parse(doc()).databases) == {"main"}
+
+
+def test_files_are_rendered_from_the_app_block_as_secrets_for_the_image_user() -> None:
+    block = BASE["services"]["pgbouncer"]["app"]
+    plan = stack_plan(stack_spec(STACK)).services["pgbouncer"]
+    files = {f.path: f for f in plan.files}
+    assert set(files) == {
+        "/etc/pgbouncer/pgbouncer.ini",
+        "/etc/pgbouncer/userlist.txt",
+        "/etc/pgbouncer/server-ca.pem",
+    }
+    for file in files.values():
+        assert isinstance(file.content, Rendered)  # a secret
+        assert (file.mode, file.owner, file.group) == ("0400", "70", "70")
+    users = files["/etc/pgbouncer/userlist.txt"].content
+    assert isinstance(users, Rendered)
+    assert dict(users.secrets) == {f"user.{u}": ref["secret"] for u, ref in block["users"].items()}
+    assert users.render({"user.jupiter": 'pa"ss'}) == '"jupiter" "pa""ss"\n'
+    ini = files["/etc/pgbouncer/pgbouncer.ini"].content
+    ca = files["/etc/pgbouncer/server-ca.pem"].content
+    assert isinstance(ini, Rendered)
+    assert isinstance(ca, Rendered)
+    # The cluster's values, by the names the database component produces them under.
+    assert set(ini.outputs.values()) == {
+        f"databases.main.{k}" for k in ("host", "port", "database", "user", "password")
+    }
+    assert dict(ca.outputs) == {"ca": "databases.main.ca"}
+    assert plan.env == {}  # nothing for the entrypoint to write from
+
+
+def test_the_ini_keeps_every_value_in_one_quoted_word() -> None:
+    plan = stack_plan(stack_spec(STACK)).services["pgbouncer"]
+    ini = next(f.content for f in plan.files if f.path == pgbouncer.CONFIG_PATH)
+    assert isinstance(ini, Rendered)
+    values = dict.fromkeys(ini.outputs, "x") | {
+        "managed.main.port": "25060",
+        "managed.main.password": "it's me",
+    }
+    text = ini.render(values)
+    assert "password='it''s me'" in text
+    assert "listen_port = 5432" in text
+    with pytest.raises(ValueError, match="line break"):
+        ini.render(values | {"managed.main.password": "two\nlines"})
+
+
+def _db(**entry: Any) -> Any:
+    return put(*APP, "databases", "jupiter", value=entry)
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (
+            _db(managed="main", service="rabbitmq"),
+            "platform:services.pgbouncer.app.databases.jupiter: names neither or both of "
+            "service and managed; a database is pooled from one service of the stack or one "
+            "managed database",
+        ),
+        (
+            _db(managed="main", user="x", password={"secret": "rabbitmq.password"}),
+            "platform:services.pgbouncer.app.databases.jupiter: sets user, password for managed "
+            "database main; those come from the cluster (platform:databases): remove them",
+        ),
+        (
+            _db(service="rabbitmq", user="x"),
+            "platform:services.pgbouncer.app.databases.jupiter: pools service rabbitmq but "
+            "lacks user or password; pgBouncer logs in to a service as {user, password: "
+            "{secret: ...}}",
+        ),
+        (
+            _db(managed="other"),
+            "platform:services.pgbouncer.app.databases.jupiter.managed: other is not under "
+            "platform:databases (declared: main)",
+        ),
+        (
+            _db(service="nginx", user="x", password={"secret": "rabbitmq.password"}),
+            "platform:services.pgbouncer.app.databases.jupiter.service: nginx shares no network "
+            "with pgbouncer; pgBouncer reaches it by name on a network both join",
+        ),
+        (
+            put("services", "pgbouncer", "networks", value=["backend"]),
+            "platform:services.pgbouncer.networks: are all internal, but managed database main "
+            "is reached over the internet; add a network that is not internal",
+        ),
+        (
+            put("services", "pgbouncer", "env", value={"DB_USER": "x"}),
+            "platform:services.pgbouncer.env.DB_USER: would make the image's entrypoint write "
+            "into the auth_file rendered from platform:services.pgbouncer.app; remove it from "
+            "env",
+        ),
+    ],
+)
+def test_problems(mutation: Any, expected: str) -> None:
+    assert expected in error_text(doc(mutation)).splitlines()
+
+
+def test_mixing_managed_and_service_upstreams_is_refused() -> None:
+    mixed = put(
+        *APP,
+        "databases",
+        "other",
+        value={"service": "rabbitmq", "user": "x", "password": {"secret": "rabbitmq.password"}},
+    )
+    assert (
+        "platform:services.pgbouncer.app.databases: mixes managed databases (TLS, verify-full) "
+        "and services of the stack (plain, on an internal network); pgBouncer has one server "
+        "TLS mode: use one pgBouncer for each"
+    ) in error_text(doc(mixed)).splitlines()
+
+
+def test_a_managed_database_nothing_pools_is_refused() -> None:
+    unused = put("databases", "spare", value={**BASE["databases"]["main"], "name": "spare"})
+    assert (
+        "platform:databases.spare: is pooled by no pgBouncer service, so its firewall would "
+        "trust no one; add a service with app kind pgbouncer and a database {managed: spare}"
+    ) in error_text(doc(unused)).splitlines()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "fragment"),
+    [
+        ("version", "16.2", "platform:databases.main.version:"),
+        ("nodes", 4, "platform:databases.main.nodes:"),
+        ("user", "Jupiter App", "platform:databases.main.user:"),
+        ("region", "fra1; rm", "platform:databases.main.region:"),
+    ],
+)
+def test_managed_database_fields_are_checked(field: str, value: Any, fragment: str) -> None:
+    assert fragment in error_text(doc(put("databases", "main", field, value=value)))
