@@ -44,6 +44,9 @@ DATA = "data"
 DATA_ATTACHMENT = "data-attachment"
 ADMIN_KEY = "admin"
 DATA_VOLUME = "data-volume"
+INSTALL = "install"
+BACKUP = "backup"
+BACKUPS = "backups"
 
 
 def child(parent: str, role: str) -> str:
@@ -102,6 +105,16 @@ def ssh_alias_of_guest(host: str, machine: str) -> str:
 def sidecar(name: str, machine: str) -> str:
     """An app's container on one engine: ``node-exporter-proxy``."""
     return f"{name}-{machine}"
+
+
+def backup_job(service: str) -> str:
+    """A service's backup job: ``chat-postgres-backup``."""
+    return child(service, BACKUP)
+
+
+def machine_backups(machine: str) -> str:
+    """A machine's backup settings, runner and timers: ``hub-backups``."""
+    return child(machine, BACKUPS)
 
 
 def config_paths(spec: PlatformSpec, sidecars: Mapping[str, str]) -> dict[str, str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from components import names
 from components.apps import app_of, sidecars_of
+from components.apps.backup import BACKUP_RULE, MachineBackups, backup_jobs, skipped
 from components.proxies import proxy_kind
 from components.spec import (
     GuestSpec,
@@ -162,6 +163,8 @@ class StackPlan:
     policy_config: Mapping[str, object]
     config_paths: Mapping[str, str]  # resource name -> the config path it comes from
     services_output: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # machine -> its backup jobs (components/apps/backup.py); machines without jobs left out
+    backups: Mapping[str, MachineBackups] = field(default_factory=dict)
 
 
 def stack_plan(spec: PlatformSpec) -> StackPlan:
@@ -210,6 +213,14 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
                 plan = _sidecar_plan(sidecar, engine)
                 services[plan.name] = plan
                 sidecar_paths[plan.name] = config_path(("services", name, "app"))
+    backups = backup_jobs(
+        spec, {name: services[name].stop_grace_seconds for name in spec.services}
+    )
+    config_paths = names.config_paths(spec, sidecar_paths)
+    for machine, machine_plan in backups.items():
+        config_paths[names.machine_backups(machine)] = config_path(("backups",))
+        for job in machine_plan.jobs:
+            config_paths[names.backup_job(job.service)] = config_path(("services", job.service))
     return StackPlan(
         hosts=hosts,
         services=services,
@@ -217,11 +228,12 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
         openings=openings,
         matrix=connectivity(spec),
         policy_config=stack_policy_config(spec, openings),
-        config_paths=names.config_paths(spec, sidecar_paths),
+        config_paths=dict(sorted(config_paths.items())),
         services_output={
             name: {"machine": service.machine, "image": service.image}
             for name, service in services.items()
         },
+        backups=backups,
     )
 
 
@@ -331,11 +343,20 @@ def _service_plan(
         user=service.user,
         stateful=service.stateful,
         labels=labels,
-        policy_exceptions=dict(service.policyExceptions),
+        policy_exceptions=_policy_exceptions(spec, name, service),
         stop_signal=service.stopSignal or parse_image(service.image).stop_signal,
         stop_grace_seconds=service.stopGraceSeconds
         or (STATEFUL_STOP_GRACE_SECONDS if service.stateful else STATELESS_STOP_GRACE_SECONDS),
     )
+
+
+def _policy_exceptions(spec: PlatformSpec, name: str, service: ServiceSpec) -> dict[str, str]:
+    """The service's declared exceptions; a backup opt-out is one (its reason, in the label)."""
+    found = dict(service.policyExceptions)
+    reason = skipped(spec, name)
+    if reason is not None:
+        found.setdefault(BACKUP_RULE, f"platform:backups.services.{name}.skip: {reason}")
+    return found
 
 
 def _sidecar_plan(sidecar: Sidecar, engine: EnginePlan) -> ServicePlan:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
+from .backups import backup_secret_refs
 from .common import SecretRef
 from .errors import CONFIG_NAMESPACE, Problem, SpecError, SpecProblem
 from .partial import INVALID, parsed, set_private, value_or_partial
@@ -184,6 +185,8 @@ def _secret_reference_problems(spec: PlatformSpec, leaves: Set[str]) -> list[Pro
     ]
     for name, service in spec.services.items():
         refs += _service_secret_refs(name, service)
+    if parsed(spec, "backups") and spec.backups is not None:
+        refs += backup_secret_refs(spec.backups)
     for loc, ref in refs:
         if ref.secret not in leaves:
             problems.append(

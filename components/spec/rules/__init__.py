@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Problem
 from . import (
+    backups,
     cloud,
     containers,
     names,
@@ -40,6 +41,7 @@ RULES: tuple[Rule, ...] = (
     containers.problems,
     sidecars.problems,
     registries.problems,
+    backups.problems,
 )
 
 
