@@ -149,10 +149,13 @@ MONGO_RESTORE = _sh(_MONGO_AUTH + 'exec mongorestore --quiet --archive --gzip --
 
 REDIS_SNAPSHOT = _sh(
     'if [ -n "${REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH="$REDIS_PASSWORD"; fi; '
-    'before=$(redis-cli LASTSAVE) || exit 1; '
+    # redis-cli exits 0 on an error reply (NOAUTH...): every answer is checked.
+    'before=$(redis-cli LASTSAVE) || exit 1; case "$before" in ""|*[!0-9]*) '
+    'echo "LASTSAVE answered: $before" >&2; exit 1 ;; esac; '
     # LASTSAVE counts seconds: a save in this same second would look like no save at all.
     '[ "$before" -lt "$(date +%s)" ] || sleep 1; '
-    "redis-cli BGSAVE SCHEDULE > /dev/null || exit 1; waited=0; "
+    'started=$(redis-cli BGSAVE SCHEDULE) || exit 1; case "$started" in "Background saving"*) ;; '
+    '*) echo "BGSAVE answered: $started" >&2; exit 1 ;; esac; waited=0; '
     'while [ "$(redis-cli LASTSAVE)" = "$before" ]; do '
     f'if [ "$waited" -ge {BGSAVE_WAIT_S} ]; then '
     f'echo "BGSAVE did not finish in {BGSAVE_WAIT_S}s" >&2; exit 1; fi; '
@@ -207,6 +210,22 @@ volume_dir() {
     fi
 }
 
+# ids REPO TAGS: the ids of the machine's snapshots with every one of TAGS (a,b).
+ids() {
+    "$1" snapshots --host "$MACHINE" --tag "$2" --json | grep -o '"id":"[0-9a-f]*"' | cut -d'"' -f4
+}
+
+# forget_tagged REPO TAGS: forget those snapshots (forget without a policy needs their ids).
+forget_tagged() {
+    local found
+    mapfile -t found < <(ids "$1" "$2")
+    if [ "${#found[@]}" -gt 0 ]; then
+        "$1" forget --quiet "${found[@]}" > /dev/null
+    fi
+}
+
+# The lock is fd 9, closed for every command that may leave a process behind (a started
+# service must never hold it).
 lock() {
     exec 9> "$LOCK"
     if ! flock -w "$LOCK_WAIT" 9; then
@@ -242,12 +261,15 @@ stream() {
 finish() {
     local rc=$?
     if [ "$STOPPED" -eq 1 ]; then
-        "${START[@]}" > /dev/null || { log "could not start the service again"; rc=1; }
+        "${START[@]}" > /dev/null 9>&- || { log "could not start the service again"; rc=1; }
     fi
     if [ "$COMPLETE" -ne 1 ]; then
         # No manifest: nothing of this run may be restored or counted; forget what it stored.
-        primary forget --host "$MACHINE" --tag "job=$SERVICE,$RUN" > /dev/null 2>&1 || true
-        log "failed; the snapshots of $RUN were forgotten"
+        if forget_tagged primary "job=$SERVICE,$RUN"; then
+            log "failed; the snapshots of $RUN were forgotten"
+        else
+            log "failed; forgetting the snapshots of $RUN failed too: the next retention does"
+        fi
         [ "$rc" -ne 0 ] || rc=1
     fi
     exit "$rc"
@@ -311,10 +333,11 @@ log "restored $RUN"
 _DUMP_FUNCTIONS: dict[str, str] = {
     POSTGRES: rf"""
 dump() {{
-    local databases db
-    databases=$("${{EXEC[@]}}" {PG_LIST})
+    local list databases db
+    list=$("${{EXEC[@]}}" {PG_LIST}) || {{ log "listing the databases failed"; exit 1; }}
+    mapfile -t databases <<< "$list"
     stream "$SERVICE/globals.sql" "${{EXEC[@]}}" {PG_GLOBALS}
-    for db in $databases; do
+    for db in "${{databases[@]}}"; do
         case "$db" in
         *[!A-Za-z0-9_.-]*) log "database name '$db' is not one the job can name"; exit 1 ;;
         esac
@@ -350,13 +373,13 @@ dump() {{
     VOLUMES: r"""
 dump() {
     local volume dir
-    "${STOP[@]}" > /dev/null
+    "${STOP[@]}" > /dev/null 9>&-
     STOPPED=1
     for volume in "${VOLUMES[@]}"; do
         dir=$(volume_dir "$volume")
         stream "$SERVICE/$volume.tar" tar -C "$dir" --numeric-owner -cf - .
     done
-    "${START[@]}" > /dev/null
+    "${START[@]}" > /dev/null 9>&-
     STOPPED=0
 }
 """,
@@ -400,7 +423,7 @@ restore() {
     local dir owner
     dir=$(volume_dir "$DATA_VOLUME")
     fetch "${PATHS[0]}" > "$dir/.restore.rdb"
-    "${STOP[@]}" > /dev/null
+    "${STOP[@]}" > /dev/null 9>&-
     owner=$(stat -c %u:%g "$dir")
     if [ -d "$dir/appendonlydir" ]; then
         rm -rf "$dir/appendonlydir"
@@ -412,7 +435,7 @@ restore() {
     fi
     chown "$owner" "$dir/.restore.rdb"
     mv -f "$dir/.restore.rdb" "$dir/dump.rdb"
-    "${START[@]}" > /dev/null
+    "${START[@]}" > /dev/null 9>&-
 }
 """,
     INFLUXDB: rf"""
@@ -423,14 +446,14 @@ restore() {{
     VOLUMES: r"""
 restore() {
     local path volume dir
-    "${STOP[@]}" > /dev/null
+    "${STOP[@]}" > /dev/null 9>&-
     for path in "${PATHS[@]}"; do
         volume=$(basename "$path" .tar)
         dir=$(volume_dir "$volume")
         find "$dir" -mindepth 1 -delete
         fetch "$path" | tar -C "$dir" --numeric-owner -xpf -
     done
-    "${START[@]}" > /dev/null
+    "${START[@]}" > /dev/null 9>&-
 }
 """,
 }
@@ -627,7 +650,7 @@ retention() {{
         for run in $("$repo" snapshots --host "$MACHINE" --tag "job=$job" --json |
             grep -o '"run=[^"]*"' | tr -d '"' | sort -u); do
             if ! grep -qxF "$run" <<< "$kept"; then
-                "$repo" forget --host "$MACHINE" --tag "job=$job,$run" --quiet > /dev/null
+                forget_tagged "$repo" "job=$job,$run"
             fi
         done
     done
