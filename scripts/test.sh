@@ -15,6 +15,8 @@ DEBIAN_PACKAGES+=(iptables musl-tools gcc)
 DEBIAN_PACKAGES+=(tcpdump lvm2)
 # The server data volume step (tests/render/test_server_steps.py): mkfs.ext4 on a loop device.
 DEBIAN_PACKAGES+=(e2fsprogs)
+# Backup round trips (tests/backup, benchmarks/backup_throughput.py): real servers, restic, rclone.
+DEBIAN_PACKAGES+=(postgresql mariadb-server redis-server influxdb influxdb-client restic rclone)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

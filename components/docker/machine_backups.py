@@ -48,14 +48,12 @@ class MachineBackups(pulumi.ComponentResource):
             return engine.as_root(machine_install_script(settings, plan.machine, secrets))
 
         # The script carries the repository password and credentials: a secret, whole.
-        text = pulumi.Output.secret(values.apply(script))
+        text: pulumi.Output[str] = pulumi.Output.secret(values.apply(script))
         self.install = command.remote.Command(
             names.child(name, names.INSTALL),
             connection=engine.connection,
             create=text,
             update=text,
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[engine.readiness, *args.after]
-            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[engine.readiness, *args.after]),
         )
         self.register_outputs({})

@@ -140,7 +140,7 @@ def _my_restore(client: str) -> str:
 
 
 _MONGO_AUTH = (
-    "set --; if [ -n \"${MONGO_INITDB_ROOT_USERNAME:-}\" ]; then set -- --username "
+    'set --; if [ -n "${MONGO_INITDB_ROOT_USERNAME:-}" ]; then set -- --username '
     '"$MONGO_INITDB_ROOT_USERNAME" --password "${MONGO_INITDB_ROOT_PASSWORD:-}" '
     "--authenticationDatabase admin; fi; "
 )
@@ -162,16 +162,16 @@ REDIS_SNAPSHOT = _sh(
     "sleep 1; waited=$((waited + 1)); done; "
     "if ! redis-cli INFO persistence | grep -q '^rdb_last_bgsave_status:ok'; then "
     'echo "BGSAVE failed: see the Redis log" >&2; exit 1; fi; '
-    'dir=$(redis-cli CONFIG GET dir | sed -n 2p); '
+    "dir=$(redis-cli CONFIG GET dir | sed -n 2p); "
     'file=$(redis-cli CONFIG GET dbfilename | sed -n 2p); exec cat "$dir/$file"'
 )
 
 INFLUX_DUMP = _sh(
-    'd=$(mktemp -d); trap \'rm -rf "$d"\' EXIT; '
+    "d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT; "
     'influxd backup -portable "$d" >&2 || exit 1; tar -C "$d" -cf - .'
 )
 INFLUX_RESTORE = _sh(
-    'd=$(mktemp -d); trap \'rm -rf "$d"\' EXIT; '
+    "d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT; "
     'tar -C "$d" -xf - || exit 1; influxd restore -portable "$d" >&2'
 )
 
@@ -295,7 +295,8 @@ log "$RUN stored: ${PATHS[*]}"
 
 _RESTORE_MAIN = r"""
 usage() {
-    echo "usage: $0 [--offsite] [--list | RUN]   (RUN: run=YYYYMMDDTHHMMSSZ; default: the latest)" >&2
+    echo "usage: $0 [--offsite] [--list | RUN]" >&2
+    echo "  RUN: run=YYYYMMDDTHHMMSSZ, as --list shows it; default: the latest" >&2
     exit 2
 }
 REPO=primary
@@ -467,6 +468,9 @@ def _header(job: BackupJob, access: Access, paths: Paths, what: str) -> str:
 #!/bin/bash
 # {what} of {job.service} ({job.method}) on {job.machine}, managed by Pulumi (selfhosted-platform).
 # Generated: components/render/backup.py; how to use it: docs/backups.md.
+# SC2016: the single-quoted snippets are expanded by the service's own sh, on purpose.
+# SC2034: every job gets every parameter; each method reads the ones it needs.
+# shellcheck disable=SC2016,SC2034
 set -euo pipefail
 SERVICE={shlex.quote(job.service)}
 MACHINE={shlex.quote(job.machine)}
@@ -530,7 +534,9 @@ def _location(repository: Repository, machine: str, secrets: RepositorySecrets) 
     credentials = ""
     if repository.username is not None:
         password = secrets.values[repository.password.secret] if repository.password else ""
-        credentials = f"{repository.username}:{password}@" if password else f"{repository.username}@"
+        credentials = (
+            f"{repository.username}:{password}@" if password else f"{repository.username}@"
+        )
     return f"rest:{scheme}://{credentials}{rest}/{machine}"
 
 
@@ -772,9 +778,7 @@ def install_files_script(files: Sequence[HostFile], *, secret: bool) -> str:
     return f"set -eu\numask 077\n{body}"
 
 
-def machine_install_script(
-    settings: BackupsSpec, machine: str, secrets: RepositorySecrets
-) -> str:
+def machine_install_script(settings: BackupsSpec, machine: str, secrets: RepositorySecrets) -> str:
     """The machine's step (run as root): restic from apt, the settings, runner, check and
     units, the timers enabled. Idempotent."""
     return f"""\

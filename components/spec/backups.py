@@ -27,7 +27,9 @@ _PART = r"(\*|\d{1,4}(\.\.\d{1,4})?)(/\d{1,3})?"
 _FIELD = re.compile(rf"^{_PART}(,{_PART})*$")
 _PATH_RE = re.compile(r"^/[A-Za-z0-9._/-]*$")
 # restic check --read-data-subset: a percentage, n/t, or a size (restic 0.14 cmd_check.go).
-_SUBSET_RE = re.compile(r"^((100|[1-9]?[0-9])(\.[0-9]+)?%|[1-9][0-9]*/[1-9][0-9]*|[1-9][0-9]*[KMGT])$")
+_SUBSET_RE = re.compile(
+    r"^((100|[1-9]?[0-9])(\.[0-9]+)?%|[1-9][0-9]*/[1-9][0-9]*|[1-9][0-9]*[KMGT])$"
+)
 
 
 def _calendar(value: str) -> str:
@@ -69,8 +71,8 @@ class LocalRepository(Strict):
 
     kind: Literal["local"]
     path: AbsolutePath = Field(
-        default="/var/backups/restic", description="Directory under which each machine's "
-        "repository lives (<path>/<machine>)."
+        default="/var/backups/restic",
+        description="Directory under which each machine's repository lives (<path>/<machine>).",
     )
 
 
@@ -81,8 +83,9 @@ class SftpRepository(Strict):
     host: ShellSafe = Field(description="SFTP server name or address.")
     port: int = Field(default=22, ge=1, le=65535, description="SSH port.")
     user: ShellSafe = Field(description="SSH user on the SFTP server.")
-    path: AbsolutePath = Field(description="Directory under which each machine's repository "
-                               "lives (<path>/<machine>).")
+    path: AbsolutePath = Field(
+        description="Directory under which each machine's repository lives (<path>/<machine>)."
+    )
     privateKey: SecretRef = Field(description="The OpenSSH private key that logs in.")
     hostKey: SshPublicKey = Field(description="The server's SSH host key (pinned).")
 
@@ -136,7 +139,9 @@ class RetentionSpec(Strict):
     @model_validator(mode="after")
     def _keeps_something(self) -> RetentionSpec:
         if self.keepDaily + self.keepWeekly + self.keepMonthly == 0:
-            raise ValueError("keeps nothing: set at least one of keepDaily, keepWeekly, keepMonthly")
+            raise ValueError(
+                "keeps nothing: set at least one of keepDaily, keepWeekly, keepMonthly"
+            )
         return self
 
 

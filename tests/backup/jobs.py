@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +18,9 @@ from components.render.backup import (
     Paths,
     RepositorySecrets,
     backup_script,
+    check_script,
     restore_script,
     runner_script,
-    check_script,
     secret_files,
 )
 from components.spec.backups import BackupsSpec, LocalRepository, RestRepository
@@ -51,7 +51,11 @@ class Repositories:
         script = f'. {self.paths.conf_dir}/restic.sh; restic "${{{which}[@]}}" "$@"'
         proc = subprocess.run(
             ["bash", "-c", script, "restic", *args],
-            capture_output=True, text=True, env=self.env, timeout=300, check=False,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=300,
+            check=False,
         )
         assert proc.returncode == 0, proc.stderr
         return proc.stdout
@@ -69,8 +73,12 @@ class Repositories:
         self, script: Path, *args: str, env: Mapping[str, str] = {}, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
-            [str(script), *args], capture_output=True, text=True,
-            env={**self.env, **env}, timeout=600, check=False,
+            [str(script), *args],
+            capture_output=True,
+            text=True,
+            env={**self.env, **env},
+            timeout=600,
+            check=False,
         )
         if check:
             assert proc.returncode == 0, f"{script.name} exited {proc.returncode}:\n{proc.stderr}"
@@ -99,15 +107,16 @@ class Repositories:
 
 
 @contextmanager
-def repositories() -> Iterator[Repositories]:
+def repositories(*, offsite: bool = True) -> Iterator[Repositories]:
+    """A local repository, and (``offsite``) a second one behind ``rclone serve restic``."""
     with scratch("backup-repos-") as root:
         offsite_dir = root / "offsite"
         offsite_dir.mkdir()
-        with rest_server(offsite_dir) as url:
+        with rest_server(offsite_dir) if offsite else nullcontext("") as url:
             settings = BackupsSpec(
                 repository=LocalRepository(kind="local", path=str(root / "repo")),
                 password=SecretRef(secret="backups.password"),
-                offsite=RestRepository(kind="rest", url=url),
+                offsite=RestRepository(kind="rest", url=url) if offsite else None,
                 offsitePassword=SecretRef(secret="backups.offsitePassword"),
             )
             conf = root / "conf"

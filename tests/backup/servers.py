@@ -47,7 +47,9 @@ def run(
     return proc
 
 
-def wait_until(what: str, probe: Sequence[str], timeout: float = 60, env: dict[str, str] | None = None) -> None:
+def wait_until(
+    what: str, probe: Sequence[str], timeout: float = 60, env: dict[str, str] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     last = b""
     while time.monotonic() < deadline:
@@ -138,13 +140,44 @@ def postgres() -> Iterator[Server]:
         pwfile = root / "pw"
         pwfile.write_text(PASSWORD)
         shutil.chown(pwfile, "postgres", "postgres")
-        run(["runuser", "-u", "postgres", "--", str(binaries / "initdb"), "-D", str(data),
-             "-U", "postgres", "-A", "scram-sha-256", f"--pwfile={pwfile}"])
+        run(
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(binaries / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "scram-sha-256",
+                f"--pwfile={pwfile}",
+            ]
+        )
         process = subprocess.Popen(
-            ["ip", "netns", "exec", ns, "runuser", "-u", "postgres", "--",
-             str(binaries / "postgres"), "-D", str(data), "-k", str(sockets),
-             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(binaries / "postgres"),
+                "-D",
+                str(data),
+                "-k",
+                str(sockets),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         env = {"PGHOST": str(sockets), "POSTGRES_PASSWORD": PASSWORD, "POSTGRES_USER": "postgres"}
         try:
@@ -161,20 +194,67 @@ def mariadb() -> Iterator[Server]:
         pytest.fail("MariaDB is missing: apt-get install mariadb-server", pytrace=False)
     with namespace() as ns, scratch("backup-mariadb-") as root:
         data, sock = root / "data", root / "mysqld.sock"
-        run(["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=root",
-             "--auth-root-authentication-method=normal", "--skip-test-db"], timeout=300)
+        run(
+            [
+                "mariadb-install-db",
+                "--no-defaults",
+                f"--datadir={data}",
+                "--user=root",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ],
+            timeout=300,
+        )
         process = subprocess.Popen(
-            ["ip", "netns", "exec", ns, "/usr/sbin/mariadbd", "--no-defaults",
-             f"--datadir={data}", f"--socket={sock}", "--bind-address=127.0.0.1",
-             "--user=root", f"--pid-file={root / 'mysqld.pid'}", "--innodb-buffer-pool-size=32M",
-             "--skip-log-bin", f"--log-error={root / 'error.log'}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "ip",
+                "netns",
+                "exec",
+                ns,
+                "/usr/sbin/mariadbd",
+                "--no-defaults",
+                f"--datadir={data}",
+                f"--socket={sock}",
+                "--bind-address=127.0.0.1",
+                "--user=root",
+                f"--pid-file={root / 'mysqld.pid'}",
+                "--innodb-buffer-pool-size=32M",
+                "--skip-log-bin",
+                f"--log-error={root / 'error.log'}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
-            wait_until("MariaDB", ["ip", "netns", "exec", ns, "mariadb", "--no-defaults", "-uroot", f"--socket={sock}",
-                                   "-e", "select 1"])
-            run(["ip", "netns", "exec", ns, "mariadb", "--no-defaults", "-uroot", f"--socket={sock}", "-e",
-                 f"ALTER USER root@localhost IDENTIFIED BY '{PASSWORD}'"])
+            wait_until(
+                "MariaDB",
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    ns,
+                    "mariadb",
+                    "--no-defaults",
+                    "-uroot",
+                    f"--socket={sock}",
+                    "-e",
+                    "select 1",
+                ],
+            )
+            run(
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    ns,
+                    "mariadb",
+                    "--no-defaults",
+                    "-uroot",
+                    f"--socket={sock}",
+                    "-e",
+                    f"ALTER USER root@localhost IDENTIFIED BY '{PASSWORD}'",
+                ]
+            )
             # Debian's client config names /run/mysqld/mysqld.sock, which beats MYSQL_UNIX_PORT;
             # $MARIADB_HOME/my.cnf is read after it (as a container's own client config is).
             (root / "my.cnf").write_text(f"[client]\nsocket={sock}\n")
@@ -201,14 +281,20 @@ def redis() -> Iterator[Server]:
         )
         env = {"REDIS_PASSWORD": PASSWORD}
         server = Server(
-            ns, root, env, extra={"conf": str(conf), "data": str(data)},
+            ns,
+            root,
+            env,
+            extra={"conf": str(conf), "data": str(data)},
             client={"REDISCLI_AUTH": PASSWORD},
         )
         start = ["ip", "netns", "exec", ns, "redis-server", str(conf)]
         run(start)
         try:
-            wait_until("Redis", ["ip", "netns", "exec", ns, "redis-cli", "ping"],
-                       env={**os.environ, "REDISCLI_AUTH": PASSWORD})
+            wait_until(
+                "Redis",
+                ["ip", "netns", "exec", ns, "redis-cli", "ping"],
+                env={**os.environ, "REDISCLI_AUTH": PASSWORD},
+            )
             yield server
         finally:
             server.sh("redis-cli shutdown nosave", check=False)
@@ -229,10 +315,13 @@ def influxdb() -> Iterator[Server]:
         )
         process = subprocess.Popen(
             ["ip", "netns", "exec", ns, "influxd", "-config", str(conf)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
-            wait_until("InfluxDB", ["ip", "netns", "exec", ns, "influx", "-execute", "SHOW DATABASES"])
+            wait_until(
+                "InfluxDB", ["ip", "netns", "exec", ns, "influx", "-execute", "SHOW DATABASES"]
+            )
             yield Server(ns, root, {}, process)
         finally:
             _stop(process)
@@ -245,7 +334,8 @@ def rest_server(directory: Path) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         ["rclone", "serve", "restic", "--addr", f"127.0.0.1:{port}", str(directory)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -28,6 +28,7 @@ from . import servers
 from .jobs import MACHINE, Repositories, repositories
 from .servers import Server
 
+
 def job(service: str, method: str, volumes: tuple[tuple[str, str], ...] = ()) -> BackupJob:
     return BackupJob(
         service=service,
@@ -82,7 +83,7 @@ def test_postgres_round_trip_through_both_repositories(
     repos: Repositories, postgres: Server
 ) -> None:
     pg = postgres
-    pg.sh('psql -X -q -U postgres -d postgres -c "create role app login password \'x\'"')
+    pg.sh("psql -X -q -U postgres -d postgres -c \"create role app login password 'x'\"")
     pg.sh('psql -X -q -U postgres -d postgres -c "create database shop owner app"')
     pg.sh(
         'psql -X -q -U postgres -d shop -c "create table t(a int primary key, b text); '
@@ -106,7 +107,10 @@ def test_postgres_round_trip_through_both_repositories(
     pg.sh('psql -X -q -U postgres -d postgres -c "drop database shop"')
     repos.run(restore, env=pg.env)
     assert pg.sh(f'psql -X -At -U postgres -d shop -c "{PG_ROWS}"') == written
-    owner = pg.sh("psql -X -At -U postgres -d shop -c \"select tableowner from pg_tables where tablename = 't'\"")
+    owner = pg.sh(
+        "psql -X -At -U postgres -d shop -c "
+        "\"select tableowner from pg_tables where tablename = 't'\""
+    )
     assert owner == b"app\n"
 
     # From the off-site copy, into a database changed since: back as it was.
@@ -133,7 +137,8 @@ def test_postgres_failing_dump_fails_the_job_and_stores_nothing(
     finally:
         pg.sh("psql -X -q -U postgres -d postgres -c 'drop database \"bad name\"'")
     assert failed.returncode != 0
-    assert "snapshots of run=" in failed.stderr and "were forgotten" in failed.stderr
+    assert "snapshots of run=" in failed.stderr
+    assert "were forgotten" in failed.stderr
     assert repos.snapshots("PRIMARY", "--tag", "job=pgfail") == before
     assert repos.metric("pgfail", "success") == success
     assert repos.metric("pgfail", "attempt") != attempt

@@ -28,6 +28,11 @@ SECRET_VALUES: dict[str, Any] = {
         "apiSecret": "api-secret-7d2e4b",
     },
     "redis": {"password": "redis-password-5e8f21"},
+    "backups": {
+        "password": "restic-password-1a2b3c",
+        "offsitePassword": "restic-offsite-password-4d5e6f",
+        "storageBoxKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-storage-box\n",
+    },
 }
 
 DROPLET_KEY = ed25519_public_key("edge host", "")
