@@ -28,10 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from components.apps.backup import POSTGRES, BackupJob  # noqa: E402
-from components.render.backup import PG_DUMP, PG_GLOBALS, PG_LIST, Access  # noqa: E402
-from tests.backup import servers  # noqa: E402
-from tests.backup.jobs import MACHINE, repositories  # noqa: E402
+from components.apps.backup import POSTGRES, BackupJob
+from components.render.backup import PG_DUMP, PG_GLOBALS, PG_LIST, Access
+from tests.backup import servers
+from tests.backup.jobs import MACHINE, repositories
 
 ROW = "select g, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) as payload"
 
@@ -43,9 +43,7 @@ def _fill(pg: servers.Server, mb: int) -> int:
         f'psql -X -q -U postgres -d bench -c "create table t as {ROW} '
         f'from generate_series(1, {rows}) g; alter table t add primary key (g)"'
     )
-    size = pg.sh(
-        "psql -X -At -U postgres -d bench -c \"select pg_database_size('bench')\""
-    )
+    size = pg.sh("psql -X -At -U postgres -d bench -c \"select pg_database_size('bench')\"")
     return int(size)
 
 
@@ -70,7 +68,7 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    job = BackupJob("bench", MACHINE, "bench", POSTGRES, "postgres:15", (), 30)
+    job = BackupJob("bench", MACHINE, "bench", POSTGRES, "postgres:15", ())
     with servers.postgres() as pg:
         size = _fill(pg, args.mb)
         print(f"database: {size / 1e6:.0f} MB (pg_database_size)")

@@ -22,7 +22,6 @@ container and reads the service's own environment (``POSTGRES_PASSWORD``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -74,7 +73,6 @@ class BackupJob:
     method: str
     image: str
     volumes: tuple[tuple[str, str], ...]  # (Docker volume name, mount path in the container)
-    stop_grace_seconds: int
 
     @property
     def data_volume(self) -> str | None:
@@ -122,10 +120,9 @@ def skipped(spec: PlatformSpec, name: str) -> str | None:
     return backups.services[name].skip
 
 
-def backup_jobs(spec: PlatformSpec, grace: Mapping[str, int]) -> dict[str, MachineBackups]:
+def backup_jobs(spec: PlatformSpec) -> dict[str, MachineBackups]:
     """Each machine's backup jobs (machines with none are left out); none without a
-    ``platform:backups`` section. ``grace``: each service's stop grace (the StackPlan's), how
-    long a volume job waits for its container to stop."""
+    ``platform:backups`` section."""
     backups = spec.backups
     if backups is None:
         return {}
@@ -142,7 +139,6 @@ def backup_jobs(spec: PlatformSpec, grace: Mapping[str, int]) -> dict[str, Machi
                 method=method,
                 image=service.image,
                 volumes=tuple((mount.name, mount.path) for mount in service.volumes),
-                stop_grace_seconds=grace[name],
             )
         )
     return {

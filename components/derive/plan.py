@@ -213,7 +213,7 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
                 plan = _sidecar_plan(sidecar, engine)
                 services[plan.name] = plan
                 sidecar_paths[plan.name] = config_path(("services", name, "app"))
-    backups = backup_jobs(spec, {name: services[name].stop_grace_seconds for name in spec.services})
+    backups = backup_jobs(spec)
     config_paths = names.config_paths(spec, sidecar_paths)
     for machine, machine_plan in backups.items():
         config_paths[names.machine_backups(machine)] = config_path(("backups",))

@@ -96,7 +96,8 @@ def docker_access(job: BackupJob) -> Access:
     """The plan's access: the job's container on its machine's Docker engine."""
     return Access(
         exec=("docker", "exec", "-i", job.container),
-        stop=("docker", "stop", "--time", str(job.stop_grace_seconds), job.container),
+        # No --time: the daemon waits the container's own stop timeout (its stopGraceSeconds).
+        stop=("docker", "stop", job.container),
         start=("docker", "start", job.container),
     )
 

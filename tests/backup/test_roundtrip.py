@@ -37,7 +37,6 @@ def job(service: str, method: str, volumes: tuple[tuple[str, str], ...] = ()) ->
         method=method,
         image="unused:1",
         volumes=volumes,
-        stop_grace_seconds=30,
     )
 
 

@@ -74,7 +74,7 @@ def test_docker_exec_streams_byte_for_byte_into_restic_and_back(
     )
     # Every byte value, in a random order: no text-mode or line-ending change can hide.
     blob = os.urandom(SIZE) + bytes(range(256)) * 16
-    job = BackupJob(container, "m", container, VOLUMES, PROBE_IMAGE, (), 10)
+    job = BackupJob(container, "m", container, VOLUMES, PROBE_IMAGE, ())
     exec_prefix = list(docker_access(job).exec)
     assert exec_prefix == ["docker", "exec", "-i", container]
     subprocess.run(

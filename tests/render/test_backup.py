@@ -38,9 +38,9 @@ def _jobs() -> list[tuple[str, BackupJob]]:
         for machine in stack_plan(stack_spec(stack)).backups.values():
             found += [(stack, job) for job in machine.jobs]
     extra = [
-        BackupJob("docs-mongo", "m", "docs-mongo", MONGODB, "mongo:7.0", (("d", "/data/db"),), 30),
-        BackupJob("legacy-mysql", "m", "legacy-mysql", MYSQL, "mysql:8.4", (), 30),
-        BackupJob("metrics", "m", "metrics", "influxdb", "influxdb:1.8.10", (), 30),
+        BackupJob("docs-mongo", "m", "docs-mongo", MONGODB, "mongo:7.0", (("d", "/data/db"),)),
+        BackupJob("legacy-mysql", "m", "legacy-mysql", MYSQL, "mysql:8.4", ()),
+        BackupJob("metrics", "m", "metrics", "influxdb", "influxdb:1.8.10", ()),
     ]
     return found + [("extra", job) for job in extra]
 

@@ -84,7 +84,7 @@ def test_skip_is_a_declared_exception_and_no_job() -> None:
 
 def test_no_section_no_jobs() -> None:
     spec = parse(doc(drop("backups")))
-    assert backup_jobs(spec, dict.fromkeys(spec.services, 30)) == {}
+    assert backup_jobs(spec) == {}
 
 
 def test_every_problem_at_once_with_its_path() -> None:
