@@ -11,7 +11,9 @@ import pulumi
 from components import names
 from components.databases import DATABASE_BUILDERS
 from components.derive.plan import StackPlan
+from components.docker.backup_job import BackupJob, BackupJobArgs
 from components.docker.container_service import ContainerService
+from components.docker.machine_backups import MachineBackups, MachineBackupsArgs
 from components.docker.service_args import container_service_args
 from components.hosts import HOST_BUILDERS, BuiltHost, HostContext
 
@@ -46,6 +48,7 @@ def build_stack(plan: StackPlan, context: HostContext) -> BuiltStack:
         services[name] = ContainerService(name, args)
     if plan.npm is not None:
         _npm_routes(plan, hosts, services, context)
+    _backups(plan, context, hosts, services)
     return BuiltStack(hosts=hosts, services={name: services[name] for name in plan.services})
 
 
@@ -72,6 +75,35 @@ def _npm_routes(
         NpmRoutesArgs(plan=npm, api=engine.ssh_route, secret=context.secret),
         opts=pulumi.ResourceOptions(depends_on=[services[npm.service]]),
     )
+
+
+def _backups(
+    plan: StackPlan,
+    context: HostContext,
+    hosts: dict[str, BuiltHost],
+    services: dict[str, ContainerService],
+) -> None:
+    """Each machine's backup settings, then a job per stateful service, after its container."""
+    for machine, machine_plan in plan.backups.items():
+        engine = hosts[machine_plan.host].engines[machine]
+        settings = MachineBackups(
+            names.machine_backups(machine),
+            MachineBackupsArgs(plan=machine_plan, engine=engine, secret=context.secret),
+        )
+        offsite = machine_plan.settings.offsite
+        for job in machine_plan.jobs:
+            container = services[job.service].container
+            BackupJob(
+                names.backup_job(job.service),
+                BackupJobArgs(
+                    job=job,
+                    engine=engine,
+                    container_urn=container.urn,
+                    offsite=offsite.kind if offsite is not None else "",
+                    schedule=machine_plan.settings.schedule,
+                    after=(settings.install, container),
+                ),
+            )
 
 
 def export_stack_outputs(plan: StackPlan, built: BuiltStack) -> None:

@@ -59,6 +59,10 @@ DATABASE_USER = "user"
 # ``database_value``.
 DATABASE_VALUES = ("host", "port", "database", "user", "password", "ca")
 
+INSTALL = "install"
+BACKUP = "backup"
+BACKUPS = "backups"
+
 
 def child(parent: str, role: str) -> str:
     """The name of ``parent``'s child in ``role``: ``ax102-nat`` + ``ruleset``."""
@@ -134,6 +138,16 @@ def database_value(name: str, key: str) -> str:
     if key not in DATABASE_VALUES:
         raise ValueError(f"{key} is not one of {', '.join(DATABASE_VALUES)}")
     return f"databases.{name}.{key}"
+
+
+def backup_job(service: str) -> str:
+    """A service's backup job: ``chat-postgres-backup``."""
+    return child(service, BACKUP)
+
+
+def machine_backups(machine: str) -> str:
+    """A machine's backup settings, runner and timers: ``hub-backups``."""
+    return child(machine, BACKUPS)
 
 
 def config_paths(spec: PlatformSpec, sidecars: Mapping[str, str]) -> dict[str, str]:

@@ -2,8 +2,8 @@
 
 A ``docker:index/container:Container`` runs a database when the last part of its image
 repository (``images.parse_image``; tags, digests and registries ignored) is one of
-``DATABASE_IMAGES``: PostgreSQL (and PostGIS, TimescaleDB, pgvector builds), MySQL, MariaDB,
-Percona, MongoDB, Redis, Valkey, KeyDB, InfluxDB, RabbitMQ, CouchDB, Cassandra and
+``lib.images.DATABASE_IMAGES``: PostgreSQL (and PostGIS, TimescaleDB, pgvector builds), MySQL,
+MariaDB, Percona, MongoDB, Redis, Valkey, KeyDB, InfluxDB, RabbitMQ, CouchDB, Cassandra and
 Elasticsearch/OpenSearch. Eclipse Mosquitto is not on the list: its persistence (retained
 messages) is optional and off by default.
 
@@ -36,37 +36,11 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from lib.images import parse_image
+from lib.images import DATABASE_IMAGES, parse_image
 from lib.rule import stack_rule
 from lib.types import DOCKER_CONTAINER, DOCKER_VOLUME
 
 RESOURCE_TYPES = (DOCKER_CONTAINER, DOCKER_VOLUME)
-# Last part of the image repository -> the database it runs.
-DATABASE_IMAGES: dict[str, str] = {
-    "postgres": "PostgreSQL",
-    "postgresql": "PostgreSQL",
-    "postgis": "PostgreSQL",
-    "timescaledb": "PostgreSQL",
-    "timescaledb-ha": "PostgreSQL",
-    "pgvector": "PostgreSQL",
-    "mysql": "MySQL",
-    "mysql-server": "MySQL",
-    "percona-server": "MySQL",
-    "mariadb": "MariaDB",
-    "mongo": "MongoDB",
-    "mongodb": "MongoDB",
-    "mongodb-community-server": "MongoDB",
-    "redis": "Redis",
-    "redis-stack-server": "Redis",
-    "valkey": "Valkey",
-    "keydb": "KeyDB",
-    "influxdb": "InfluxDB",
-    "rabbitmq": "RabbitMQ",
-    "couchdb": "CouchDB",
-    "cassandra": "Cassandra",
-    "elasticsearch": "Elasticsearch",
-    "opensearch": "OpenSearch",
-}
 
 
 def _storage(container: PolicyResource) -> tuple[list[str], bool]:

@@ -25,6 +25,8 @@ DEBIAN_PACKAGES+=(pebble)
 DEBIAN_PACKAGES+=(nginx dnsmasq-base pebble certbot curl openssl)
 # pgBouncer in front of a real PostgreSQL with TLS (tests/render/test_pgbouncer.py).
 DEBIAN_PACKAGES+=(postgresql pgbouncer postgresql-client)
+# Backup round trips (tests/backup, benchmarks/backup_throughput.py): real servers, restic, rclone.
+DEBIAN_PACKAGES+=(postgresql mariadb-server redis-server influxdb influxdb-client restic rclone)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -39,6 +39,12 @@ PACKAGES = {
     "systemd-analyze": "systemd",
     "tcpdump": "tcpdump",
     "unshare": "util-linux",
+    # The backup round trips (tests/backup).
+    "restic": "restic",
+    "rclone": "rclone",
+    "redis-server": "redis-server",
+    "influxd": "influxdb",
+    "mariadbd": "mariadb-server",
 }
 INSTALL = "bash scripts/test.sh installs every tool these tests use"
 

@@ -16,6 +16,7 @@ from ipaddress import IPv4Address
 
 from components import names
 from components.apps import app_of, sidecars_of
+from components.apps.backup import BACKUP_RULE, MachineBackups, backup_jobs, skipped
 from components.proxies import proxy_kind
 from components.proxies.npm import NpmPlan, npm_plan
 from components.spec import (
@@ -187,6 +188,8 @@ class StackPlan:
     services_output: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     npm: NpmPlan | None = None  # the proxy is Nginx Proxy Manager: configured through its API
     databases: Mapping[str, DatabasePlan] = field(default_factory=dict)
+    # machine -> its backup jobs (components/apps/backup.py); machines without jobs left out
+    backups: Mapping[str, MachineBackups] = field(default_factory=dict)
 
 
 def stack_plan(spec: PlatformSpec) -> StackPlan:
@@ -235,6 +238,12 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
                 plan = _sidecar_plan(sidecar, engine)
                 services[plan.name] = plan
                 sidecar_paths[plan.name] = config_path(("services", name, "app"))
+    backups = backup_jobs(spec)
+    config_paths = names.config_paths(spec, sidecar_paths)
+    for machine, machine_plan in backups.items():
+        config_paths[names.machine_backups(machine)] = config_path(("backups",))
+        for job in machine_plan.jobs:
+            config_paths[names.backup_job(job.service)] = config_path(("services", job.service))
     return StackPlan(
         hosts=hosts,
         services=services,
@@ -242,13 +251,14 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
         openings=openings,
         matrix=connectivity(spec),
         policy_config=stack_policy_config(spec, openings),
-        config_paths=names.config_paths(spec, sidecar_paths),
+        config_paths=dict(sorted(config_paths.items())),
         services_output={
             name: {"machine": service.machine, "image": service.image}
             for name, service in services.items()
         },
         npm=npm_plan(spec, routes),
         databases=_databases(spec, placement),
+        backups=backups,
     )
 
 
@@ -395,11 +405,20 @@ def _service_plan(
         stateful=service.stateful,
         labels=labels,
         secret_labels=secret_labels,
-        policy_exceptions=dict(service.policyExceptions),
+        policy_exceptions=_policy_exceptions(spec, name, service),
         stop_signal=service.stopSignal or parse_image(service.image).stop_signal,
         stop_grace_seconds=service.stopGraceSeconds
         or (STATEFUL_STOP_GRACE_SECONDS if service.stateful else STATELESS_STOP_GRACE_SECONDS),
     )
+
+
+def _policy_exceptions(spec: PlatformSpec, name: str, service: ServiceSpec) -> dict[str, str]:
+    """The service's declared exceptions; a backup opt-out is one (its reason, in the label)."""
+    found = dict(service.policyExceptions)
+    reason = skipped(spec, name)
+    if reason is not None:
+        found.setdefault(BACKUP_RULE, f"platform:backups.services.{name}.skip: {reason}")
+    return found
 
 
 def _sidecar_plan(sidecar: Sidecar, engine: EnginePlan) -> ServicePlan:

@@ -37,6 +37,7 @@ from components.render.engine_access import (
     write_files_stdin,
 )
 from components.render.readiness import provider_host_after_readiness
+from components.render.server_steps import as_root
 from components.render.ssh_config import (
     SshHost,
     docker_ssh_opts,
@@ -86,6 +87,9 @@ class DockerEngineArgs:
     # and the readiness runs again, reading a new guest host key.
     machine_id: pulumi.Input[str] | None = None
     registry_auth: Sequence[RegistryAuth] = ()
+    # How a root step on the engine's machine is run over ``readiness_connection``: ``sudo``
+    # for a server's admin user (server_steps.as_root), ``pct exec`` for a guest.
+    as_root: Callable[[str], str] = as_root
 
 
 class DockerEngine(pulumi.ComponentResource):
@@ -97,11 +101,16 @@ class DockerEngine(pulumi.ComponentResource):
     # How other SSH clients take the engine's path (NPM's API tunnel): the written ssh_config
     # and the engine's alias in it, known once the files are written.
     ssh_route: pulumi.Output[dict[str, str]]
+    # What host steps on the machine (its backup jobs) run over, and how they become root.
+    connection: command.remote.ConnectionArgs
+    as_root: Callable[[str], str]
 
     def __init__(
         self, name: str, args: DockerEngineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("selfhosted:docker:DockerEngine", name, None, opts)
+        self.connection = args.readiness_connection
+        self.as_root = args.as_root
         self.readiness = command.remote.Command(
             names.child(name, names.READY),
             connection=args.readiness_connection,

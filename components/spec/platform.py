@@ -15,6 +15,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from components.proxies.kinds import proxy_kind
 
+from .backups import BackupsSpec
 from .common import SshPublicKey, Strict
 from .databases import DatabaseSpec
 from .errors import SpecProblem
@@ -84,6 +85,11 @@ class PlatformSpec(Strict):
     adminSshKeys: list[SshPublicKey] = Field(
         default_factory=list,
         description="SSH public keys of the administrators: guests' root, servers' admin user.",
+    )
+    backups: BackupsSpec | None = Field(
+        default=None,
+        description="Backups of every stateful service (restic): repository, off-site copy, "
+        "schedule, retention, check; docs/backups.md.",
     )
     registries: dict[str, RegistrySpec] = Field(
         default_factory=dict,

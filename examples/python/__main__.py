@@ -48,6 +48,12 @@ database = ContainerService(
         healthcheck=Healthcheck(test=["CMD-SHELL", "pg_isready -U postgres"]),
         cap_add=["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"],
         stateful=True,
+        # The pack requires a backup job for every database container; this team's nightly
+        # dump runs outside this program, so it says so (the plan lists the exception).
+        policy_exceptions={
+            "docker-container-stateful-backed-up": "dumped nightly by the team's own backup "
+            "system (outside this program)",
+        },
         after=[engine.networks["app"]],
     ),
 )

@@ -8,6 +8,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Last part of the image repository -> the database it runs (the pack's one list; the program's
+# is components/spec/images.py, for the same reason as the parser below).
+DATABASE_IMAGES: dict[str, str] = {
+    "postgres": "PostgreSQL",
+    "postgresql": "PostgreSQL",
+    "postgis": "PostgreSQL",
+    "timescaledb": "PostgreSQL",
+    "timescaledb-ha": "PostgreSQL",
+    "pgvector": "PostgreSQL",
+    "mysql": "MySQL",
+    "mysql-server": "MySQL",
+    "percona-server": "MySQL",
+    "mariadb": "MariaDB",
+    "mongo": "MongoDB",
+    "mongodb": "MongoDB",
+    "mongodb-community-server": "MongoDB",
+    "redis": "Redis",
+    "redis-stack-server": "Redis",
+    "valkey": "Valkey",
+    "keydb": "KeyDB",
+    "influxdb": "InfluxDB",
+    "rabbitmq": "RabbitMQ",
+    "couchdb": "CouchDB",
+    "cassandra": "Cassandra",
+    "elasticsearch": "Elasticsearch",
+    "opensearch": "OpenSearch",
+}
+
 
 @dataclass(frozen=True)
 class ImageRef:

@@ -12,6 +12,10 @@ DOCKER_CONTAINER = "docker:index/container:Container"
 DOCKER_VOLUME = "docker:index/volume:Volume"
 DOCKER_NETWORK = "docker:index/network:Network"
 
+# This library's backup job (components/docker/backup_job.py): a component whose inputs name
+# the container it covers (containerUrn, container, machine) and its off-site copy's kind.
+BACKUP_JOB = "selfhosted:backup:BackupJob"
+
 # pulumi-command: a remote (SSH) or a local command; both carry the same properties.
 COMMANDS = ("command:remote:Command", "command:local:Command")
 

@@ -122,6 +122,10 @@ def test_config_paths_name_the_key_each_resource_comes_from() -> None:
         assert paths.pop(f"{name}-image") == f"platform:services.{name}"
         for volume in service.get("volumes", []):
             assert paths.pop(f"{name}-{volume['name']}") == f"platform:services.{name}.volumes"
+        # platform:backups: a job for each service that keeps data, a step on its machine.
+        if service.get("stateful") or service.get("volumes"):
+            assert paths.pop(f"{name}-backup") == f"platform:services.{name}"
+            paths.pop(f"{service['machine']}-backups", None)
     assert paths == {}
 
 

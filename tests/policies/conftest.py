@@ -89,9 +89,34 @@ PGDATA_VOLUME = replace(
 )
 
 
+BACKUP_JOB = "selfhosted:backup:BackupJob"
+
+
+def backup_job(
+    covered: RecordedResource, name: str | None = None, offsite: Any = "sftp"
+) -> RecordedResource:
+    """A backup job (components/docker/backup_job.py's inputs) covering the container
+    ``covered``, with an off-site copy unless ``offsite`` says otherwise."""
+    job = resource(
+        BACKUP_JOB,
+        name or f"{covered.name}-backup",
+        {
+            "container": covered.name,
+            "containerUrn": covered.urn,
+            "machine": "host",
+            "method": "postgres",
+            "offsite": offsite,
+            "schedule": "*-*-* 03:00:00",
+        },
+    )
+    return replace(job, custom=False)
+
+
 def compliant_stack(*resources: RecordedResource) -> list[RecordedResource]:
-    """``resources`` followed by PGDATA_VOLUME, the stack COMPLIANT_CONTAINER is compliant in."""
-    return [*resources, PGDATA_VOLUME]
+    """``resources`` followed by PGDATA_VOLUME and a backup job of each container: the stack
+    COMPLIANT_CONTAINER is compliant in."""
+    jobs = [backup_job(r) for r in resources if r.type == CONTAINER]
+    return [*resources, PGDATA_VOLUME, *jobs]
 
 
 def check(pack: PolicyPackProcess, *resources: RecordedResource) -> list[Violation]:

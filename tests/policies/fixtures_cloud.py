@@ -15,7 +15,7 @@ from typing import Any
 from components.plan.policy_runner import struct_from
 from components.plan.recording import RecordedResource
 
-from .conftest import DOCKER_VOLUME, PGDATA, PGDATA_VOLUME, container, resource
+from .conftest import DOCKER_VOLUME, PGDATA, PGDATA_VOLUME, backup_job, container, resource
 
 DOCKER_NETWORK = "docker:index/network:Network"
 DO_DROPLET = "digitalocean:index/droplet:Droplet"
@@ -215,6 +215,7 @@ NODE_VOLUME = depends(
 BASELINE: list[RecordedResource] = [
     PGDATA_VOLUME,
     DB_CONTAINER,
+    backup_job(DB_CONTAINER),
     LAN,
     WEB_TAG,
     APP,

@@ -36,10 +36,12 @@ RULE_IDS: dict[str, str] = {
     "docker-container-cpu-limit": "DKR-020",
     "docker-container-capabilities-dropped": "DKR-021",
     "docker-container-admin-panel-authenticated": "DKR-022",
+    "docker-container-stateful-backed-up": "DKR-023",
     "docker-network-no-uplink-macvlan": "NET-001",
     "uplink-single-mac": "NET-002",
     "nat-forward-no-private-service-port": "NET-003",
     "proxmox-container-unprivileged": "PVE-001",
     "proxmox-container-nesting-unprivileged-only": "PVE-002",
     "stateful-resource-protected": "STK-001",
+    "backup-job-offsite-copy": "STK-002",
 }

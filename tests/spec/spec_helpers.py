@@ -29,6 +29,11 @@ SECRET_VALUES: dict[str, Any] = {
     },
     "redis": {"password": "redis-password-5e8f21"},
     "npm": {"adminPassword": "npm-admin-password-1", "bootstrapPassword": "npm-bootstrap-1"},
+    "backups": {
+        "password": "restic-password-1a2b3c",
+        "offsitePassword": "restic-offsite-password-4d5e6f",
+        "storageBoxKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-storage-box\n",
+    },
 }
 
 DROPLET_KEY = ed25519_public_key("edge host", "")

@@ -348,8 +348,8 @@ def _ciphertexts(value: Any) -> Iterator[str]:
 def test_prod_plans_cleanly_as_json() -> None:
     ciphertexts = list(_ciphertexts(prod_config()))
     # ax102's API token and SSH key, livekit's API key and secret, the Redis password, NPM's
-    # admin and bootstrap passwords.
-    assert len(ciphertexts) == 7
+    # admin and bootstrap passwords, the two restic passwords and the Storage Box key.
+    assert len(ciphertexts) == 10
     run = subprocess.run(
         _plan_command("--json"), check=False, cwd=ROOT, capture_output=True, text=True, timeout=120
     )

@@ -313,6 +313,25 @@ BASELINE: dict[str, Any] = {
             "expose": [{"kind": "route", "host": "app.example.com", "port": 3000}],
         },
     },
+    "backups": {
+        "repository": {"kind": "local", "path": "/var/backups/restic"},
+        "password": {"secret": "backups.password"},
+        "offsite": {
+            "kind": "sftp",
+            "host": "u123456.your-storagebox.de",
+            "port": 23,
+            "user": "u123456",
+            "path": "/home/restic/prod",
+            "privateKey": {"secret": "backups.storageBoxKey"},
+            "hostKey": "ssh-ed25519 "
+            "AAAAC3NzaC1lZDI1NTE5AAAAILSVyIwpyuxNYutFhaF9DR46ruZhWAxY5E3p4p+x2fMU "
+            "example-storagebox",
+        },
+        "offsitePassword": {"secret": "backups.offsitePassword"},
+        "schedule": "*-*-* 03:00:00",
+        "retention": {"keepDaily": 7, "keepWeekly": 4, "keepMonthly": 6},
+        "check": {"schedule": "Sun *-*-* 05:00:00", "readDataSubset": "5%"},
+    },
     "adminSshKeys": [
         "ssh-ed25519 "
         "AAAAC3NzaC1lZDI1NTE5AAAAILYUir3X2JsWg5OBXyg6Dzcje0Gy1DZtN0Bqj7FNUB++ "
@@ -490,7 +509,7 @@ RULES = [
     _case(
         "unknown-top-level",
         put("natBridge", value={"name": "vmbr1"}),
-        "platform:natBridge: is not a known key; allowed keys: adminSshKeys, databases, "
+        "platform:natBridge: is not a known key; allowed keys: adminSshKeys, backups, databases, "
         "guests, hosts, networks, proxy, registries, secrets, services",
     ),
     _case(

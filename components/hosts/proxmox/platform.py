@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -128,6 +129,7 @@ class ProxmoxPlatform(pulumi.ComponentResource):
                     after=(install,),
                     machine_id=lxc.rebuild_marker,
                     registry_auth=args.registry_auth.get(guest.name, ()),
+                    as_root=functools.partial(pct_exec_command, guest.spec.vmId),
                 ),
                 child,
             )

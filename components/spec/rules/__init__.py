@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Problem
 from . import (
+    backups,
     cloud,
     containers,
     databases,
@@ -42,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     sidecars.problems,
     registries.problems,
     databases.problems,
+    backups.problems,
 )
 
 
