@@ -15,6 +15,9 @@ DEBIAN_PACKAGES+=(iptables musl-tools gcc)
 DEBIAN_PACKAGES+=(tcpdump lvm2)
 # The server data volume step (tests/render/test_server_steps.py): mkfs.ext4 on a loop device.
 DEBIAN_PACKAGES+=(e2fsprogs)
+# The monitoring set (tests/render/test_prometheus*.py, test_alert_rules.py, test_alertmanager.py,
+# test_host_exporter.py): promtool, amtool, a real Prometheus and node and blackbox exporters.
+DEBIAN_PACKAGES+=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -12,6 +12,8 @@ import pytest
 
 # Tool -> the Debian package that installs it (scripts/test.sh's DEBIAN_PACKAGES).
 PACKAGES = {
+    "alertmanager": "prometheus-alertmanager",
+    "amtool": "prometheus-alertmanager",
     "apt-cache": "apt",
     "blkid": "util-linux",
     "busybox": "busybox-static",
@@ -23,6 +25,10 @@ PACKAGES = {
     "lvm": "lvm2",
     "mkfs.ext4": "e2fsprogs",
     "nft": "nftables",
+    "prometheus": "prometheus",
+    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
+    "prometheus-node-exporter": "prometheus-node-exporter",
+    "promtool": "prometheus",
     "shellcheck": "shellcheck",
     "ssh": "openssh-client",
     "ssh-keygen": "openssh-client",

@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 
 from .common import SecretRef
 from .errors import CONFIG_NAMESPACE, Problem, SpecError, SpecProblem
+from .monitoring import secret_refs as monitoring_secret_refs
 from .partial import INVALID, parsed, set_private, value_or_partial
 from .platform import PlatformSpec, host_kinds
 from .rules import cross_field_problems
@@ -184,6 +185,8 @@ def _secret_reference_problems(spec: PlatformSpec, leaves: Set[str]) -> list[Pro
     ]
     for name, service in spec.services.items():
         refs += _service_secret_refs(name, service)
+    if parsed(spec, "monitoring") and spec.monitoring is not None:
+        refs += monitoring_secret_refs(spec.monitoring)
     for loc, ref in refs:
         if ref.secret not in leaves:
             problems.append(

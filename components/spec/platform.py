@@ -18,6 +18,7 @@ from components.proxies.kinds import proxy_kind
 from .common import SshPublicKey, Strict
 from .errors import SpecProblem
 from .hosts import DropletHostSpec, HcloudHostSpec, SshHostSpec
+from .monitoring import MonitoringSpec
 from .partial import parsed
 from .ports import PortRange
 from .proxmox import GuestSpec, ProxmoxHostSpec
@@ -83,6 +84,11 @@ class PlatformSpec(Strict):
         default_factory=dict,
         description="Credentials of private image registries, by the host the images name "
         "(ghcr.io; docker.io for Docker Hub): every engine that pulls from one gets them.",
+    )
+    monitoring: MonitoringSpec | None = Field(
+        default=None,
+        description="The monitoring set (Prometheus, Alertmanager, Grafana) on one machine; "
+        "its targets are derived from the stack (docs/monitoring.md).",
     )
 
     # Entries of a partial spec (see ``partial``) that have no model at all, as (section, name):

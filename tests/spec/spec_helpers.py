@@ -28,6 +28,11 @@ SECRET_VALUES: dict[str, Any] = {
         "apiSecret": "api-secret-7d2e4b",
     },
     "redis": {"password": "redis-password-5e8f21"},
+    "monitoring": {
+        "opsWebhookUrl": "https://hooks.example.com/alerts/token-1",
+        "heartbeatUrl": "https://hc-ping.example.com/uuid-2",
+        "grafanaAdminPassword": "grafana-admin-9c1d",
+    },
 }
 
 DROPLET_KEY = ed25519_public_key("edge host", "")

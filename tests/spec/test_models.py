@@ -131,7 +131,10 @@ BASELINE: dict[str, Any] = {
         },
         "monitoring": {
             "host": "ax102",
-            "description": "Monitoring - metrics and server health (its services come later)",
+            "description": (
+                "Monitoring - Prometheus, Alertmanager, Grafana for every guest "
+                "(platform:monitoring)"
+            ),
             "vmId": 115,
             "address": "10.0.0.15",
             "cores": 2,
@@ -141,7 +144,7 @@ BASELINE: dict[str, Any] = {
             "stateful": True,
         },
     },
-    "networks": {"app": {"dockerName": "app"}},
+    "networks": {"app": {"dockerName": "app"}, "monitoring": {"dockerName": "monitoring"}},
     "proxy": {"service": "npm", "kind": "nginx-proxy-manager"},
     "services": {
         "npm": {
@@ -314,6 +317,26 @@ BASELINE: dict[str, Any] = {
 
 DOCUMENT: dict[str, Any] = {**BASELINE, SECRETS: SECRET_VALUES}
 
+# prod's platform:monitoring, kept out of the baseline so the other rules' cases stay about
+# their own services (tests/derive/test_monitoring.py and tests/spec/test_monitoring_rules.py
+# use it).
+PROD_MONITORING: dict[str, Any] = {
+    "machine": "monitoring",
+    "network": "monitoring",
+    "retention": {"time": "30d", "sizeGb": 60},
+    "receivers": {
+        "ops": {"webhook": {"url": {"secret": "monitoring.opsWebhookUrl"}}},
+        "heartbeat": {"webhook": {"url": {"secret": "monitoring.heartbeatUrl"}}},
+    },
+    "defaultReceiver": "ops",
+    "heartbeatReceiver": "heartbeat",
+    "routes": [{"receiver": "ops", "match": {"severity": "critical"}}],
+    "grafana": {
+        "host": "grafana.example.com",
+        "adminPassword": {"secret": "monitoring.grafanaAdminPassword"},
+    },
+}
+
 
 def doc(*mutations: Mutation) -> dict[str, Any]:
     """The baseline with its secrets, after ``mutations``."""
@@ -327,7 +350,7 @@ def test_baseline_is_prod() -> None:
         for key, value in stack.items()
         if key.startswith("platform:") and key != f"platform:{SECRETS}"
     }
-    assert prod == BASELINE
+    assert prod == {**BASELINE, "monitoring": PROD_MONITORING}
     assert leaves(stack[f"platform:{SECRETS}"]) == {
         f"{path}.secure" for path in leaves(SECRET_VALUES)
     }
@@ -483,7 +506,7 @@ RULES = [
         "unknown-top-level",
         put("natBridge", value={"name": "vmbr1"}),
         "platform:natBridge: is not a known key; allowed keys: adminSshKeys, guests, "
-        "hosts, networks, proxy, registries, secrets, services",
+        "hosts, monitoring, networks, proxy, registries, secrets, services",
     ),
     _case(
         "missing-node-name",
@@ -715,13 +738,14 @@ RULES = [
     _case(
         "unknown-network",
         put("services", "backend", "networks", value=["ap"]),
-        "platform:services.backend.networks[0]: ap is not a network; known networks: app",
+        "platform:services.backend.networks[0]: ap is not a network; known networks: app, "
+        "monitoring",
     ),
     _case(
         "no-network",
         put("services", "backend", "networks", value=[]),
         "platform:services.backend.networks: is empty: a bridged service joins at "
-        "least one network of platform:networks (app)",
+        "least one network of platform:networks (app, monitoring)",
     ),
     _case(
         "host-network-with-networks",

@@ -14,6 +14,7 @@ from ..errors import Problem
 from . import (
     cloud,
     containers,
+    monitoring,
     names,
     networks,
     proxmox,
@@ -40,6 +41,7 @@ RULES: tuple[Rule, ...] = (
     containers.problems,
     sidecars.problems,
     registries.problems,
+    monitoring.problems,
 )
 
 
