@@ -39,8 +39,14 @@ class AlertRule:
 
 
 def _db_up_expr() -> str:
-    metrics = sorted({e.up_metric for e in DATABASE_EXPORTERS.values() if e.up_metric != "up"})
-    return " or ".join(f"{metric} == 0" for metric in metrics)
+    """Each exporter's own up metric; a broker that serves its own metrics is down when its
+    scrape fails."""
+    exporters = DATABASE_EXPORTERS.values()
+    metrics = sorted({e.up_metric for e in exporters if e.image is not None})
+    own = sorted({e.job for e in exporters if e.image is None})
+    terms = [f"{metric} == 0" for metric in metrics]
+    terms += [f'up{{job="{job}"}} == 0' for job in own]
+    return " or ".join(terms)
 
 
 _FS = 'fstype!~"tmpfs|overlay|squashfs|nsfs|ramfs"'
@@ -87,7 +93,8 @@ GROUPS: dict[str, tuple[AlertRule, ...]] = {
             _db_up_expr(),
             "1m",
             "critical",
-            "{{ $labels.service }} is down: its exporter cannot reach it",
+            "{{ $labels.service }} is down (its exporter cannot reach it, or the broker "
+            "does not answer)",
         ),
         AlertRule(
             "ScrapeTargetDown",

@@ -108,3 +108,14 @@ def test_bad_values_name_what_is_allowed() -> None:
     assert lines[0].startswith("platform:monitoring.retention.time: ")
     assert "^[1-9][0-9]*(h|d|w|y)$" in lines[0]
     assert any(line.startswith("platform:monitoring.routes[0].match") for line in lines[1:])
+
+
+def test_an_exporters_port_stays_free_on_its_guest() -> None:
+    lines = _lines(
+        put("services", "backend", "expose", 0, value={"kind": "private", "ports": 9100})
+    )
+    assert lines == [
+        "platform:services.backend.expose[0]: tcp 9100 on backend is where "
+        "platform:monitoring's node exporter publishes its metrics for the monitoring machine; "
+        "use another port",
+    ]

@@ -53,6 +53,7 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
         )
         return
     yield from _names(spec, monitoring)
+    yield from _ports(spec, machine)
     if spec.proxy is None or not parsed(spec, "proxy"):
         yield Problem(
             ("monitoring", "grafana", "host"),
@@ -131,3 +132,36 @@ def _names(spec: PlatformSpec, monitoring: MonitoringSpec) -> Iterator[Problem]:
                 f"{name} is a name platform:monitoring gives one of the services it adds; "
                 "rename this service",
             )
+
+
+def _ports(spec: PlatformSpec, home: str) -> Iterator[Problem]:
+    """The exporters on another guest publish their port on its address: a service's own
+    publication of that port there would clash."""
+    from components.apps import exporters  # noqa: PLC0415 -- spec loads first
+
+    held: dict[str, dict[int, str]] = {}
+    for name, service in spec.services.items():
+        if not parsed(service, "machine", "image") or service.machine == home:
+            continue
+        ports = held.setdefault(
+            service.machine,
+            {exporters.NODE_EXPORTER_PORT: "node exporter", exporters.CADVISOR_PORT: "cAdvisor"},
+        )
+        kind = exporters.DATABASE_EXPORTERS.get(parse_image(service.image).name)
+        if kind is not None and kind.image is not None:
+            ports[kind.port] = f"exporter of {name}"
+    for name, service in spec.services.items():
+        if not parsed(service, "machine") or service.machine not in held:
+            continue
+        for item in spec.publications(name):
+            taken = [
+                (port, what)
+                for port, what in held[service.machine].items()
+                if item.protocol == "tcp" and item.ports.start <= port <= item.ports.end
+            ]
+            for port, what in taken:
+                yield Problem(
+                    item.loc,
+                    f"tcp {port} on {service.machine} is where platform:monitoring's {what} "
+                    "publishes its metrics for the monitoring machine; use another port",
+                )
