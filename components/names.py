@@ -63,6 +63,8 @@ INSTALL = "install"
 BACKUP = "backup"
 BACKUPS = "backups"
 
+NODE_EXPORTER = "node-exporter"
+
 
 def child(parent: str, role: str) -> str:
     """The name of ``parent``'s child in ``role``: ``ax102-nat`` + ``ruleset``."""
@@ -150,10 +152,36 @@ def machine_backups(machine: str) -> str:
     return child(machine, BACKUPS)
 
 
-def config_paths(spec: PlatformSpec, sidecars: Mapping[str, str]) -> dict[str, str]:
+# The monitoring set (components/derive/monitoring.py): one of each on the monitoring machine.
+PROMETHEUS = "prometheus"
+ALERTMANAGER = "alertmanager"
+GRAFANA = "grafana"
+BLACKBOX_EXPORTER = "blackbox-exporter"
+MONITORING_SET = (PROMETHEUS, ALERTMANAGER, GRAFANA, BLACKBOX_EXPORTER)
+
+
+def node_exporter(machine: str) -> str:
+    """The node exporter of one machine: ``node-exporter-backend``."""
+    return sidecar("node-exporter", machine)
+
+
+def cadvisor(machine: str) -> str:
+    """The container metrics of one engine: ``cadvisor-backend``."""
+    return sidecar("cadvisor", machine)
+
+
+def database_exporter(service: str) -> str:
+    """The exporter next to a database or broker: ``redis-exporter``."""
+    return f"{service}-exporter"
+
+
+def config_paths(
+    spec: PlatformSpec, sidecars: Mapping[str, str], added: PlatformSpec | None = None
+) -> dict[str, str]:
     """``{resource name: the config path it comes from}`` (the ``configPaths`` output, which the
-    policy report prints next to a violation). ``sidecars`` maps each sidecar's service name to
-    the app block that declares it."""
+    policy report prints next to a violation). ``sidecars`` maps each service the stack adds (an
+    app's sidecar, the monitoring set) to the block that declares it; ``added`` is the spec with
+    those services, whose volumes come from that block too."""
     # The spec's rules use this module's names, so the spec is imported where it is read.
     from components.spec import CloudServerSpec, ProxmoxHostSpec, config_path  # noqa: PLC0415
 
@@ -180,4 +208,7 @@ def config_paths(spec: PlatformSpec, sidecars: Mapping[str, str]) -> dict[str, s
     for name, path in sidecars.items():
         for role in (CONTAINER, IMAGE):
             paths[child(name, role)] = path
+        mounts = added.services[name].volumes if added and name in added.services else []
+        for mount in mounts:
+            paths[volume(name, mount.name)] = path
     return dict(sorted(paths.items()))

@@ -27,6 +27,9 @@ DEBIAN_PACKAGES+=(nginx dnsmasq-base pebble certbot curl openssl)
 DEBIAN_PACKAGES+=(postgresql pgbouncer postgresql-client)
 # Backup round trips (tests/backup, benchmarks/backup_throughput.py): real servers, restic, rclone.
 DEBIAN_PACKAGES+=(postgresql mariadb-server redis-server influxdb influxdb-client restic rclone)
+# The monitoring set (tests/render/test_prometheus*.py, test_alert_rules.py, test_alertmanager.py,
+# test_host_exporter.py): promtool, amtool, a real Prometheus and node and blackbox exporters.
+DEBIAN_PACKAGES+=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

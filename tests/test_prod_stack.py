@@ -101,14 +101,17 @@ def test_guests_wait_for_the_bridge_the_merge_and_the_storage_content(prod: Plan
 def test_the_protected_set(prod: PlanResult) -> None:
     protected = sorted(r.name for r in prod.resources if r.protect)
     assert protected == [
+        "alertmanager-alertmanager-data",  # the monitoring set's named volumes
         # Stateful guests: the proxy holds Nginx Proxy Manager's database and certificates.
         "ax102-backend-container",
         "ax102-egress-container",
         "ax102-monitoring-container",
         "ax102-proxy-container",
+        "grafana-grafana-data",
         # Named volumes of the stateful services.
         "npm-npm-data",
         "npm-npm-letsencrypt",
+        "prometheus-prometheus-data",
         "redis-redis-data",
     ]
 

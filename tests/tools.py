@@ -12,6 +12,8 @@ import pytest
 
 # Tool -> the Debian package that installs it (scripts/test.sh's DEBIAN_PACKAGES).
 PACKAGES = {
+    "alertmanager": "prometheus-alertmanager",
+    "amtool": "prometheus-alertmanager",
     "apt-cache": "apt",
     "blkid": "util-linux",
     "busybox": "busybox-static",
@@ -29,6 +31,10 @@ PACKAGES = {
     "setpriv": "util-linux",
     "pgbouncer": "pgbouncer",
     "psql": "postgresql-client",
+    "prometheus": "prometheus",
+    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
+    "prometheus-node-exporter": "prometheus-node-exporter",
+    "promtool": "prometheus",
     "shellcheck": "shellcheck",
     "ssh": "openssh-client",
     "stdbuf": "coreutils",

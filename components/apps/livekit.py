@@ -53,6 +53,13 @@ class Spec(LiveKitAccess):
 
     kind: Literal["livekit"]
     httpPort: int = Field(default=7880, ge=1, le=65535, description="Signal/API port.")
+    prometheusPort: int | None = Field(
+        default=6789,
+        ge=1,
+        le=65535,
+        description="Port of LiveKit's Prometheus metrics (scraped by platform:monitoring), "
+        "or null for none.",
+    )
 
 
 def _spec(service: ServiceSpec) -> Spec:
@@ -99,6 +106,7 @@ def contribute(name: str, service: ServiceSpec) -> AppContribution:
                 redis_address=app.redisAddress,
                 redis_password=values["redis_password"],
                 port=app.httpPort,
+                prometheus_port=app.prometheusPort,
             )
         )
 

@@ -38,7 +38,7 @@ from components.spec.services import (
     ResourcesSpec,
     VolumeMountSpec,
 )
-from components.values import FilePlan, SecretPath, SecretValue, Sidecar
+from components.values import AppContribution, FilePlan, SecretPath, SecretValue, Sidecar
 
 from .exposure import (
     EdgeOpening,
@@ -51,6 +51,7 @@ from .exposure import (
     stack_policy_config,
 )
 from .matrix import Matrix, connectivity
+from .monitoring import expanded, monitoring_plan
 from .nat import NatPlan, nat_plan
 from .topology import EngineNetwork, Topology, engine_networks, topology
 
@@ -101,6 +102,8 @@ class ProxmoxHostPlan:
     guests: tuple[GuestPlan, ...]
     admin_keys: tuple[str, ...]
     secrets: Mapping[str, str]  # key (apiToken, sshPrivateKey) -> dotted path
+    # host:port of the host's own node exporter (platform:monitoring), on the NAT bridge.
+    node_exporter: str | None = None
 
     @property
     def kind(self) -> str:
@@ -193,6 +196,11 @@ class StackPlan:
 
 
 def stack_plan(spec: PlatformSpec) -> StackPlan:
+    user_spec = spec
+    monitoring = monitoring_plan(spec)
+    # The monitoring set and its exporters are services like the stack's own from here on.
+    spec = expanded(spec, monitoring)
+    added = monitoring.contributions if monitoring is not None else {}
     placement = topology(spec)
     routes = proxy_routes(spec)
     openings = edge_openings(spec)
@@ -217,6 +225,7 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
                 ),
                 admin_keys=tuple(spec.adminSshKeys),
                 secrets=secrets,
+                node_exporter=monitoring.host_exporters.get(name) if monitoring else None,
             )
         else:
             hosts[name] = ServerHostPlan(
@@ -228,10 +237,12 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
                 secrets=secrets,
             )
     services = {
-        name: _service_plan(spec, name, service, routes, placement)
+        name: _service_plan(spec, name, service, routes, placement, added=added.get(name))
         for name, service in spec.services.items()
     }
     sidecar_paths: dict[str, str] = {}
+    if monitoring is not None:
+        sidecar_paths.update(dict.fromkeys(monitoring.services, config_path(("monitoring",))))
     for name, service in spec.services.items():
         for sidecar in sidecars_of(name, service):
             for engine in engines.values():
@@ -239,7 +250,7 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
                 services[plan.name] = plan
                 sidecar_paths[plan.name] = config_path(("services", name, "app"))
     backups = backup_jobs(spec)
-    config_paths = names.config_paths(spec, sidecar_paths)
+    config_paths = names.config_paths(user_spec, sidecar_paths, spec)
     for machine, machine_plan in backups.items():
         config_paths[names.machine_backups(machine)] = config_path(("backups",))
         for job in machine_plan.jobs:
@@ -339,6 +350,8 @@ def _service_plan(
     service: ServiceSpec,
     routes: tuple[ProxyRoute, ...],
     placement: Topology,
+    *,
+    added: AppContribution | None = None,
 ) -> ServicePlan:
     secret_env: dict[str, SecretValue] = {
         key: SecretPath(value.secret)
@@ -350,10 +363,14 @@ def _service_plan(
     ports = published_ports(spec, name)
     app = app_of(service)
     if app is not None:
-        added = app.contribute(name, service)
+        contributed = app.contribute(name, service)
+        env.update(contributed.env)
+        secret_env.update(contributed.secret_env)
+        files = contributed.files
+    if added is not None:  # what the stack adds to a service it declares itself (monitoring)
         env.update(added.env)
         secret_env.update(added.secret_env)
-        files = added.files
+        files += added.files
     listen = ",".join(f"{protocol}/{ports}" for protocol, ports in listen_ports(spec, name))
     proxy = spec.proxy
     labels: dict[str, str] = {}
@@ -367,10 +384,10 @@ def _service_plan(
             else:
                 secret_labels[key] = value
         if name == proxy.service:
-            added = kind.contribute(proxy, service, network, routes)
-            env.update(added.env)
-            secret_env.update(added.secret_env)
-            files += added.files
+            by_proxy = kind.contribute(proxy, service, network, routes)
+            env.update(by_proxy.env)
+            secret_env.update(by_proxy.secret_env)
+            files += by_proxy.files
             ports += tuple(
                 PublishedPort(
                     name,
@@ -379,7 +396,7 @@ def _service_plan(
                     LOOPBACK,
                     config_path(("proxy",)),
                 )
-                for item in added.loopback_ports
+                for item in by_proxy.loopback_ports
             )
     if listen:
         labels[LISTEN_LABEL] = listen

@@ -62,6 +62,9 @@ STOP_SIGNALS: dict[str, str] = {
 # networks.
 AUTHORIZATION_HEADER_APPS: dict[str, str] = {
     "rabbitmq": "RabbitMQ management",
+    # Grafana's HTTP API takes basic auth ([auth.basic] enabled by default): the proxy's
+    # credentials would be tried as a Grafana login.
+    "grafana/grafana": "Grafana",
     "portainer/portainer-ce": "Portainer",
     "portainer/portainer-ee": "Portainer",
     "jc21/nginx-proxy-manager": "Nginx Proxy Manager",

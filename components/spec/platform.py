@@ -20,6 +20,7 @@ from .common import SshPublicKey, Strict
 from .databases import DatabaseSpec
 from .errors import SpecProblem
 from .hosts import DropletHostSpec, HcloudHostSpec, SshHostSpec
+from .monitoring import MonitoringSpec
 from .partial import parsed
 from .ports import PortRange
 from .proxmox import GuestSpec, ProxmoxHostSpec
@@ -95,6 +96,11 @@ class PlatformSpec(Strict):
         default_factory=dict,
         description="Credentials of private image registries, by the host the images name "
         "(ghcr.io; docker.io for Docker Hub): every engine that pulls from one gets them.",
+    )
+    monitoring: MonitoringSpec | None = Field(
+        default=None,
+        description="The monitoring set (Prometheus, Alertmanager, Grafana) on one machine; "
+        "its targets are derived from the stack (docs/monitoring.md).",
     )
 
     # Entries of a partial spec (see ``partial``) that have no model at all, as (section, name):

@@ -28,8 +28,9 @@ SPEC = stack_spec("prod")
 HOST = SPEC.hosts["ax102"]
 assert isinstance(HOST, ProxmoxHostSpec)
 GUESTS = ("proxy", "livekit", "egress", "agents", "backend", "frontend", "monitoring")
-# Guests with at least one service (monitoring's come in a later issue).
-ENGINES = ("proxy", "livekit", "egress", "agents", "backend", "frontend")
+# Guests with at least one service: every guest, the monitoring guest's being the monitoring set
+# of platform:monitoring.
+ENGINES = GUESTS
 UNKNOWN = recording.UNKNOWN
 GUEST_KEY = ed25519_public_key("guest host key")
 PROJECT_DIR = "/srv/project"
@@ -123,7 +124,11 @@ def test_docker_is_installed_through_the_host_with_pct_exec(
     assert connection["value"]["hostKey"] == HOST.sshHostKey
 
 
-def test_a_guest_without_services_gets_no_docker(platform: dict[str, RecordedResource]) -> None:
+def test_a_guest_without_services_gets_no_docker() -> None:
+    # prod without its monitoring block: the monitoring guest runs nothing.
+    idle = SPEC.model_copy(update={"monitoring": None})
+    platform = by_name(record(lambda: _declare(idle)))
+    assert "ax102-monitoring-container" in platform
     assert "ax102-monitoring-docker" not in platform
     assert "ax102-monitoring-engine-ready" not in platform
     assert "ax102-monitoring-engine-provider" not in platform
@@ -172,6 +177,10 @@ def test_engine_networks_are_those_its_services_join(
         and r.parent == platform[f"ax102-{guest}-engine"].urn
     }
     used = {n for s in SPEC.services_on(guest).values() for n in s.networks}
+    # The monitoring set and the exporters on its machine share platform:monitoring.network.
+    assert SPEC.monitoring is not None
+    if guest == SPEC.monitoring.machine:
+        used.add(SPEC.monitoring.network)
     assert set(networks) == {f"ax102-{guest}-engine-{n}" for n in used}
     for network in networks.values():
         assert network.provider_urn == platform[f"ax102-{guest}-engine-provider"].urn

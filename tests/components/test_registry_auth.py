@@ -18,6 +18,7 @@ from tests.provider_facts.replacement import ROOT, stack_config
 
 PROVIDER = "pulumi:providers:docker"
 CONTAINER = "docker:index/container:Container"
+IMAGE = "docker:index/remoteImage:RemoteImage"
 # The keys the provider's pull looks credentials up by (tests/provider_facts/docker.py).
 GHCR, HUB = "ghcr.io", "registry-1.docker.io"
 
@@ -63,10 +64,14 @@ def test_each_engine_gets_the_credentials_of_the_registries_it_pulls_from(stack:
     resources, services = _record(stack)
     providers = {r.urn: r for r in resources if r.type == PROVIDER}
     wanted: dict[str, set[str]] = {urn: set() for urn in providers}
+    images = {r.name: r.inputs["name"] for r in resources if r.type == IMAGE}
     for container in (r for r in resources if r.type == CONTAINER):
         service = container.name.removesuffix("-container")
-        if service in services:  # a sidecar's image comes from its app
-            wanted[container.provider_urn].add(_registry(services[service]["image"]))
+        # A service the stack adds (an app's sidecar, platform:monitoring's exporters) has no
+        # entry in the stack file: its image is the one its RemoteImage pulls.
+        image = services[service]["image"] if service in services else images[f"{service}-image"]
+        # Only the two registries given credentials above (gcr.io, quay.io have none).
+        wanted[container.provider_urn] |= {_registry(image)} & {GHCR, HUB}
     for urn, provider in providers.items():
         auth = _auth(provider)
         assert {entry["address"] for entry in auth} == wanted[urn], urn

@@ -82,6 +82,7 @@ def test_services_on_different_engines_never_share_a_network() -> None:
     assert not matrix.share_network("backend", "frontend")
     assert matrix.share_network("redis", "redis")
     lines = matrix.as_table().splitlines()
-    assert lines[0] == "| Service | Machine | app |"
-    assert "| **redis** | livekit | ✓ |" in lines
-    assert "| **livekit** | livekit | ✗ |" in lines  # host network
+    # The stack file's networks, in its order: `monitoring` is the monitoring set's.
+    assert lines[0] == "| Service | Machine | app | monitoring |"
+    assert "| **redis** | livekit | ✓ | ✗ |" in lines
+    assert "| **livekit** | livekit | ✗ | ✗ |" in lines  # host network

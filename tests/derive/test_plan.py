@@ -18,6 +18,7 @@ from components.derive.plan import (
 )
 from components.spec import PlatformSpec
 from components.values import Rendered, SecretPath
+from tests.monitoring_expected import SET_VOLUMES, added_services
 from tests.stacks import ROOT, stack_spec
 
 STACKS = ("prod", "staging", "hub")
@@ -35,10 +36,14 @@ def stack(request: pytest.FixtureRequest) -> tuple[dict[str, Any], StackPlan]:
 
 def test_every_service_is_planned_on_its_machine(stack: tuple[dict[str, Any], StackPlan]) -> None:
     config, plan = stack
+    added = added_services(config)
     assert {n: s.machine for n, s in plan.services.items()} == {
-        n: s["machine"] for n, s in config["services"].items()
+        **{n: s["machine"] for n, s in config["services"].items()},
+        **added,
     }
-    assert dict(plan.services_output) == {
+    output = dict(plan.services_output)
+    assert {n: output.pop(n)["machine"] for n in added} == added
+    assert output == {
         n: {"machine": s["machine"], "image": s["image"]} for n, s in config["services"].items()
     }
 
@@ -81,6 +86,8 @@ def test_routes_and_openings_are_the_stack_files_exposures(
         for e in s.get("expose", [])
         if e["kind"] == "forward"
     )
+    if "monitoring" in config:  # Grafana's route
+        routes = sorted([*routes, (config["monitoring"]["grafana"]["host"], "/", "grafana")])
     # The proxy's 80/443 are not written in the stack file: its kind implies them.
     proxy = config["proxy"]["service"]
     forwards += [(proxy, "tcp", "80"), (proxy, "tcp", "443")]
@@ -99,6 +106,7 @@ def test_each_host_gets_its_slice(stack: tuple[dict[str, Any], StackPlan]) -> No
             guests = {g: v for g, v in config["guests"].items() if v["host"] == name}
             assert [g.name for g in host.guests] == list(guests)
             busy = {s["machine"] for s in config["services"].values()}
+            busy |= {config["monitoring"]["machine"]} if "monitoring" in config else set()
             assert {e.name for e in host.engines} == {f"{name}-{g}-engine" for g in busy}
             assert {r.target.exploded for r in host.nat.rules} <= {
                 guests[g]["address"] for g in busy
@@ -126,6 +134,15 @@ def test_config_paths_name_the_key_each_resource_comes_from() -> None:
         if service.get("stateful") or service.get("volumes"):
             assert paths.pop(f"{name}-backup") == f"platform:services.{name}"
             paths.pop(f"{service['machine']}-backups", None)
+    for name in added_services(config):
+        assert paths.pop(f"{name}-container") == "platform:monitoring"
+        assert paths.pop(f"{name}-image") == "platform:monitoring"
+    for name, volume in SET_VOLUMES.items():
+        assert paths.pop(f"{name}-{volume}") == "platform:monitoring"
+        # The set's data is backed up like any other service's (platform:backups).
+        assert paths.pop(f"{name}-backup") == f"platform:services.{name}"
+    if SET_VOLUMES and "backups" in config:
+        paths.pop(f"{config['monitoring']['machine']}-backups", None)
     assert paths == {}
 
 

@@ -81,8 +81,9 @@ def _c(guest: str) -> str:
 # Guests whose Docker engine has an install step and a readiness command. Those, and every
 # guest's key and disk steps, trigger on the container's MAC (`triggers`, ForceNew in
 # pulumi-command), which a new container gets anew (tests/provider_facts/outputs.py); its id is
-# its vmid, the same after a rebuild.
-ENGINE_GUESTS = ("proxy", "livekit", "egress", "agents", "backend", "frontend")
+# its vmid, the same after a rebuild. Every guest of prod runs services (the monitoring guest
+# the set of platform:monitoring).
+ENGINE_GUESTS = GUESTS
 
 
 def _replaced_with_followers(*guests: str) -> set[str]:

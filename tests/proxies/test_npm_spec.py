@@ -86,12 +86,18 @@ def _stack(stack: str) -> dict[str, Any]:
 
 
 def _routes(config: Mapping[str, Any]) -> dict[tuple[str, str], tuple[str, int, bool]]:
-    return {
+    routes = {
         (e["host"], e.get("path", "/")): (name, e["port"], e.get("websocket", False))
         for name, service in config["services"].items()
         for e in service.get("expose", [])
         if e["kind"] == "route"
     }
+    # The monitoring set's Grafana is routed too, at the host its block names (port 3000,
+    # Grafana's own: grafana/grafana's defaults.ini http_port).
+    grafana = config.get("monitoring", {}).get("grafana")
+    if grafana is not None:
+        routes[(grafana["host"], "/")] = ("grafana", 3000, False)
+    return routes
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])

@@ -34,6 +34,11 @@ SECRET_VALUES: dict[str, Any] = {
         "offsitePassword": "restic-offsite-password-4d5e6f",
         "storageBoxKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA-storage-box\n",
     },
+    "monitoring": {
+        "opsWebhookUrl": "https://hooks.example.com/alerts/token-1",
+        "heartbeatUrl": "https://hc-ping.example.com/uuid-2",
+        "grafanaAdminPassword": "grafana-admin-9c1d",
+    },
 }
 
 DROPLET_KEY = ed25519_public_key("edge host", "")

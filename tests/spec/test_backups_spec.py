@@ -29,8 +29,15 @@ def test_prod_jobs_are_derived_from_its_stateful_services() -> None:
     jobs = {
         job.service: (machine, job.method) for machine, m in plan.backups.items() for job in m.jobs
     }
-    # prod's stack file: npm (volumes npm-data, npm-letsencrypt) and redis (redis:7.4.2).
-    assert jobs == {"npm": ("proxy", "volumes"), "redis": ("livekit", "redis")}
+    # prod's stack file: npm (volumes npm-data, npm-letsencrypt) and redis (redis:7.4.2); its
+    # platform:monitoring block adds Prometheus, Alertmanager and Grafana, each with its volume.
+    assert jobs == {
+        "npm": ("proxy", "volumes"),
+        "redis": ("livekit", "redis"),
+        "prometheus": ("monitoring", "volumes"),
+        "alertmanager": ("monitoring", "volumes"),
+        "grafana": ("monitoring", "volumes"),
+    }
     assert plan.backups["proxy"].is_guest
 
 

@@ -348,8 +348,9 @@ def _ciphertexts(value: Any) -> Iterator[str]:
 def test_prod_plans_cleanly_as_json() -> None:
     ciphertexts = list(_ciphertexts(prod_config()))
     # ax102's API token and SSH key, livekit's API key and secret, the Redis password, NPM's
-    # admin and bootstrap passwords, the two restic passwords and the Storage Box key.
-    assert len(ciphertexts) == 10
+    # admin and bootstrap passwords, the two restic passwords and the Storage Box key, the two
+    # alert webhooks and Grafana's admin password.
+    assert len(ciphertexts) == 13
     run = subprocess.run(
         _plan_command("--json"), check=False, cwd=ROOT, capture_output=True, text=True, timeout=120
     )
@@ -357,10 +358,31 @@ def test_prod_plans_cleanly_as_json() -> None:
     plan = json.loads(run.stdout)
     assert set(plan) == {"stack", "resources", "outputs", "violations", "exceptions"}
     # Exactly the exceptions prod declares (platform:services.<name>.policyExceptions), each
-    # named by the service's config path.
-    assert sorted(
+    # named by the service's config path, and those of the exporters platform:monitoring adds
+    # on every guest: cAdvisor's Docker API and read-only host paths (/, /sys, /var/lib/docker;
+    # /var/run holds the socket, the socket rule's), the node exporter's read-only /.
+    exceptions = sorted(
         (e["policy"], e["urn"].rpartition("::")[2], e["configPath"]) for e in plan["exceptions"]
-    ) == [
+    )
+    guests = prod_config()["platform:guests"]
+    added = sorted(
+        [
+            *(("docker-container-no-docker-socket", f"cadvisor-{g}-container") for g in guests),
+            *(
+                ("docker-container-no-sensitive-host-path", f"cadvisor-{g}-container")
+                for g in guests
+                for _ in range(3)
+            ),
+            *(
+                ("docker-container-no-sensitive-host-path", f"node-exporter-{g}-container")
+                for g in guests
+            ),
+        ]
+    )
+    assert [e for e in exceptions if e[2] == "platform:monitoring"] == [
+        (*a, "platform:monitoring") for a in added
+    ]
+    assert [e for e in exceptions if e[2] != "platform:monitoring"] == [
         ("docker-container-no-host-namespace", "livekit-container", "platform:services.livekit"),
         (
             "docker-container-no-risky-capabilities",

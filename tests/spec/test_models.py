@@ -132,7 +132,10 @@ BASELINE: dict[str, Any] = {
         },
         "monitoring": {
             "host": "ax102",
-            "description": "Monitoring - metrics and server health (its services come later)",
+            "description": (
+                "Monitoring - Prometheus, Alertmanager, Grafana for every guest "
+                "(platform:monitoring)"
+            ),
             "vmId": 115,
             "address": "10.0.0.15",
             "cores": 2,
@@ -142,7 +145,7 @@ BASELINE: dict[str, Any] = {
             "stateful": True,
         },
     },
-    "networks": {"app": {"dockerName": "app"}},
+    "networks": {"app": {"dockerName": "app"}, "monitoring": {"dockerName": "monitoring"}},
     "proxy": {
         "service": "npm",
         "kind": "nginx-proxy-manager",
@@ -341,6 +344,27 @@ BASELINE: dict[str, Any] = {
 
 DOCUMENT: dict[str, Any] = {**BASELINE, SECRETS: SECRET_VALUES}
 
+# prod's platform:monitoring, kept out of the baseline so the other rules' cases stay about
+# their own services (tests/derive/test_monitoring.py and tests/spec/test_monitoring_rules.py
+# use it).
+PROD_MONITORING: dict[str, Any] = {
+    "machine": "monitoring",
+    "network": "monitoring",
+    "retention": {"time": "30d", "sizeGb": 60},
+    "receivers": {
+        "ops": {"webhook": {"url": {"secret": "monitoring.opsWebhookUrl"}}},
+        "heartbeat": {"webhook": {"url": {"secret": "monitoring.heartbeatUrl"}}},
+    },
+    "defaultReceiver": "ops",
+    "heartbeatReceiver": "heartbeat",
+    "routes": [{"receiver": "ops", "match": {"severity": "critical"}}],
+    "grafana": {
+        "host": "grafana.example.com",
+        "adminPassword": {"secret": "monitoring.grafanaAdminPassword"},
+        "allowFrom": ["198.51.100.0/24"],
+    },
+}
+
 
 def doc(*mutations: Mutation) -> dict[str, Any]:
     """The baseline with its secrets, after ``mutations``."""
@@ -354,7 +378,7 @@ def test_baseline_is_prod() -> None:
         for key, value in stack.items()
         if key.startswith("platform:") and key != f"platform:{SECRETS}"
     }
-    assert prod == BASELINE
+    assert prod == {**BASELINE, "monitoring": PROD_MONITORING}
     assert leaves(stack[f"platform:{SECRETS}"]) == {
         f"{path}.secure" for path in leaves(SECRET_VALUES)
     }
@@ -510,7 +534,7 @@ RULES = [
         "unknown-top-level",
         put("natBridge", value={"name": "vmbr1"}),
         "platform:natBridge: is not a known key; allowed keys: adminSshKeys, backups, databases, "
-        "guests, hosts, networks, proxy, registries, secrets, services",
+        "guests, hosts, monitoring, networks, proxy, registries, secrets, services",
     ),
     _case(
         "missing-node-name",
@@ -742,13 +766,14 @@ RULES = [
     _case(
         "unknown-network",
         put("services", "backend", "networks", value=["ap"]),
-        "platform:services.backend.networks[0]: ap is not a network; known networks: app",
+        "platform:services.backend.networks[0]: ap is not a network; known networks: app, "
+        "monitoring",
     ),
     _case(
         "no-network",
         put("services", "backend", "networks", value=[]),
         "platform:services.backend.networks: is empty: a bridged service joins at "
-        "least one network of platform:networks (app)",
+        "least one network of platform:networks (app, monitoring)",
     ),
     _case(
         "host-network-with-networks",

@@ -17,6 +17,7 @@ from components.hosts.proxmox.nat_bridge import NatBridge, NatBridgeArgs
 from components.hosts.proxmox.node import ProxmoxNode, ProxmoxNodeArgs
 from components.render.docker_install import guest_docker_install_script, pct_exec_command
 from components.render.engine_access import guest_host_key_script
+from components.render.host_exporter import host_node_exporter_script
 from components.render.readiness import Readiness, readiness_command
 from components.render.ssh_config import SshHost
 
@@ -61,6 +62,16 @@ class ProxmoxPlatform(pulumi.ComponentResource):
             ),
             child,
         )
+        if plan.node_exporter is not None:
+            # Scraped by the monitoring guest on the bridge address, which must exist first.
+            script = host_node_exporter_script(plan.node_exporter)
+            command.remote.Command(
+                names.child(name, names.NODE_EXPORTER),
+                connection=self.node.connection,
+                create=script,
+                update=script,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.nat.bridge]),
+            )
         self.guests = {
             guest.name: LxcService(
                 guest.component,

@@ -16,6 +16,7 @@ from . import (
     cloud,
     containers,
     databases,
+    monitoring,
     names,
     networks,
     proxmox,
@@ -44,6 +45,7 @@ RULES: tuple[Rule, ...] = (
     registries.problems,
     databases.problems,
     backups.problems,
+    monitoring.problems,
 )
 
 

@@ -1,0 +1,144 @@
+"""The exporters the monitoring set scrapes: per machine (node, containers) and per database.
+
+Each is a container the stack adds (components/derive/monitoring.py), never written in a stack
+file: a node exporter and a cAdvisor on every engine, and the exporter that fits a database's
+image (``DATABASE_EXPORTERS``, keyed like components/spec/images.DATABASE_IMAGES) next to it, on
+its networks, with the database's own password. Images are pinned; nothing is published to the
+internet (a private port on a guest's address at most).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from components.metrics import TEXTFILE_COLLECTOR_DIR
+
+NODE_EXPORTER_IMAGE = "prom/node-exporter:v1.8.2"
+NODE_EXPORTER_PORT = 9100
+CADVISOR_IMAGE = "gcr.io/cadvisor/cadvisor:v0.49.1"
+CADVISOR_PORT = 8080
+
+# The machine's root, read-only, as node_exporter's --path.rootfs: its filesystems, /proc and
+# /sys as the host sees them, and the textfile collector directory the backup jobs write.
+HOST_ROOT = "/host"
+
+
+def node_exporter_command() -> list[str]:
+    return [
+        f"--path.rootfs={HOST_ROOT}",
+        f"--path.procfs={HOST_ROOT}/proc",
+        f"--path.sysfs={HOST_ROOT}/sys",
+        f"--collector.textfile.directory={HOST_ROOT}{TEXTFILE_COLLECTOR_DIR}",
+        # Container runtimes' mounts would be counted as the machine's disks.
+        "--collector.filesystem.mount-points-exclude=^/(dev|proc|run|sys|var/lib/docker/.+)($|/)",
+        f"--web.listen-address=:{NODE_EXPORTER_PORT}",
+    ]
+
+
+NODE_EXPORTER_EXCEPTIONS = {
+    "docker-container-no-sensitive-host-path": (
+        "The node exporter reads the machine's filesystems, /proc and /sys (read-only at "
+        "/host) to report disk, memory and CPU."
+    ),
+}
+
+# cAdvisor reads every container's cgroup, the engine's data and the Docker API: its documented
+# mounts (google/cadvisor README "Quick Start"), all read-only.
+CADVISOR_BINDS = (
+    ("/", "/rootfs"),
+    ("/var/run", "/var/run"),
+    ("/sys", "/sys"),
+    ("/var/lib/docker", "/var/lib/docker"),
+)
+CADVISOR_EXCEPTIONS = {
+    "docker-container-no-sensitive-host-path": (
+        "cAdvisor reads each container's cgroup (/sys) and the engine's data directory, "
+        "read-only, to report container CPU, memory, restarts and OOM kills."
+    ),
+    "docker-container-no-docker-socket": (
+        "cAdvisor names containers through the Docker API; it is on the monitoring network "
+        "only, publishes nothing to the internet and its binds are read-only."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DatabaseExporter:
+    """How one kind of database or broker is scraped.
+
+    ``image`` None: the server serves its own metrics on ``port`` (RabbitMQ's prometheus
+    plugin). ``env`` and ``command`` are templates with ``{address}`` (the database's alias and
+    port on its network); ``password_env`` is the exporter's variable that receives the
+    database's secret named by the first of ``password_from`` the database's env sets."""
+
+    job: str
+    port: int
+    database_port: int
+    image: str | None = None
+    command: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    password_env: str | None = None
+    password_from: tuple[str, ...] = ()
+    up_metric: str = "up"
+    healthcheck: tuple[str, ...] | None = None
+
+
+_POSTGRES = DatabaseExporter(
+    job="postgres",
+    port=9187,
+    database_port=5432,
+    image="quay.io/prometheuscommunity/postgres-exporter:v0.16.0",
+    env={"DATA_SOURCE_URI": "{address}/postgres?sslmode=disable", "DATA_SOURCE_USER": "postgres"},
+    password_env="DATA_SOURCE_PASS",
+    password_from=("POSTGRES_PASSWORD",),
+    up_metric="pg_up",
+    healthcheck=("CMD", "wget", "-qO-", "http://127.0.0.1:9187/metrics"),
+)
+_MYSQL = DatabaseExporter(
+    job="mysql",
+    port=9104,
+    database_port=3306,
+    image="prom/mysqld-exporter:v0.16.0",
+    # mysqld_exporter 0.15 dropped DATA_SOURCE_NAME: the address and user are flags, the
+    # password its MYSQLD_EXPORTER_PASSWORD variable.
+    command=("--mysqld.address={address}", "--mysqld.username=root"),
+    password_env="MYSQLD_EXPORTER_PASSWORD",
+    password_from=("MARIADB_ROOT_PASSWORD", "MYSQL_ROOT_PASSWORD"),
+    up_metric="mysql_up",
+    healthcheck=("CMD", "wget", "-qO-", "http://127.0.0.1:9104/metrics"),
+)
+_REDIS = DatabaseExporter(
+    job="redis",
+    port=9121,
+    database_port=6379,
+    image="oliver006/redis_exporter:v1.66.0-alpine",
+    healthcheck=("CMD", "wget", "-qO-", "http://127.0.0.1:9121/health"),
+    env={"REDIS_ADDR": "redis://{address}"},
+    password_env="REDIS_PASSWORD",
+    password_from=("REDIS_PASSWORD",),
+    up_metric="redis_up",
+)
+_MONGO = DatabaseExporter(
+    job="mongodb",
+    port=9216,
+    database_port=27017,
+    image="percona/mongodb_exporter:0.43.1",
+    env={"MONGODB_URI": "mongodb://{address}", "MONGODB_USER": "root"},
+    password_env="MONGODB_PASSWORD",
+    password_from=("MONGO_INITDB_ROOT_PASSWORD",),
+    up_metric="mongodb_up",
+)
+_RABBITMQ = DatabaseExporter(job="rabbitmq", port=15692, database_port=5672)
+
+# By the image's name (components/spec/images.parse_image(...).name).
+DATABASE_EXPORTERS: dict[str, DatabaseExporter] = {
+    "postgres": _POSTGRES,
+    "postgis": _POSTGRES,
+    "mariadb": _MYSQL,
+    "mysql": _MYSQL,
+    "redis": _REDIS,
+    "valkey": _REDIS,
+    "mongo": _MONGO,
+    "rabbitmq": _RABBITMQ,
+}

@@ -1,0 +1,203 @@
+"""The monitoring set's targets and added services, derived from the topology; expectations
+come from the stack files (and tests/monitored_stacks.py's blocks for staging and hub), never
+from components/derive/monitoring.py."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.apps import prometheus
+from components.derive.plan import StackPlan
+from components.plan import plan_stack
+from components.values import Rendered, SecretPath
+from tests.monitored_stacks import MONITORED, files_of, monitored_plan, stack_config
+from tests.monitoring_expected import EXPORTED_DATABASES, added_services, repository
+from tests.stacks import ROOT
+
+EXPORTER_PORTS = {"node": 9100, "cadvisor": 8080}
+DATABASE_JOBS = {  # image repository -> (job, exporter port)
+    "postgres": ("postgres", 9187),
+    "mariadb": ("mysql", 9104),
+    "redis": ("redis", 9121),
+}
+
+
+@pytest.fixture(scope="module", params=MONITORED)
+def monitored(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict[str, Any], StackPlan]:
+    stack = request.param
+    return stack_config(stack), monitored_plan(stack, tmp_path_factory.mktemp(stack))
+
+
+def _scrape(plan: StackPlan) -> dict[str, Any]:
+    text = files_of(plan.services["prometheus"])[prometheus.CONFIG_PATH]
+    return {job["job_name"]: job for job in yaml.safe_load(text)["scrape_configs"]}
+
+
+def _targets(job: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {t: c["labels"] for c in job["static_configs"] for t in c["targets"]}
+
+
+def _reach(config: dict[str, Any], service: str, machine: str, port: int) -> str:
+    """How the monitoring machine reaches ``service``: by alias at home, else the guest's
+    address (from the stack file's guests)."""
+    if machine == config["monitoring"]["machine"]:
+        return f"{service}:{port}"
+    return f"{config['guests'][machine]['address']}:{port}"
+
+
+def test_a_node_exporter_and_a_cadvisor_per_machine(
+    monitored: tuple[dict[str, Any], StackPlan],
+) -> None:
+    config, plan = monitored
+    machines = {s["machine"] for s in config["services"].values()}
+    machines.add(config["monitoring"]["machine"])
+    jobs = _scrape(plan)
+    # The Proxmox host of the monitoring guest: Debian's exporter on its bridge address.
+    home = config["monitoring"]["machine"]
+    hosts = {
+        f"{host['natBridge']['address'].split('/')[0]}:9100": {"machine": name}
+        for name, host in config["hosts"].items()
+        if host["kind"] == "proxmox" and config["guests"].get(home, {}).get("host") == name
+    }
+    assert len(hosts) == (1 if home in config.get("guests", {}) else 0)
+    for job, port in EXPORTER_PORTS.items():
+        prefix = "node-exporter" if job == "node" else job
+        assert _targets(jobs[job]) == {
+            _reach(config, f"{prefix}-{m}", m, port): {"machine": m} for m in machines
+        } | (hosts if job == "node" else {})
+
+
+def test_an_exporter_per_database_with_its_own_password(
+    monitored: tuple[dict[str, Any], StackPlan],
+) -> None:
+    config, plan = monitored
+    jobs = _scrape(plan)
+    expected: dict[str, dict[str, dict[str, str]]] = {}
+    for name, service in config["services"].items():
+        kind = repository(service["image"])
+        if kind not in DATABASE_JOBS:
+            assert kind not in EXPORTED_DATABASES, kind  # the table above covers the stacks
+            continue
+        job, port = DATABASE_JOBS[kind]
+        exporter = plan.services[f"{name}-exporter"]
+        address = _reach(config, f"{name}-exporter", service["machine"], port)
+        expected.setdefault(job, {})[address] = {"machine": service["machine"], "service": name}
+        # On the database's networks (plus the monitoring network on the monitoring machine).
+        wanted = set(service["networks"])
+        if service["machine"] == config["monitoring"]["machine"]:
+            wanted.add(config["monitoring"]["network"])
+        assert set(exporter.networks) == wanted
+        secrets = {v.path for v in exporter.secret_env.values() if isinstance(v, SecretPath)}
+        assert secrets == {v["secret"] for v in service["env"].values() if isinstance(v, dict)}
+    assert {job: _targets(jobs[job]) for job in expected} == expected
+
+
+def test_livekit_and_the_set_itself_are_scraped(
+    monitored: tuple[dict[str, Any], StackPlan],
+) -> None:
+    config, plan = monitored
+    jobs = _scrape(plan)
+    livekit = [
+        (n, s) for n, s in config["services"].items() if s.get("app", {}).get("kind") == "livekit"
+    ]
+    if livekit:
+        ((name, service),) = livekit
+        home = service["machine"] == config["monitoring"]["machine"]
+        host = service.get("networkMode") == "host"
+        address = (
+            f"{name}:6789"
+            if home and not host
+            else f"{config['guests'][service['machine']]['address']}:6789"
+        )
+        assert set(_targets(jobs["livekit"])) == {address}
+    else:
+        assert "livekit" not in jobs
+    assert set(_targets(jobs["prometheus"])) == {"localhost:9090"}
+    assert set(_targets(jobs["alertmanager"])) == {"alertmanager:9093"}
+
+
+def test_every_public_route_is_probed_over_https(
+    monitored: tuple[dict[str, Any], StackPlan],
+) -> None:
+    config, plan = monitored
+    routes = {
+        f"https://{e['host']}{e.get('path', '/')}"
+        for s in config["services"].values()
+        for e in s.get("expose", [])
+        if e["kind"] == "route"
+    }
+    routes.add(f"https://{config['monitoring']['grafana']['host']}/")
+    assert set(_scrape(plan)["blackbox"]["static_configs"][0]["targets"]) == routes
+
+
+def test_exporters_publish_on_their_guests_address_only(
+    monitored: tuple[dict[str, Any], StackPlan],
+) -> None:
+    config, plan = monitored
+    home = config["monitoring"]["machine"]
+    for name, machine in added_services(config).items():
+        ports = plan.services[name].ports
+        if name == "grafana" and machine in config.get("guests", {}):
+            # Routed by a proxy on another guest: on the guest's address, like any route.
+            assert [(p.ports.start, str(p.address)) for p in ports] == [
+                (3000, config["guests"][machine]["address"])
+            ]
+        elif machine == home:
+            assert ports == (), name
+        else:
+            assert len(ports) == 1, name
+            (port,) = ports
+            assert str(port.address) == config["guests"][machine]["address"]
+            assert ipaddress.ip_address(str(port.address)).is_private
+    # Nothing the set adds is opened at the edge.
+    assert {o.service for o in plan.openings}.isdisjoint(added_services(config))
+
+
+def test_retention_and_the_secret_files(monitored: tuple[dict[str, Any], StackPlan]) -> None:
+    config, plan = monitored
+    monitoring = config["monitoring"]
+    command = plan.services["prometheus"].command or ()
+    assert f"--storage.tsdb.retention.time={monitoring['retention']['time']}" in command
+    size = monitoring["retention"].get("sizeGb")
+    assert [c for c in command if c.startswith("--storage.tsdb.retention.size=")] == (
+        [f"--storage.tsdb.retention.size={size}GB"] if size else []
+    )
+    (file,) = plan.services["alertmanager"].files
+    assert isinstance(file.content, Rendered)  # a secret: the receivers' URLs are in it
+    assert (file.mode, file.owner, file.group) == ("0440", "65534", "65534")
+    wanted = set()
+    for receiver in monitoring["receivers"].values():
+        for part in receiver.values():
+            wanted |= {v["secret"] for v in part.values() if isinstance(v, dict)}
+    assert set(file.content.secrets.values()) == wanted
+    grafana = plan.services["grafana"]
+    assert grafana.secret_env["GF_SECURITY_ADMIN_PASSWORD"] == SecretPath(
+        monitoring["grafana"]["adminPassword"]["secret"]
+    )
+    assert [r.service for r in plan.routes if r.host == monitoring["grafana"]["host"]] == [
+        "grafana"
+    ]
+
+
+@pytest.mark.parametrize("stack", ["staging", "hub"])
+def test_the_pack_accepts_the_one_machine_shape(stack: str, tmp_path: Path) -> None:
+    # The real pack over the analyzer protocol: no exporter or admin port is public, every
+    # host path and socket the exporters need is a declared exception.
+    from tests.monitored_stacks import ADDED  # noqa: PLC0415
+
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    document["config"]["platform:monitoring"] = ADDED[stack]
+    document["config"]["platform:networks"]["monitoring"] = {"dockerName": "monitoring"}
+    path = tmp_path / f"Pulumi.{stack}.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    result = plan_stack(ROOT, stack, config_file=path)
+    assert result.mandatory_violations == []
+    names = {r.name for r in result.resources}
+    assert {f"{n}-container" for n in added_services(stack_config(stack))} <= names
