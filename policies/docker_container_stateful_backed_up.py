@@ -6,6 +6,9 @@ ignored) or when it mounts a named volume that a ``docker:index/volume:Volume`` 
 declares with the ``protect`` resource option (protected: the stack says its data must live
 on). A protected volume is kept through a destroy, but not through a failed disk.
 
+A protected volume that another container's backup job already covers (it mounts the same
+volume: a proxy reading the certificates a certbot container writes) does not count again.
+
 Such a container must be covered by a backup job: a ``selfhosted:backup:BackupJob`` resource
 (components/docker/backup_job.py) whose ``containerUrn`` input is the container's URN. A
 service that deliberately has none declares the exception with its reason (the program does
@@ -18,6 +21,8 @@ the policy as not run (advisory) during preview; ``pulumi up`` checks the resolv
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -48,12 +53,18 @@ def _named_volumes(container: PolicyResource) -> list[str]:
     return found
 
 
-def _why_stateful(container: PolicyResource, protected: set[str]) -> str | None:
+def _why_stateful(
+    container: PolicyResource, protected: set[str], covered_volumes: Callable[[], set[str]]
+) -> str | None:
     image = str(container.props.get("image") or "")
     database = DATABASE_IMAGES.get(parse_image(image).name)
     if database is not None:
         return f"runs {database} ({image})"
     kept = [name for name in _named_volumes(container) if name in protected]
+    if kept:
+        # A volume another container's job already backs up (a proxy reading the certificates
+        # a certbot container writes) is covered once, by that job.
+        kept = [name for name in kept if name not in covered_volumes()]
     if kept:
         return f"mounts the protected volume {', '.join(dict.fromkeys(kept))}"
     return None
@@ -68,18 +79,33 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
         for r in args.resources
         if r.resource_type == DOCKER_VOLUME and r.opts.protect
     }
-    covered: set[str] | None = None
+    found: list[set[str]] = []
+
+    def covered() -> set[str]:
+        if not found:
+            found.append(
+                {
+                    str(r.props.get("containerUrn"))
+                    for r in args.resources
+                    if r.resource_type == BACKUP_JOB
+                }
+            )
+        return found[0]
+
+    volumes: list[set[str]] = []
+
+    def covered_volumes() -> set[str]:
+        if not volumes:
+            volumes.append(
+                {name for c in containers if c.urn in covered() for name in _named_volumes(c)}
+            )
+        return volumes[0]
+
     for container in containers:
-        why = _why_stateful(container, protected)
+        why = _why_stateful(container, protected, covered_volumes)
         if why is None:
             continue
-        if covered is None:
-            covered = {
-                str(r.props.get("containerUrn"))
-                for r in args.resources
-                if r.resource_type == BACKUP_JOB
-            }
-        if container.urn not in covered:
+        if container.urn not in covered():
             report_violation(
                 f"Container {container.name} {why}, and no backup job covers it: a failed "
                 "disk loses its data.",

@@ -30,6 +30,7 @@ from components.spec.images import parse_image
 if TYPE_CHECKING:
     from components.spec import PlatformSpec, ServiceSpec
     from components.spec.backups import BackupsSpec
+    from components.spec.services import VolumeMountSpec
 
 # The policy rule a declared opt-out excepts (policies/docker_container_stateful_backed_up.py).
 BACKUP_RULE = "docker-container-stateful-backed-up"
@@ -97,7 +98,15 @@ class MachineBackups:
 
 def keeps_data(service: ServiceSpec) -> bool:
     """Whether a service holds data a failed disk would lose."""
-    return service.stateful or bool(service.volumes) or method_of(service) not in (None, VOLUMES)
+    return (
+        service.stateful or bool(_own_volumes(service)) or method_of(service) not in (None, VOLUMES)
+    )
+
+
+def _own_volumes(service: ServiceSpec) -> list[VolumeMountSpec]:
+    # A volume borrowed from another service (``owner``, mounted read-only) is backed up by its
+    # owner's job, once.
+    return [mount for mount in service.volumes if mount.owner is None]
 
 
 def method_of(service: ServiceSpec) -> str | None:
@@ -109,7 +118,7 @@ def method_of(service: ServiceSpec) -> str | None:
         method = None  # InfluxDB 2 and 3 have other tools: their volumes, writer stopped
     if method is not None:
         return method
-    return VOLUMES if service.volumes else None
+    return VOLUMES if _own_volumes(service) else None
 
 
 def skipped(spec: PlatformSpec, name: str) -> str | None:
@@ -138,7 +147,7 @@ def backup_jobs(spec: PlatformSpec) -> dict[str, MachineBackups]:
                 container=name,
                 method=method,
                 image=service.image,
-                volumes=tuple((mount.name, mount.path) for mount in service.volumes),
+                volumes=tuple((mount.name, mount.path) for mount in _own_volumes(service)),
             )
         )
     return {

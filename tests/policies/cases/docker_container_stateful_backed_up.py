@@ -8,7 +8,7 @@ from dataclasses import replace
 from components.plan.recording import UNKNOWN
 
 from ..conftest import BACKUP_JOB, PGDATA, backup_job, container, resource
-from ..fixtures_cloud import BASELINE, DB_CONTAINER, docker_volume, swap, without
+from ..fixtures_cloud import BASELINE, DB_CONTAINER, docker_volume, protected, swap, without
 from ..harness import (
     RuleCases,
     except_label,
@@ -34,7 +34,13 @@ def database(name: str, image: str = "postgres:16.4", what: str = "PostgreSQL") 
 
 
 FILES = container(
-    "files", image="nginx:1.27", volumes=[{"volumeName": PGDATA, "containerPath": "/srv"}]
+    "files", image="nginx:1.27", volumes=[{"volumeName": "files-data", "containerPath": "/srv"}]
+)
+FILES_DATA = protected(docker_volume("files-volume", "files-data"))
+# A reader of the database's own volume (as Nginx reads the certificates certbot writes): the
+# volume is covered once, by the job of the container it belongs to.
+READER = container(
+    "reader", image="nginx:1.27", volumes=[{"volumeName": PGDATA, "containerPath": "/srv"}]
 )
 SCRATCH = docker_volume("scratch-volume", "scratch")
 WEB_SCRATCH = container(
@@ -62,12 +68,22 @@ STACKS = [
     ),
     stack_fails(
         "fail_protected_volume_without_job",
-        [*BASELINE, FILES],
-        ("files", uncovered("files", f"mounts the protected volume {PGDATA}")),
+        [*BASELINE, FILES_DATA, FILES],
+        ("files", uncovered("files", "mounts the protected volume files-data")),
         others=None,
     ),
     stack_passes(
-        "pass_protected_volume_with_job", [*BASELINE, FILES, backup_job(FILES)], others=None
+        "pass_protected_volume_with_job",
+        [*BASELINE, FILES_DATA, FILES, backup_job(FILES)],
+        others=None,
+    ),
+    stack_passes("pass_volume_covered_by_another_containers_job", [*BASELINE, READER], others=None),
+    stack_fails(
+        "fail_shared_volume_whose_owner_has_no_job",
+        [*without(BASELINE, "db-backup"), READER],
+        ("db", database("db")),
+        ("reader", uncovered("reader", f"mounts the protected volume {PGDATA}")),
+        others=None,
     ),
     # An unprotected volume is not the stack saying its data matters (another rule says it
     # should be protected): no backup asked.
