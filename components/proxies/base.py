@@ -50,6 +50,26 @@ WEB_PORTS = (
 )
 
 
+def proxy_service(spec: PlatformSpec) -> ServiceSpec | None:
+    """The service that is the proxy, when ``platform:proxy.service`` parsed and names one."""
+    from components.spec.partial import parsed  # noqa: PLC0415 -- see components/proxies
+
+    proxy = spec.proxy
+    assert proxy is not None
+    return spec.services.get(proxy.service) if parsed(proxy, "service") else None
+
+
+def command_refused(spec: PlatformSpec, why: str) -> Iterator[Problem]:
+    """The proxy service's ``command``, for a kind whose image must keep its own (``why``)."""
+    from components.spec.errors import Problem  # noqa: PLC0415
+    from components.spec.partial import parsed  # noqa: PLC0415
+
+    service = proxy_service(spec)
+    if service is not None and parsed(service, "command") and service.command is not None:
+        assert spec.proxy is not None
+        yield Problem(("services", spec.proxy.service, "command"), f"is set: {why}")
+
+
 # The hooks of a kind that adds nothing (yet): no checks, no labels, nothing in its container.
 def no_problems(spec: PlatformSpec) -> Iterator[Problem]:
     return iter(())

@@ -24,7 +24,7 @@ from pydantic import Field
 
 from components.values import AppContribution, FilePlan, Rendered
 
-from .base import WEB_PORTS, AuthForm, ProxyBase, no_route_labels
+from .base import WEB_PORTS, AuthForm, ProxyBase, command_refused, no_route_labels
 
 if TYPE_CHECKING:
     from components.derive.exposure import ProxyRoute
@@ -65,18 +65,11 @@ def _spec(proxy: ProxyBase) -> Spec:
 
 
 def problems(spec: PlatformSpec) -> Iterator[Problem]:
-    from components.spec.errors import Problem  # noqa: PLC0415 -- see components/proxies
-    from components.spec.partial import parsed  # noqa: PLC0415
-
-    proxy = spec.proxy
-    assert proxy is not None
-    service = spec.services.get(proxy.service) if parsed(proxy, "service") else None
-    if service is not None and parsed(service, "command") and service.command is not None:
-        yield Problem(
-            ("services", proxy.service, "command"),
-            "is set: the nginx image runs the stack's TLS switch from /docker-entrypoint.d/ "
-            "only with its own command; remove the command",
-        )
+    yield from command_refused(
+        spec,
+        "the nginx image runs the stack's TLS switch from /docker-entrypoint.d/ only with its "
+        "own command; remove the command",
+    )
 
 
 route_labels = no_route_labels

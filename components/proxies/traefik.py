@@ -50,7 +50,7 @@ from pydantic import Field
 from components.spec.common import Name, ShellSafe
 from components.values import AppContribution, FilePlan, Rendered
 
-from .base import WEB_PORTS, AuthForm, ProxyBase
+from .base import WEB_PORTS, AuthForm, ProxyBase, command_refused, proxy_service
 
 if TYPE_CHECKING:
     from components.derive.exposure import ProxyRoute
@@ -133,18 +133,16 @@ def _spec(proxy: ProxyBase) -> Spec:
 
 
 def problems(spec: PlatformSpec) -> Iterator[Problem]:
-    from components.spec.errors import Problem  # noqa: PLC0415 -- see components/proxies
-    from components.spec.partial import parsed  # noqa: PLC0415
+    from components.spec.partial import parsed  # noqa: PLC0415 -- see components/proxies
 
+    yield from command_refused(
+        spec,
+        "Traefik takes its static config from one source, and the stack renders it from "
+        "platform:proxy into /etc/traefik/traefik.yml; remove the command",
+    )
     proxy = spec.proxy
     assert proxy is not None
-    service = spec.services.get(proxy.service) if parsed(proxy, "service") else None
-    if service is not None and parsed(service, "command") and service.command is not None:
-        yield Problem(
-            ("services", proxy.service, "command"),
-            "is set: Traefik takes its static config from one source, and the stack renders it "
-            "from platform:proxy into /etc/traefik/traefik.yml; remove the command",
-        )
+    service = proxy_service(spec)
     if service is not None and parsed(proxy, "acmeStorage") and parsed(service, "volumes"):
         yield from _storage_problems(_spec(proxy), service)
 
