@@ -98,8 +98,9 @@ class DockerEngine(pulumi.ComponentResource):
     host: pulumi.Output[str]  # the provider's ssh:// host, known after the readiness
     ssh_opts: pulumi.Output[list[str]]  # the provider's ssh options (the generated ssh_config)
     networks: dict[str, docker.Network]
-    # How other SSH clients take the engine's path (NPM's API tunnel): the written ssh_config
-    # and the engine's alias in it, known once the files are written.
+    # How other SSH clients take the engine's path (NPM's API tunnel): the written ssh_config,
+    # relative to the project directory (resource inputs that carry it stay the same from any
+    # checkout), and the engine's alias in it; known once the files are written.
     ssh_route: pulumi.Output[dict[str, str]]
     # What host steps on the machine (its backup jobs) run over, and how they become root.
     connection: command.remote.ConnectionArgs
@@ -141,7 +142,7 @@ class DockerEngine(pulumi.ComponentResource):
         )
         self.ssh_opts = written.stdout.apply(lambda _: docker_ssh_opts(files.paths))
         self.ssh_route = written.stdout.apply(
-            lambda _: {"sshConfig": files.paths.ssh_config, "alias": alias}
+            lambda _: {"sshConfig": files.project_ssh_config, "alias": alias}
         )
         self.provider = docker.Provider(
             names.child(name, names.PROVIDER),

@@ -12,7 +12,9 @@ the project's directory). The engine starts the provider (``pulumi-resource-pulu
 ``python -m pulumi.dynamic``) in the program's directory, so ``components`` imports there as
 it does for the program; that last step needs the Pulumi CLI and is not run here.
 
-Every resource gets ``api`` (the tunnel: ``{sshConfig, alias}``; or ``{url}``), the admin's
+Every resource gets ``api`` (the tunnel: ``{sshConfig, alias}``, the ssh_config relative to
+the project directory so that the inputs are the same from every checkout, resolved at run time
+by components/proxies/npm_tunnel.py; or ``{url}``), the admin's
 email and password; passwords are secret inputs, and their outputs are listed in
 ``additional_secret_outputs`` so the state keeps them secret. ``read`` returns the live
 object in the inputs' shape, so a hand edit in NPM's UI is a difference on the next refresh

@@ -34,7 +34,8 @@ from .resources import NpmAccessList, NpmAdmin, NpmCertificate, NpmProxyHost, lo
 @dataclass(frozen=True)
 class NpmRoutesArgs:
     plan: NpmPlan
-    api: pulumi.Input[Mapping[str, str]]  # {sshConfig, alias}: the tunnel (or {url})
+    # {sshConfig (relative to the project), alias}: the tunnel (or {url})
+    api: pulumi.Input[Mapping[str, str]]
     secret: Callable[[str], pulumi.Output[str]]  # a dotted path under platform:secrets
 
 

@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 from .npm import API_PORT
 
@@ -97,12 +98,35 @@ def ssh_tunnel(ssh_config: str, alias: str, remote_port: int = API_PORT) -> Iter
                 proc.wait()
 
 
+def project_ssh_config(ssh_config: str) -> str:
+    """The ssh_config a resource's ``api`` names, relative to the project directory, as an
+    absolute path in this checkout.
+
+    The path is relative so that the NPM objects' inputs are the same from every checkout (a
+    CI runner clones to a new temporary directory each time; an absolute path would show every
+    object as an update). The project directory is the working directory: the program runs
+    there (components/program.py) and the engine starts every provider plugin, the dynamic
+    provider included, in it (pulumi/pulumi#15607: plugins get the deployment's ``pwd``,
+    sdk/go/common/resource/plugin/plugin.go:377 at f1f4d22). The file itself is written there on
+    every run, before any NPM object is touched (components/docker/engine.py)."""
+    path = Path(ssh_config)
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    if not path.is_file():
+        raise TunnelError(
+            f"api.sshConfig {ssh_config}: no such file in {Path.cwd()}; run pulumi from the "
+            "project directory, where the program writes it"
+        )
+    return str(path)
+
+
 @contextmanager
 def api_base_url(api: Mapping[str, str]) -> Iterator[str]:
-    """The API's base URL for a resource's ``api`` input: ``{sshConfig, alias}`` (a tunnel) or
-    ``{url}`` (an address reached directly, as the tests' server is)."""
+    """The API's base URL for a resource's ``api`` input: ``{sshConfig, alias}`` (a tunnel;
+    ``sshConfig`` relative to the project, or absolute) or ``{url}`` (an address reached
+    directly, as the tests' server is)."""
     if "url" in api:
         yield api["url"]
         return
-    with ssh_tunnel(api["sshConfig"], api["alias"]) as url:
+    with ssh_tunnel(project_ssh_config(api["sshConfig"]), api["alias"]) as url:
         yield url

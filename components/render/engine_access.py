@@ -53,13 +53,18 @@ print(spec["dir"])
 class AccessFiles:
     directory: str
     paths: SshClientPaths
+    # The ssh_config relative to the project directory: what a resource input may carry (the
+    # NPM objects' tunnel), the same from every checkout of the project.
+    project_ssh_config: str
 
 
 def access_files(project_dir: str, stack: str, machine: str, uid: int) -> AccessFiles:
     """Absolute paths of one engine's key, known_hosts and ssh_config, for user `uid`."""
-    directory = PurePosixPath(project_dir) / ACCESS_ROOT / stack / machine
+    relative = PurePosixPath(ACCESS_ROOT) / stack / machine
+    directory = PurePosixPath(project_dir) / relative
     return AccessFiles(
         directory=str(directory),
+        project_ssh_config=str(relative / "config"),
         paths=SshClientPaths(
             ssh_config=str(directory / "config"),
             known_hosts=str(directory / "known_hosts"),

@@ -131,3 +131,28 @@ def test_a_forward_anywhere_else_is_refused_by_the_drop_in(servers: Servers) -> 
 
     with pytest.raises(TunnelError, match="administratively prohibited"):
         log_in_through_a_forward_to_port_22()
+
+
+def test_a_project_relative_ssh_config_is_found_from_the_working_directory(
+    servers: Servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resources carry the ssh_config relative to the project (the same from every
+    checkout); the provider runs in the project directory and finds it there."""
+    config = Path(servers.ssh_config)
+    monkeypatch.chdir(config.parent.parent)
+    api = {"sshConfig": f"{config.parent.name}/{config.name}", "alias": "staging"}
+    with api_base_url(api) as url, NpmApi(url, EMAIL, PASSWORD) as client:
+        assert client.token()
+
+
+def test_a_missing_ssh_config_names_the_path_and_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    api = {"sshConfig": ".selfhosted/ssh/prod/ax102-proxy/config", "alias": "ax102-proxy"}
+    with pytest.raises(TunnelError) as raised, api_base_url(api):
+        pass
+    assert str(raised.value) == (
+        f"api.sshConfig .selfhosted/ssh/prod/ax102-proxy/config: no such file in {tmp_path}; "
+        "run pulumi from the project directory, where the program writes it"
+    )
