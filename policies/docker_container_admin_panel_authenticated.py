@@ -16,8 +16,8 @@ container
     A container Traefik serves with no router label gets Traefik's default router
     (``Host(`<name>`)``, no middleware) unless ``traefik.enable`` is ``false``: that counts as
     unauthenticated too, once the container carries any ``traefik.`` label.
-  - Nginx Proxy Manager proxy hosts (configured through its API) are checked where the program
-    declares them as resources; this rule reads Docker containers.
+  - Nginx Proxy Manager proxy hosts and plain Nginx configs are not container labels: the
+    stack rule ``proxy-route-admin-panel-authenticated`` checks their routes to these images.
 
 Label keys are matched as Traefik reads them: the option names case-insensitively
 (``basicauth`` and ``basicAuth`` are one), router and middleware names as written.

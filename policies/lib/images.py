@@ -93,3 +93,12 @@ def admin_panel(image: str) -> str | None:
     if ref.repository == "rabbitmq" and ref.tag is not None and "management" in ref.tag:
         return "RabbitMQ management"
     return ADMIN_IMAGES.get(ref.repository)
+
+
+# Images that run plain nginx with the config files a program uploads into them
+# (proxy-route-admin-panel-authenticated parses those files). By repository, without registry.
+NGINX_IMAGES = frozenset({"nginx", "nginxinc/nginx-unprivileged", "bitnami/nginx"})
+
+
+def runs_nginx(image: str) -> bool:
+    return parse_image(image).repository in NGINX_IMAGES

@@ -36,6 +36,13 @@ def peek(container: Any, key: Any) -> Any:
         return None
 
 
+def has_keys(container: Mapping[str, Any], *keys: str) -> bool:
+    """Whether ``container`` has every key, without reading a value (``key in proxy`` reads
+    it, and raises on an unknown one)."""
+    present = set(container)  # the SDK's proxy iterates its keys without the unknown check
+    return all(key in present for key in keys)
+
+
 def label(props: Mapping[str, Any], name: str) -> Any:
     """The value of the Docker label ``name`` (pulumi-docker sends labels as a list of
     ``{label, value}``), or None. Reads ``labels`` and each entry's ``label``; the value only

@@ -16,6 +16,10 @@ DOCKER_NETWORK = "docker:index/network:Network"
 # the container it covers (containerUrn, container, machine) and its off-site copy's kind.
 BACKUP_JOB = "selfhosted:backup:BackupJob"
 
+# The Python SDK's dynamic resources (pulumi/dynamic/dynamic.py: every one has this type unless
+# its class names a module): this library's Nginx Proxy Manager objects (lib/npm_objects.py).
+DYNAMIC_RESOURCE = "pulumi-python:dynamic:Resource"
+
 # pulumi-command: a remote (SSH) or a local command; both carry the same properties.
 COMMANDS = ("command:remote:Command", "command:local:Command")
 

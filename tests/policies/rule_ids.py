@@ -40,6 +40,7 @@ RULE_IDS: dict[str, str] = {
     "docker-network-no-uplink-macvlan": "NET-001",
     "uplink-single-mac": "NET-002",
     "nat-forward-no-private-service-port": "NET-003",
+    "proxy-route-admin-panel-authenticated": "NET-004",
     "proxmox-container-unprivileged": "PVE-001",
     "proxmox-container-nesting-unprivileged-only": "PVE-002",
     "stateful-resource-protected": "STK-001",

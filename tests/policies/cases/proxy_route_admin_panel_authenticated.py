@@ -1,0 +1,360 @@
+"""proxy-route-admin-panel-authenticated (a stack policy): NPM proxy hosts and plain Nginx
+locations routing to admin panels, with and without authentication.
+
+The NPM resources are shaped as components/npm/resources.py declares them (what NPM receives);
+the nginx configs are written here by hand in nginx's own syntax, each a way nginx applies (or
+does not apply) auth_basic, allow/deny and satisfy (nginx.org module docs), and their verdicts
+are what nginx does with them, not what the rule computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from components.plan.recording import UNKNOWN, RecordedResource
+
+from ..conftest import COMPLIANT_CONTAINER, CONTAINER, container, resource, secret
+from ..fixtures_cloud import depends
+from ..harness import RuleCases, StackCase, stack_fails, stack_passes, stack_unknown
+
+RULE = "proxy-route-admin-panel-authenticated"
+DYNAMIC = "pulumi-python:dynamic:Resource"
+SITE = "/etc/nginx/conf.d/default.conf"
+
+
+def panel(name: str, image: str, **changes: Any) -> RecordedResource:
+    """A container running ``image``, answering to ``name`` on network ``edge``."""
+    properties = {
+        **COMPLIANT_CONTAINER,
+        "name": name,
+        "image": image,
+        "networksAdvanced": [{"name": "edge", "aliases": [name]}],
+        **changes,
+    }
+    properties.pop("volumes")
+    return resource(CONTAINER, f"{name}-container", {k: v for k, v in properties.items() if v})
+
+
+DBGATE = panel("dbgate", "dbgate/dbgate:6.1.0")
+PORTAINER = panel("portainer", "portainer/portainer-ce:2.21.4")
+RABBITMQ = panel("rabbitmq", "rabbitmq:3.13.7-management")
+WEB = panel("web", "ghcr.io/example/web:1.0.0")
+# Reached on the address it publishes (prod's guests, behind the NAT bridge), no DNS name.
+GRAFANA = panel(
+    "grafana",
+    "grafana/grafana:11.3.1",
+    networksAdvanced=None,
+    ports=[{"internal": 3000, "external": 3000, "ip": "10.0.0.15", "protocol": "tcp"}],
+)
+PANELS = [DBGATE, PORTAINER, RABBITMQ, WEB, GRAFANA]
+UNKNOWN_ADDRESS = panel(
+    "metrics",
+    "prom/node-exporter:v1.8.2",
+    ports=[{"internal": 9100, "external": 9100, "ip": UNKNOWN, "protocol": "tcp"}],
+)
+
+
+def _dynamic(name: str, properties: dict[str, Any]) -> RecordedResource:
+    return resource(DYNAMIC, name, {"adminEmail": "admin@example.com", **properties})
+
+
+def access_list(
+    name: str, items: list[Any], clients: list[dict[str, str]], satisfy_any: bool = False
+) -> RecordedResource:
+    return _dynamic(
+        name,
+        {
+            "name": name,
+            "satisfyAny": satisfy_any,
+            "passAuth": False,
+            "items": items,
+            "clients": clients,
+            "npmId": 7,
+        },
+    )
+
+
+def proxy_host(
+    name: str,
+    forward: str,
+    port: int,
+    access: RecordedResource | int | str = 0,
+    locations: list[dict[str, Any]] | None = None,
+) -> RecordedResource:
+    """A proxy host of ``name``; ``access`` an access list resource (its id unknown during
+    preview, the dependency recorded), or a literal list id."""
+    host = _dynamic(
+        f"proxy-host-{name}",
+        {
+            "domainNames": [name],
+            "forwardScheme": "http",
+            "forwardHost": forward,
+            "forwardPort": port,
+            "accessListId": UNKNOWN if isinstance(access, RecordedResource) else access,
+            "sslForced": True,
+            "locations": locations or [],
+            "npmId": 3,
+        },
+    )
+    return depends(host, accessListId=[access]) if isinstance(access, RecordedResource) else host
+
+
+USER = [{"username": "ops", "password": secret("s3cr3t")}]
+EVERYONE = [{"address": "all", "directive": "allow"}]
+ADMIN_NET = [
+    {"address": "198.51.100.0/24", "directive": "allow"},
+    {"address": "all", "directive": "deny"},
+]
+USERS_LIST = access_list("users", USER, EVERYONE)
+NETWORK_LIST = access_list("network", [], ADMIN_NET)
+EMPTY_LIST = access_list("empty", [], [])
+OPEN_LIST = access_list("open", [], EVERYONE)
+ANY_LIST = access_list("any", USER, [{"address": "0.0.0.0/0", "directive": "allow"}], True)
+CLOSED_FIRST = access_list("closed", [], [{"address": "all", "directive": "deny"}, *EVERYONE])
+
+
+Target = tuple[str, str, str]  # (upstream, container, the panel it runs)
+TO_DBGATE: Target = ("dbgate:3000", "dbgate-container", "DbGate")
+TO_RABBITMQ: Target = ("rabbitmq:15672", "rabbitmq-container", "RabbitMQ management")
+TO_PORTAINER: Target = ("portainer:9000", "portainer-container", "Portainer")
+TO_GRAFANA: Target = ("10.0.0.15:3000", "grafana-container", "Grafana")
+
+
+def npm(host: str, path: str, target: Target, why: str) -> str:
+    upstream, name, app = target
+    return (
+        f"NPM proxy host {host} routes {path} to {upstream}, container {name} running {app}, "
+        f"and {why}."
+    )
+
+
+def nginx(files: dict[str, str], name: str = "nginx-container", **changes: Any) -> RecordedResource:
+    uploads = [{"file": path, "content": text} for path, text in files.items()]
+    return container(name, image="nginx:1.26.3", volumes=None, uploads=uploads, **changes)
+
+
+def site(location: str, server: str = "", top: str = "") -> str:
+    return (
+        f"{top}\nserver {{\n    listen 80;\n    server_name admin.example.com;\n"
+        f"    {server}\n    location /panel/ {{\n        {location}\n    }}\n}}\n"
+    )
+
+
+PASS_TO = "set $upstream_0 http://portainer:9000;\n        proxy_pass $upstream_0;"
+USERS_FILE = "/etc/nginx/users/panel"
+BASIC = f'auth_basic "admin";\n        auth_basic_user_file {USERS_FILE};'
+OPEN = "it has no auth_basic, auth_request or allow + deny all"
+
+
+def on_nginx(location: str, target: Target, why: str = OPEN) -> str:
+    upstream, name, app = target
+    return (
+        f"Nginx container nginx-container routes admin.example.com location {location} "
+        f"({SITE}) to {upstream}, container {name} running {app}, and {why}."
+    )
+
+
+def passes(name: str, *resources: RecordedResource) -> StackCase:
+    return stack_passes(name, [*PANELS, *resources], others=None)
+
+
+def npm_fails(
+    name: str, route: tuple[str, str], target: Target, why: str, *resources: RecordedResource
+) -> StackCase:
+    """The proxy host of ``route`` (host, path) reported once, for ``target`` and ``why``."""
+    host, path = route
+    report = (f"proxy-host-{host}", npm(host, path, target, why))
+    return stack_fails(name, [*PANELS, *resources], report, others=None)
+
+
+def at_panel(location: str, server: str = "", top: str = "") -> RecordedResource:
+    """An nginx container whose one site has ``location`` at /panel/ (see ``site``)."""
+    return nginx({SITE: site(location, server, top)})
+
+
+def nginx_fails(
+    name: str, proxy: RecordedResource, target: Target = TO_PORTAINER, why: str = OPEN
+) -> StackCase:
+    report = ("nginx-container", on_nginx("/panel/", target, why))
+    return stack_fails(name, [*PANELS, proxy], report, others=None)
+
+
+DB = ("db.example.com", "/")
+UNPARSEABLE = "server {\n    location / {\n        proxy_pass http://dbgate:3000;\n}\n"
+PORTAINER_LOCATION = {
+    "path": "/portainer",
+    "forwardScheme": "http",
+    "forwardHost": "portainer",
+    "forwardPort": 9000,
+}
+
+STACKS = [
+    # NPM: the stack's own access list, its id still unknown (preview), named by dependency.
+    passes("pass_npm_users", USERS_LIST, proxy_host("db.example.com", "dbgate", 3000, USERS_LIST)),
+    passes(
+        "pass_npm_network",
+        NETWORK_LIST,
+        proxy_host("p.example.com", "portainer", 9000, NETWORK_LIST),
+    ),
+    # `pulumi up`: the list's id is known and matched to its npmId output.
+    passes(
+        "pass_npm_known_list_id", NETWORK_LIST, proxy_host("p.example.com", "portainer", 9000, 7)
+    ),
+    passes(
+        "pass_npm_deny_all_first",
+        CLOSED_FIRST,
+        proxy_host("p.example.com", "portainer", 9000, CLOSED_FIRST),
+    ),
+    passes("pass_npm_not_a_panel", proxy_host("app.example.com", "web", 3000)),
+    passes("pass_npm_outside_the_stack", proxy_host("x.example.com", "203.0.113.9", 8080)),
+    passes(
+        "pass_npm_published_address",
+        NETWORK_LIST,
+        proxy_host("g.example.com", "10.0.0.15", 3000, NETWORK_LIST),
+    ),
+    npm_fails(
+        "fail_npm_no_access_list",
+        DB,
+        TO_DBGATE,
+        "it has no access list",
+        proxy_host("db.example.com", "dbgate", 3000),
+    ),
+    npm_fails(
+        "fail_npm_list_authenticates_nobody",
+        DB,
+        TO_DBGATE,
+        "its access list empty authenticates nobody (no users and no clients)",
+        EMPTY_LIST,
+        proxy_host("db.example.com", "dbgate", 3000, EMPTY_LIST),
+    ),
+    npm_fails(
+        "fail_npm_list_allows_everyone",
+        ("mq.example.com", "/"),
+        TO_RABBITMQ,
+        "its access list open has no users and its client allow all admits every address",
+        OPEN_LIST,
+        proxy_host("mq.example.com", "rabbitmq", 15672, OPEN_LIST),
+    ),
+    npm_fails(
+        "fail_npm_satisfy_any",
+        DB,
+        TO_DBGATE,
+        "its access list any satisfies any check and its client allow 0.0.0.0/0 admits every "
+        "address",
+        ANY_LIST,
+        proxy_host("db.example.com", "dbgate", 3000, ANY_LIST),
+    ),
+    npm_fails(
+        "fail_npm_location_to_a_panel",
+        ("app.example.com", "/portainer"),
+        TO_PORTAINER,
+        "it has no access list",
+        proxy_host("app.example.com", "web", 3000, locations=[PORTAINER_LOCATION]),
+    ),
+    npm_fails(
+        "fail_npm_published_address",
+        ("g.example.com", "/"),
+        TO_GRAFANA,
+        "it has no access list",
+        proxy_host("g.example.com", "10.0.0.15", 3000),
+    ),
+    npm_fails(
+        "fail_npm_list_not_in_the_stack",
+        DB,
+        TO_DBGATE,
+        "its access list 42 is none the stack declares (cannot be checked)",
+        proxy_host("db.example.com", "dbgate", 3000, 42),
+    ),
+    stack_unknown(
+        "unknown_npm_list_id_without_dependency",
+        [*PANELS, proxy_host("db.example.com", "dbgate", 3000, UNKNOWN)],
+        ".accessListId",
+        others=None,
+    ),
+    # The other host is still checked before the rule defers.
+    stack_unknown(
+        "unknown_npm_forward_host",
+        [
+            *PANELS,
+            replace(proxy_host("a.example.com", UNKNOWN, 3000), name="proxy-host-a"),
+            proxy_host("db.example.com", "dbgate", 3000),
+        ],
+        ".forwardHost",
+        ("proxy-host-db.example.com", npm(*DB, TO_DBGATE, "it has no access list")),
+        others=None,
+    ),
+    # A published address still unknown (an address output) can only be an upstream address:
+    # a route to a name defers nothing for it, a route to an address does.
+    passes(
+        "pass_npm_name_with_an_unknown_address",
+        UNKNOWN_ADDRESS,
+        proxy_host("x.example.com", "api", 8000),
+    ),
+    stack_unknown(
+        "unknown_npm_address_with_an_unknown_address",
+        [*PANELS, UNKNOWN_ADDRESS, proxy_host("x.example.com", "10.0.0.20", 8000)],
+        ".ports.0.ip",
+        others=None,
+    ),
+    # Plain Nginx: the config files uploaded into the container.
+    passes("pass_nginx_basic_auth", at_panel(f"{BASIC}\n        {PASS_TO}")),
+    passes("pass_nginx_basic_auth_of_the_server", at_panel(PASS_TO, server=BASIC)),
+    passes("pass_nginx_basic_auth_of_http", at_panel(PASS_TO, top=BASIC)),
+    passes(
+        "pass_nginx_allow_deny",
+        at_panel(f"allow 198.51.100.0/24;\n        deny all;\n        {PASS_TO}"),
+    ),
+    passes("pass_nginx_auth_request", at_panel(f"auth_request /auth;\n        {PASS_TO}")),
+    passes("pass_nginx_not_a_panel", at_panel("proxy_pass http://web:3000;")),
+    passes("pass_nginx_not_a_conf_file", nginx({"/docker-entrypoint.d/40-x.sh": "#!/bin/sh\n"})),
+    nginx_fails("fail_nginx_no_auth", at_panel(PASS_TO)),
+    nginx_fails(
+        "fail_nginx_auth_basic_off_in_the_location",
+        at_panel(f"auth_basic off;\n        {PASS_TO}", server=BASIC),
+    ),
+    nginx_fails(
+        "fail_nginx_auth_basic_without_users_file",
+        at_panel(f'auth_basic "admin";\n        {PASS_TO}'),
+    ),
+    # The location's own rules replace the server's: allow all is all there is.
+    nginx_fails(
+        "fail_nginx_own_rules_replace_the_servers",
+        at_panel(f"allow all;\n        {PASS_TO}", server="allow 198.51.100.0/24;\n    deny all;"),
+    ),
+    nginx_fails(
+        "fail_nginx_allow_all_before_deny_all",
+        at_panel(f"allow all;\n        deny all;\n        {PASS_TO}"),
+    ),
+    nginx_fails(
+        "fail_nginx_satisfy_any_with_allow_all",
+        at_panel(f"satisfy any;\n        allow all;\n        {BASIC}\n        {PASS_TO}"),
+        why="its satisfy any with an allow of every address lets anyone in",
+    ),
+    nginx_fails(
+        "fail_nginx_upstream_block",
+        at_panel(
+            "proxy_pass http://panels;",
+            top="upstream panels {\n    server web:3000;\n    server dbgate:3000;\n}",
+        ),
+        TO_DBGATE,
+    ),
+    stack_fails(
+        "fail_nginx_unparseable",
+        [*PANELS, nginx({SITE: UNPARSEABLE})],
+        (
+            "nginx-container",
+            f"Nginx container nginx-container: {SITE} cannot be parsed (line 4: unexpected "
+            'end of file, expecting "}"), so its routes cannot be checked.',
+        ),
+        others=None,
+    ),
+    stack_unknown(
+        "unknown_nginx_upload_content",
+        [*PANELS, nginx({SITE: UNKNOWN})],
+        ".uploads.0.content",
+        others=None,
+    ),
+]
+
+CASES = RuleCases(stacks=STACKS)

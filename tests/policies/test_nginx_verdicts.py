@@ -1,0 +1,109 @@
+"""The nginx cases of proxy-route-admin-panel-authenticated, served by Debian's real nginx: a
+request without credentials from 127.0.0.1 (outside every network the cases allow) is refused
+(401 or 403) exactly where the case says the location authenticates, and passed on toward the
+upstream (502 here: nothing resolves the upstream's name) where the case says it is open. So
+the cases' verdicts are what nginx does with those configs, not what the rule computes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from components.plan.recording import RecordedResource
+from tests.tools import require
+
+from .cases.proxy_route_admin_panel_authenticated import SITE, STACKS, USERS_FILE
+from .conftest import CONTAINER
+from .harness import StackCase
+
+REFUSED = {401, 403}
+OPEN = 502  # passed every access check, then failed to reach the (unresolvable) upstream
+
+
+def _site(resources: list[RecordedResource]) -> str | None:
+    proxies = [r for r in resources if r.type == CONTAINER and r.name == "nginx-container"]
+    uploads = [u for p in proxies for u in p.inputs.get("uploads", []) if u["file"] == SITE]
+    return str(uploads[0]["content"]) if uploads else None
+
+
+def _checked(case: StackCase) -> bool:
+    """Cases nginx can serve on its own: a variable upstream (resolved per request, so nginx
+    starts without the name), no auth_request (it needs a second location), parseable."""
+    text = _site(list(case.resources))
+    return (
+        text is not None
+        and "$upstream_0" in text
+        and "auth_request" not in text
+        and not case.name.startswith("unknown_")
+    )
+
+
+CASES = [case for case in STACKS if _checked(case)]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _status(port: int) -> int:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with urllib.request.urlopen(
+                urllib.request.Request(
+                    f"http://127.0.0.1:{port}/panel/", headers={"Host": "admin.example.com"}
+                ),
+                timeout=5,
+            ) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+        except (ConnectionError, urllib.error.URLError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_real_nginx_agrees_with_the_case(case: StackCase, tmp_path: Path) -> None:
+    (nginx,) = require("nginx")
+    port = _free_port()
+    users = tmp_path / "users"
+    users.write_text("ops:$2b$10$abcdefghijklmnopqrstuu5PtN1Aq3Vq8T5P3XzPyV.0lQ3Kp8m2\n")
+    site = _site(list(case.resources))
+    assert site is not None
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{port};").replace(USERS_FILE, str(users))
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    # As root, nginx's workers would run as nobody, who cannot enter pytest's private tmp.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (tmp_path / "nginx.conf").write_text(
+        f"{user}daemon off;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
+        "events {}\nhttp {\n"
+        f"    access_log off;\n    client_body_temp_path {temp}/body;\n"
+        f"    proxy_temp_path {temp}/proxy;\n    fastcgi_temp_path {temp}/fastcgi;\n"
+        f"    uwsgi_temp_path {temp}/uwsgi;\n    scgi_temp_path {temp}/scgi;\n"
+        f"    include {tmp_path}/site.conf;\n}}\n"
+    )
+    (tmp_path / "site.conf").write_text(site)
+    process = subprocess.Popen(
+        [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        status = _status(port)
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    expected = REFUSED if case.name.startswith("pass_") else {OPEN}
+    assert status in expected, f"{case.name}: nginx answered {status}; {stderr.decode()[-500:]}"
