@@ -30,6 +30,8 @@ DEBIAN_PACKAGES+=(postgresql mariadb-server redis-server influxdb influxdb-clien
 # The monitoring set (tests/render/test_prometheus*.py, test_alert_rules.py, test_alertmanager.py,
 # test_host_exporter.py): promtool, amtool, a real Prometheus and node and blackbox exporters.
 DEBIAN_PACKAGES+=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter)
+# The postgres exporter as derived, against a real PostgreSQL (tests/render/test_postgres_exporter.py).
+DEBIAN_PACKAGES+=(prometheus-postgres-exporter)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,10 +1,11 @@
 """The stacks with platform:monitoring, as the tests render them.
 
-prod has its monitoring block in its stack file. staging and hub do not run the set (their
-stack files say why: their machines' memory is already given to their services), so the
-tests give each a block of their own, written here, to cover the one-machine shape and the
-database exporters (hub: PostgreSQL, MariaDB, Redis): the stack file is read, the block and a
-`monitoring` network added, and its secrets point at leaves the stack file already has.
+Every stack file with a platform:monitoring block is found (``MONITORED``), never listed.
+staging and hub do not run the set (their stack files say why: their machines' memory is
+already given to their services), so the tests give each a block of their own, written here,
+to cover the one-machine shape and the database exporters (hub: PostgreSQL, MariaDB, Redis):
+the stack file is read, the block and a `monitoring` network added, and its secrets point at
+leaves the stack file already has.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import yaml
 
 from components.derive.plan import ServicePlan, StackPlan, stack_plan
+from components.plan.stack_file import discover_stacks
 from components.plan.stack_spec import read_stack_spec
 from components.spec import PlatformSpec
 from components.values import PUBLIC_ADDRESS, Rendered
@@ -59,7 +61,15 @@ ADDED: dict[str, dict[str, Any]] = {
     "staging": _block("staging", "grafana.staging.example.com", "redis.password"),
     "hub": _block("hub", "grafana.versatilehub.app", "chat.secretKeyBase"),
 }
-MONITORED = ("prod", "staging", "hub")
+
+
+def _has_monitoring(stack: str) -> bool:
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    return "platform:monitoring" in (document.get("config") or {})
+
+
+# The stack files with their own block, and the shapes above.
+MONITORED = tuple(s for s in discover_stacks(ROOT) if s in ADDED or _has_monitoring(s))
 
 
 def stack_config(stack: str) -> dict[str, Any]:

@@ -8,7 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 # Image repositories with an exporter container (RabbitMQ serves its own metrics).
-EXPORTED_DATABASES = ("postgres", "postgis", "mariadb", "mysql", "redis", "valkey", "mongo")
+EXPORTED_DATABASES = (
+    "postgres",
+    "postgis",
+    "mariadb",
+    "mysql",
+    "redis",
+    "valkey",
+    "mongo",
+    "pgbouncer",
+)
 SET = ("prometheus", "alertmanager", "grafana", "blackbox-exporter")
 # The stateful members of the set and their volumes.
 SET_VOLUMES = {

@@ -11,10 +11,13 @@ from typing import Any
 
 from components.plan import RecordedResource, run_program
 from components.plan.recording import SECRET_SIG_KEY
+from components.plan.stack_file import discover_stacks
 from components.plan.stack_spec import read_stack_spec
 from components.spec import PlatformSpec
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every stack of the repository, from its Pulumi.<stack>.yaml files (never a second list).
+STACKS = tuple(discover_stacks(ROOT))
 
 
 def stack_spec(stack: str) -> PlatformSpec:

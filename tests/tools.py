@@ -34,6 +34,7 @@ PACKAGES = {
     "prometheus": "prometheus",
     "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
     "prometheus-node-exporter": "prometheus-node-exporter",
+    "prometheus-postgres-exporter": "prometheus-postgres-exporter",
     "promtool": "prometheus",
     "shellcheck": "shellcheck",
     "ssh": "openssh-client",

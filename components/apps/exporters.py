@@ -70,7 +70,9 @@ class DatabaseExporter:
     ``image`` None: the server serves its own metrics on ``port`` (RabbitMQ's prometheus
     plugin). ``env`` and ``command`` are templates with ``{address}`` (the database's alias and
     port on its network); ``password_env`` is the exporter's variable that receives the
-    database's secret named by the first of ``password_from`` the database's env sets."""
+    database's secret named by the first of ``password_from`` the database's env sets, and
+    ``user_env`` the user the first of ``user_from`` names, else ``default_user`` (PostgreSQL's
+    superuser is the env's POSTGRES_USER when it sets one)."""
 
     job: str
     port: int
@@ -80,6 +82,9 @@ class DatabaseExporter:
     env: Mapping[str, str] = field(default_factory=dict)
     password_env: str | None = None
     password_from: tuple[str, ...] = ()
+    user_env: str | None = None
+    user_from: tuple[str, ...] = ()
+    default_user: str = ""
     up_metric: str = "up"
     healthcheck: tuple[str, ...] | None = None
 
@@ -89,9 +94,14 @@ _POSTGRES = DatabaseExporter(
     port=9187,
     database_port=5432,
     image="quay.io/prometheuscommunity/postgres-exporter:v0.16.0",
-    env={"DATA_SOURCE_URI": "{address}/postgres?sslmode=disable", "DATA_SOURCE_USER": "postgres"},
+    env={"DATA_SOURCE_URI": "{address}/postgres?sslmode=disable"},
     password_env="DATA_SOURCE_PASS",
     password_from=("POSTGRES_PASSWORD",),
+    # The image's superuser is POSTGRES_USER when set, else postgres (docker-library/postgres
+    # docker-entrypoint.sh docker_setup_env), the same user the backup job dumps as.
+    user_env="DATA_SOURCE_USER",
+    user_from=("POSTGRES_USER",),
+    default_user="postgres",
     up_metric="pg_up",
     healthcheck=("CMD", "wget", "-qO-", "http://127.0.0.1:9187/metrics"),
 )
@@ -130,6 +140,25 @@ _MONGO = DatabaseExporter(
     up_metric="mongodb_up",
 )
 _RABBITMQ = DatabaseExporter(job="rabbitmq", port=15692, database_port=5672)
+# prometheus-community/pgbouncer_exporter v0.12.1: the connection string is its
+# --pgBouncer.connectionString flag's variable, port :9127 (pgbouncer_exporter.go:48,53); lib/pq
+# (go.mod v1.12.3) takes PGUSER and PGPASSWORD from the environment under the string's own
+# values (lib/pq connector.go:511-555 newConfig/fromEnv), so no password is in the string. It
+# logs in to pgBouncer's console database `pgbouncer` as one of the app's statsUsers (whose
+# password the derivation takes from the app, not the env) and runs SHOW STATS, POOLS,
+# DATABASES, LISTS, CONFIG, CLIENTS and VERSION (collector.go). The image is busybox-based,
+# USER nobody (Dockerfile); `/` is its landing page (pgbouncer_exporter.go:84-100).
+_PGBOUNCER = DatabaseExporter(
+    job="pgbouncer",
+    port=9127,
+    database_port=5432,
+    image="quay.io/prometheuscommunity/pgbouncer-exporter:v0.12.1",
+    env={"PGBOUNCER_EXPORTER_CONNECTION_STRING": "postgres://{address}/pgbouncer?sslmode=disable"},
+    password_env="PGPASSWORD",
+    user_env="PGUSER",
+    up_metric="pgbouncer_up",
+    healthcheck=("CMD", "wget", "-qO-", "http://127.0.0.1:9127/"),
+)
 
 # By the image's name (components/spec/images.parse_image(...).name).
 DATABASE_EXPORTERS: dict[str, DatabaseExporter] = {
@@ -141,4 +170,5 @@ DATABASE_EXPORTERS: dict[str, DatabaseExporter] = {
     "valkey": _REDIS,
     "mongo": _MONGO,
     "rabbitmq": _RABBITMQ,
+    "pgbouncer": _PGBOUNCER,
 }

@@ -96,6 +96,12 @@ class Spec(Strict):
         min_length=1,
         description="Users clients log in as (SCRAM-SHA-256) -> password under platform:secrets.",
     )
+    statsUsers: list[PgIdentifier] = Field(
+        default_factory=list,
+        description="Users (under users) that may run the console's read-only SHOW commands "
+        "(stats_users); the monitoring set's pgBouncer exporter logs in as the first. Like any "
+        "user of the auth_file it can also open the databases, as their server user.",
+    )
 
     def managed_databases(self) -> set[str]:
         return {e.managed for e in self.databases.values() if e.managed is not None}
@@ -147,6 +153,13 @@ def problems(name: str, service: ServiceSpec) -> Iterator[Problem]:
             f"names managed databases {', '.join(sorted(app.managed_databases()))}; one "
             "pgBouncer verifies one cluster's CA: use one pgBouncer for each",
         )
+    for i, user in enumerate(app.statsUsers):
+        if user not in app.users:
+            yield Problem(
+                ("services", name, "app", "statsUsers", i),
+                f"{user} is not under platform:services.{name}.app.users ({', '.join(app.users)}); "
+                "a stats user logs in with a password of the auth_file",
+            )
     for key in ENTRYPOINT_ENV:
         if key in service.env:
             yield Problem(
@@ -188,6 +201,7 @@ def contribute(name: str, service: ServiceSpec) -> AppContribution:
                 query_wait_timeout=app.queryWaitTimeoutSeconds,
                 server_tls_sslmode="verify-full" if managed else "disable",
                 server_tls_ca_file=SERVER_CA_FILE if managed else None,
+                stats_users=tuple(app.statsUsers),
             )
         )
 

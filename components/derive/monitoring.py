@@ -25,8 +25,10 @@ from typing import Any
 from components import names
 from components.apps import alertmanager, blackbox, exporters, grafana, prometheus
 from components.apps.livekit import Spec as LiveKitSpec
+from components.apps.pgbouncer import Spec as PgbouncerSpec
 from components.render.prometheus import Target
 from components.spec import PlatformSpec, ServiceSpec
+from components.spec.common import SecretRef
 from components.spec.images import parse_image
 from components.spec.monitoring import MonitoringSpec
 from components.spec.services import RouteExpose
@@ -141,15 +143,16 @@ def _database_exporter(
         joins = service.networks[:1] if service.machine == monitoring.machine else []
         return {}, [Target(kind.job, address, labels)], joins
     exporter = names.database_exporter(name)
-    address = f"{name}:{kind.database_port}"
+    user, password, port = _login(kind, service)
+    address = f"{name}:{port}"
     env: dict[str, Any] = {key: value.format(address=address) for key, value in kind.env.items()}
-    password = next((service.env[k] for k in kind.password_from if k in service.env), None)
-    if kind.password_env is not None and password is not None:
-        env[kind.password_env] = password if isinstance(password, str) else password.model_dump()
+    for key, value in ((kind.user_env, user), (kind.password_env, password)):
+        if key is not None and value is not None:
+            env[key] = value if isinstance(value, str) else value.model_dump()
     doc: dict[str, Any] = {
         "machine": service.machine,
         "image": kind.image,
-        "networks": _on_monitoring(service.machine, monitoring, list(service.networks)),
+        "networks": _on_monitoring(service.machine, monitoring, _exporter_networks(spec, service)),
         "env": env,
         "expose": _private(service.machine, monitoring, kind.port),
         "resources": {"memoryMb": 128, "cpus": 0.25, "pids": 64},
@@ -162,6 +165,36 @@ def _database_exporter(
         kind.job, _scrape_address(spec, monitoring, exporter, service.machine, kind.port), labels
     )
     return {exporter: doc}, [target], []
+
+
+def _exporter_networks(spec: PlatformSpec, service: ServiceSpec) -> list[str]:
+    """The database's networks; a pgBouncer's exporter keeps off those of the servers it pools
+    (it needs pgBouncer, never PostgreSQL), unless pgBouncer has no other."""
+    networks = list(service.networks)
+    if not isinstance(service.app, PgbouncerSpec):
+        return networks
+    pooled = {
+        network
+        for entry in service.app.databases.values()
+        if entry.service is not None and entry.service in spec.services
+        for network in spec.services[entry.service].networks
+    }
+    return [n for n in networks if n not in pooled] or networks
+
+
+def _login(
+    kind: exporters.DatabaseExporter, service: ServiceSpec
+) -> tuple[str | SecretRef | None, str | SecretRef | None, int]:
+    """The user, password and port the exporter logs in with: a pgBouncer app's first stats
+    user (the spec's rules require one), else what the database's env names."""
+    app = service.app
+    if isinstance(app, PgbouncerSpec):
+        stats = app.statsUsers[0] if app.statsUsers else None
+        return stats, app.users.get(stats) if stats else None, app.listenPort
+    env = service.env
+    user: str | SecretRef = next((env[k] for k in kind.user_from if k in env), kind.default_user)
+    password = next((env[k] for k in kind.password_from if k in env), None)
+    return user or None, password, kind.database_port
 
 
 def _livekit_targets(

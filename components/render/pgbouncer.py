@@ -64,6 +64,9 @@ class PgbouncerSettings:
     server_tls_ca_file: str | None = None
     pidfile: str | None = None
     logfile: str | None = None
+    # Users of the auth_file that may run the console's SHOW commands (all but SHOW FDS,
+    # doc/config.md ``stats_users``), as a metrics exporter does.
+    stats_users: Sequence[str] = ()
 
 
 def _one_line(what: str, value: str) -> str:
@@ -113,6 +116,7 @@ def pgbouncer_ini(settings: PgbouncerSettings) -> str:
         "ignore_startup_parameters": "extra_float_digits",
         "server_tls_sslmode": settings.server_tls_sslmode,
         "server_tls_ca_file": settings.server_tls_ca_file,
+        "stats_users": _user_list(settings.stats_users),
         "pidfile": settings.pidfile,
         "logfile": settings.logfile,
     }
@@ -121,6 +125,14 @@ def pgbouncer_ini(settings: PgbouncerSettings) -> str:
         if value is not None:
             lines.append(f"{key} = {_one_line(key, str(value))}")
     return "\n".join(lines) + "\n"
+
+
+def _user_list(users: Sequence[str]) -> str | None:
+    """A comma-separated list of user names (doc/config.md ``stats_users``), or nothing."""
+    for user in users:
+        if not user or "," in user or user != user.strip():
+            raise ValueError(f"user {user!r} cannot be in a pgBouncer user list")
+    return ", ".join(users) or None
 
 
 def _quoted(value: str) -> str:

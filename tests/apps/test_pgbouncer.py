@@ -61,7 +61,9 @@ def test_files_are_rendered_from_the_app_block_as_secrets_for_the_image_user() -
     users = files["/etc/pgbouncer/userlist.txt"].content
     assert isinstance(users, Rendered)
     assert dict(users.secrets) == {f"user.{u}": ref["secret"] for u, ref in block["users"].items()}
-    assert users.render({"user.jupiter": 'pa"ss'}) == '"jupiter" "pa""ss"\n'
+    # One line per user, sorted, a quote doubled.
+    values = {f"user.{u}": f'{u}-pa"ss' for u in block["users"]}
+    assert users.render(values) == "".join(f'"{u}" "{u}-pa""ss"\n' for u in sorted(block["users"]))
     ini = files["/etc/pgbouncer/pgbouncer.ini"].content
     ca = files["/etc/pgbouncer/server-ca.pem"].content
     assert isinstance(ini, Rendered)
@@ -134,6 +136,19 @@ def _db(**entry: Any) -> Any:
             "into the auth_file rendered from platform:services.pgbouncer.app; remove it from "
             "env",
         ),
+        (
+            put(*APP, "statsUsers", value=["stats", "watcher"]),
+            "platform:services.pgbouncer.app.statsUsers[1]: watcher is not under "
+            "platform:services.pgbouncer.app.users (jupiter, stats); a stats user logs in with "
+            "a password of the auth_file",
+        ),
+        # The stack is monitored: its pgBouncer exporter needs a stats user to log in as.
+        (
+            put(*APP, "statsUsers", value=[]),
+            "platform:services.pgbouncer.app.statsUsers: names no user; platform:monitoring's "
+            "pgBouncer exporter logs in to the console as the first stats user: name a user of "
+            "users",
+        ),
     ],
 )
 def test_problems(mutation: Any, expected: str) -> None:
@@ -173,3 +188,13 @@ def test_a_managed_database_nothing_pools_is_refused() -> None:
 )
 def test_managed_database_fields_are_checked(field: str, value: Any, fragment: str) -> None:
     assert fragment in error_text(doc(put("databases", "main", field, value=value)))
+
+
+def test_a_monitored_pgbouncer_without_the_app_is_refused() -> None:
+    # Configured by the image's env (as jupiter-minimal's), it has no stats user to log in as.
+    bare = put("services", "pgbouncer", "app", value=None)
+    assert (
+        "platform:services.pgbouncer.app: edoburu/pgbouncer:v1.25.2-p0 is scraped by "
+        "platform:monitoring's pgBouncer exporter, which logs in as a stats user: configure it "
+        "as {kind: pgbouncer, ..., statsUsers: [a user of users]} (components/apps/pgbouncer.py)"
+    ) in error_text(doc(bare)).splitlines()

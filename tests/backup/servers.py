@@ -127,7 +127,8 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
 
 
 @contextmanager
-def postgres() -> Iterator[Server]:
+def postgres(superuser: str = "postgres") -> Iterator[Server]:
+    """``superuser``: the image's POSTGRES_USER (its initdb's ``-U``), postgres by default."""
     require("ip")
     binaries = Path("/usr/lib/postgresql/15/bin")
     if not (binaries / "postgres").exists():
@@ -150,7 +151,7 @@ def postgres() -> Iterator[Server]:
                 "-D",
                 str(data),
                 "-U",
-                "postgres",
+                superuser,
                 "-A",
                 "scram-sha-256",
                 f"--pwfile={pwfile}",
@@ -179,7 +180,7 @@ def postgres() -> Iterator[Server]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        env = {"PGHOST": str(sockets), "POSTGRES_PASSWORD": PASSWORD, "POSTGRES_USER": "postgres"}
+        env = {"PGHOST": str(sockets), "POSTGRES_PASSWORD": PASSWORD, "POSTGRES_USER": superuser}
         try:
             wait_until("PostgreSQL", [str(binaries / "pg_isready"), "-h", str(sockets)])
             yield Server(ns, root, env, process, client={"PGPASSWORD": PASSWORD})

@@ -24,6 +24,7 @@ DATABASE_JOBS = {  # image repository -> (job, exporter port)
     "postgres": ("postgres", 9187),
     "mariadb": ("mysql", 9104),
     "redis": ("redis", 9121),
+    "pgbouncer": ("pgbouncer", 9127),
 }
 
 
@@ -89,13 +90,20 @@ def test_an_exporter_per_database_with_its_own_password(
         exporter = plan.services[f"{name}-exporter"]
         address = _reach(config, f"{name}-exporter", service["machine"], port)
         expected.setdefault(job, {})[address] = {"machine": service["machine"], "service": name}
-        # On the database's networks (plus the monitoring network on the monitoring machine).
+        # On the database's networks (plus the monitoring network on the monitoring machine);
+        # a pgBouncer's off those of the servers it pools, logging in as its first stats user.
         wanted = set(service["networks"])
+        passwords = {v["secret"] for v in service.get("env", {}).values() if isinstance(v, dict)}
+        if kind == "pgbouncer":
+            app = service["app"]
+            for entry in app["databases"].values():
+                wanted -= set(config["services"].get(entry.get("service"), {}).get("networks", []))
+            passwords = {app["users"][app["statsUsers"][0]]["secret"]}
         if service["machine"] == config["monitoring"]["machine"]:
             wanted.add(config["monitoring"]["network"])
         assert set(exporter.networks) == wanted
         secrets = {v.path for v in exporter.secret_env.values() if isinstance(v, SecretPath)}
-        assert secrets == {v["secret"] for v in service["env"].values() if isinstance(v, dict)}
+        assert secrets == passwords
     assert {job: _targets(jobs[job]) for job in expected} == expected
 
 

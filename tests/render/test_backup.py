@@ -26,10 +26,12 @@ from components.render.backup import (
     restore_script,
 )
 from components.spec.backups import backup_secret_paths
+from tests.stacks import STACKS as ALL_STACKS
 from tests.stacks import stack_spec
 from tests.tools import tool
 
-STACKS = ("prod", "staging", "hub")
+# Every stack file with platform:backups.
+STACKS = tuple(s for s in ALL_STACKS if stack_spec(s).backups is not None)
 
 
 def _jobs() -> list[tuple[str, BackupJob]]:

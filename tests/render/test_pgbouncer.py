@@ -36,8 +36,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from components.apps import pgbouncer
+from components.derive.plan import stack_plan
 from components.spec.services import ServiceSpec
-from components.values import FilePlan, Rendered
+from components.values import FilePlan, Rendered, SecretPath
 from tests.stacks import stack_spec
 from tests.tools import tool
 
@@ -46,6 +47,7 @@ DB_NAME = "jupiter"  # platform:databases.main.database
 DB_PASSWORD = "server 'pass\" word"  # quotes and a space: the ini's quoting is exercised
 PLAIN_USER = "plain_app"
 CLIENT_PASSWORD = "client-secret-1"
+STATS_PASSWORD = "stats-secret-1"
 SERVER_NAME = "localhost"
 
 
@@ -302,6 +304,7 @@ def _managed_values(server: Server, *, host: str, ca: bytes) -> dict[str, str]:
         "managed.main.password": DB_PASSWORD,
         "ca": ca.decode(),
         "user.jupiter": CLIENT_PASSWORD,
+        "user.stats": STATS_PASSWORD,
     }
 
 
@@ -326,6 +329,15 @@ def bouncers(server: Server) -> Iterator[dict[str, Bouncer]]:
             },
         }
     )
+    # jupiter-complete's pgBouncer, its one database pointed at this server.
+    complete = stack_spec("jupiter-complete").services["pgbouncer"]
+    assert isinstance(complete.app, pgbouncer.Spec)
+    entry = complete.app.databases["jupiter"].model_copy(
+        update={"service": SERVER_NAME, "port": server.port, "user": PLAIN_USER}
+    )
+    complete = complete.model_copy(
+        update={"app": complete.app.model_copy(update={"databases": {"jupiter": entry}})}
+    )
     pki = server.pki
     setups = {
         "verified": (stack, _managed_values(server, host=SERVER_NAME, ca=pki.ca_pem)),
@@ -334,6 +346,14 @@ def bouncers(server: Server) -> Iterator[dict[str, Bouncer]]:
         "plain": (
             plain,
             {"db.jupiter.password": "plain-server-pass", "user.jupiter": CLIENT_PASSWORD},
+        ),
+        "complete": (
+            complete,
+            {
+                "db.jupiter.password": "plain-server-pass",
+                "user.jupiter": CLIENT_PASSWORD,
+                "user.stats": STATS_PASSWORD,
+            },
         ),
     }
     processes = []
@@ -352,12 +372,17 @@ def bouncers(server: Server) -> Iterator[dict[str, Bouncer]]:
 
 
 def _psql(
-    port: int, sql: str, *, user: str = "jupiter", password: str = CLIENT_PASSWORD
+    port: int,
+    sql: str,
+    *,
+    user: str = "jupiter",
+    password: str = CLIENT_PASSWORD,
+    dbname: str = "jupiter",
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             tool("psql"),
-            f"host=127.0.0.1 port={port} dbname=jupiter user={user} sslmode=disable "
+            f"host=127.0.0.1 port={port} dbname={dbname} user={user} sslmode=disable "
             "connect_timeout=10",
             "-XAtq",
             "-v",
@@ -435,3 +460,58 @@ def test_the_plain_shape_pools_an_in_stack_service(bouncers: dict[str, Bouncer])
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"{PLAIN_USER}|f"
+
+
+def test_jupiter_completes_pgbouncer_pools_its_postgres(bouncers: dict[str, Bouncer]) -> None:
+    result = _psql(bouncers["complete"].port, TLS_QUERY)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{PLAIN_USER}|f"
+
+
+# What prometheus-community/pgbouncer_exporter v0.12.1 runs on each scrape (collector.go: SHOW
+# LISTS, CONFIG, CLIENTS, DATABASES and POOLS through its metric maps, STATS, VERSION).
+EXPORTER_QUERIES = ("LISTS", "CONFIG", "CLIENTS", "DATABASES", "POOLS", "STATS", "VERSION")
+
+
+@pytest.mark.parametrize("query", EXPORTER_QUERIES)
+def test_the_exporter_as_derived_reads_the_console(
+    bouncers: dict[str, Bouncer], query: str
+) -> None:
+    # The derived exporter's connection string and PGUSER/PGPASSWORD, which libpq (psql) reads
+    # as lib/pq does; only the host:port moves to this pgBouncer.
+    spec = stack_spec("jupiter-complete")
+    plan = stack_plan(spec)
+    exporter = plan.services["pgbouncer-exporter"]
+    url = exporter.env["PGBOUNCER_EXPORTER_CONNECTION_STRING"]
+    assert url.startswith("postgres://pgbouncer:5432/pgbouncer?")
+    url = url.replace("pgbouncer:5432", f"127.0.0.1:{bouncers['complete'].port}")
+    # The password is the stats user's own secret of the stack.
+    app = spec.services["pgbouncer"].app
+    assert isinstance(app, pgbouncer.Spec)
+    (stats,) = app.statsUsers
+    assert exporter.env["PGUSER"] == stats
+    assert exporter.secret_env["PGPASSWORD"] == SecretPath(app.users[stats].secret)
+    result = subprocess.run(
+        [tool("psql"), url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", f"SHOW {query}"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PGUSER": stats, "PGPASSWORD": STATS_PASSWORD},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip(), query
+
+
+def test_the_stats_user_cannot_administer_and_others_cannot_read(
+    bouncers: dict[str, Bouncer],
+) -> None:
+    port = bouncers["complete"].port
+    # A stats user runs SHOW only: PAUSE is an admin command.
+    paused = _psql(port, "PAUSE", user="stats", password=STATS_PASSWORD, dbname="pgbouncer")
+    assert paused.returncode != 0
+    assert "admin access needed" in paused.stderr, paused.stderr
+    # The app's user is no stats user: the console refuses it.
+    app = _psql(port, "SHOW STATS", dbname="pgbouncer")
+    assert app.returncode != 0
+    assert "not allowed" in app.stderr, app.stderr

@@ -54,6 +54,7 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
         return
     yield from _names(spec, monitoring)
     yield from _ports(spec, machine)
+    yield from _pgbouncer_logins(spec)
     if spec.proxy is None or not parsed(spec, "proxy"):
         yield Problem(
             ("monitoring", "grafana", "host"),
@@ -69,6 +70,30 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
                 ("monitoring", "machine"),
                 f"the monitoring set on {machine} cannot scrape {other}: Prometheus reaches its "
                 "own machine and the other guests of its Proxmox host only",
+            )
+
+
+def _pgbouncer_logins(spec: PlatformSpec) -> Iterator[Problem]:
+    """The pgBouncer exporter logs in to the console as a stats user of the app's auth_file:
+    a pgBouncer without one would be a target that never comes up."""
+    from components.apps import pgbouncer  # noqa: PLC0415 -- spec loads first
+
+    for name, service in spec.services.items():
+        if not parsed(service, "image", "app") or parse_image(service.image).name != "pgbouncer":
+            continue
+        app = service.app
+        if not isinstance(app, pgbouncer.Spec):
+            yield Problem(
+                ("services", name, "app"),
+                f"{service.image} is scraped by platform:monitoring's pgBouncer exporter, which "
+                "logs in as a stats user: configure it as {kind: pgbouncer, ..., statsUsers: "
+                "[a user of users]} (components/apps/pgbouncer.py)",
+            )
+        elif parsed(app, "statsUsers") and not app.statsUsers:
+            yield Problem(
+                ("services", name, "app", "statsUsers"),
+                "names no user; platform:monitoring's pgBouncer exporter logs in to the console "
+                "as the first stats user: name a user of users",
             )
 
 
