@@ -1,8 +1,9 @@
 """proxy-route-admin-panel-authenticated on the repository's real stacks: the program under
 mocks, then the real pack process (``plan_stack``). The stacks that route admin panels through
-NPM (skycloud, prod) and through plain Nginx (jupiter-minimal) are clean, with the rule really
-run at preview (no not-run advisory); a copy of a stack file with a panel's ``auth`` dropped
-fails, naming the route and the container. What is expected comes from the stack files."""
+NPM (skycloud, prod, staging) and through plain Nginx (the jupiter stacks) are clean, with the
+rule really run at preview (no not-run advisory); a copy of a stack file with a panel's
+``auth`` dropped fails, naming the route and the container. What is expected comes from the
+stack files."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 import yaml
 
 from components.plan import PlanResult, plan_stack
-from tests.stacks import ROOT
+from tests.stacks import ROOT, STACKS
 
 sys.path.insert(0, str(ROOT / "policies"))
 
@@ -27,9 +28,29 @@ RULE = "proxy-route-admin-panel-authenticated"
 CONTAINER = "docker:index/container:Container"
 
 
+def _config(stack_file: Path) -> dict[str, Any]:
+    config: dict[str, Any] = yaml.safe_load(stack_file.read_text())["config"]
+    return config
+
+
 def _services(stack_file: Path) -> dict[str, Any]:
-    services: dict[str, Any] = yaml.safe_load(stack_file.read_text())["config"]["platform:services"]
+    services: dict[str, Any] = _config(stack_file)["platform:services"]
     return services
+
+
+def _proxied_by(*kinds: str) -> list[str]:
+    """The repository's stacks whose proxy is one of ``kinds`` (from the stack files)."""
+    return [
+        stack
+        for stack in STACKS
+        if _config(ROOT / f"Pulumi.{stack}.yaml").get("platform:proxy", {}).get("kind") in kinds
+    ]
+
+
+NGINX_STACKS = _proxied_by("nginx")
+# Grafana's port in the image (grafana/grafana's Dockerfile: EXPOSE 3000); its route comes from
+# platform:monitoring.grafana, not from platform:services.
+GRAFANA_PORT = 3000
 
 
 @cache
@@ -45,7 +66,7 @@ def _rule(result: PlanResult) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.mark.parametrize("stack", ["skycloud", "prod", "jupiter-minimal", "jupiter-hybrid"])
+@pytest.mark.parametrize("stack", _proxied_by("nginx", "nginx-proxy-manager"))
 def test_the_real_stacks_route_no_panel_without_authentication(stack: str) -> None:
     assert _rule(_plan(stack)) == []
 
@@ -98,7 +119,7 @@ def _nginx_uploads(stack: str) -> dict[str, str]:
     return {u["file"]: u["content"] for u in nginx.inputs["uploads"]}
 
 
-@pytest.mark.parametrize("stack", ["jupiter-minimal", "jupiter-hybrid"])
+@pytest.mark.parametrize("stack", NGINX_STACKS)
 def test_crossplane_parses_the_rendered_config_as_nginx_loads_it(
     stack: str, tmp_path: Path
 ) -> None:
@@ -122,7 +143,7 @@ def test_crossplane_parses_the_rendered_config_as_nginx_loads_it(
     assert len(parsed["config"]) == 2 + len(list(active.iterdir()))
 
 
-@pytest.mark.parametrize("stack", ["jupiter-minimal", "jupiter-hybrid"])
+@pytest.mark.parametrize("stack", NGINX_STACKS)
 def test_the_rules_reading_of_the_rendered_sites_is_the_stack_files_routes(stack: str) -> None:
     uploads = _nginx_uploads(stack)
     found = {
@@ -132,11 +153,15 @@ def test_the_rules_reading_of_the_rendered_sites_is_the_stack_files_routes(stack
         for route in routes(text)
         for name in route.server_names
     }
+    config = _config(ROOT / f"Pulumi.{stack}.yaml")
     expected = {
         (e["host"], f"{service}:{e['port']}")
-        for service, spec in _services(ROOT / f"Pulumi.{stack}.yaml").items()
+        for service, spec in config["platform:services"].items()
         for e in spec.get("expose") or []
         if e["kind"] == "route"
     }
+    grafana = config.get("platform:monitoring", {}).get("grafana")
+    if grafana:
+        expected.add((grafana["host"], f"grafana:{GRAFANA_PORT}"))
     assert expected
     assert found == expected
