@@ -16,10 +16,11 @@ from components.stack_config import load_platform_spec, secret_reader
 def main() -> None:
     try:
         spec = load_platform_spec()
+        # The plan's own checks (a machine's memory holds its containers' limits).
+        plan = stack_plan(spec)
     except SpecError as error:
         # RunError prints the message alone; nothing has been declared at this point.
         raise pulumi.RunError(f"invalid stack config:\n{error}") from error
-    plan = stack_plan(spec)
     context = HostContext(
         secret=secret_reader(), project_dir=str(Path.cwd()), stack=pulumi.get_stack()
     )

@@ -1,101 +1,47 @@
-"""The stacks with platform:monitoring, as the tests render them.
+"""The stacks with platform:monitoring, as the tests render them: every stack file of the repo
+that has the block (read from the files, so a new monitored stack is covered as it lands).
 
-Every stack file with a platform:monitoring block is found (``MONITORED``), never listed.
-staging and hub do not run the set (their stack files say why: their machines' memory is
-already given to their services), so the tests give each a block of their own, written here,
-to cover the one-machine shape and the database exporters (hub: PostgreSQL, MariaDB, Redis):
-the stack file is read, the block and a `monitoring` network added, and its secrets point at
-leaves the stack file already has.
+Between them they hold every shape the set supports: the set on a guest scraping the other
+guests of its Proxmox host (prod), on the one machine of a cloud server (staging, hub,
+skycloud) or an existing server (gaslyt); webhook, Slack (hub) and email (gaslyt) receivers;
+the database exporters (PostgreSQL, MariaDB, MySQL, Redis, MongoDB) and RabbitMQ's own port;
+the stack's Loki as a Grafana datasource (gaslyt).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
+from functools import cache
 from typing import Any
 
 import yaml
 
 from components.derive.plan import ServicePlan, StackPlan, stack_plan
 from components.plan.stack_file import discover_stacks
-from components.plan.stack_spec import read_stack_spec
-from components.spec import PlatformSpec
 from components.values import PUBLIC_ADDRESS, Rendered
-from tests.stacks import ROOT
+from tests.stacks import ROOT, stack_spec
 
 
-def _block(machine: str, host: str, secret: str) -> dict[str, Any]:
-    return {
-        "machine": machine,
-        "network": "monitoring",
-        "retention": {"time": "15d"},
-        "receivers": {
-            "ops": {"webhook": {"url": {"secret": secret}}},
-            "team": {
-                "email": {
-                    "to": "team@example.com",
-                    "sender": "alerts@example.com",
-                    "smarthost": "smtp.example.com:587",
-                    "username": "alerts",
-                    "password": {"secret": secret},
-                }
-            },
-            "chat": {"slack": {"apiUrl": {"secret": secret}, "channel": "#alerts"}},
-            "heartbeat": {"webhook": {"url": {"secret": secret}}},
-        },
-        "defaultReceiver": "ops",
-        "heartbeatReceiver": "heartbeat",
-        "routes": [
-            {"receiver": "team", "match": {"severity": "critical"}},
-            {"receiver": "chat", "match": {"severity": "warning", "job": "blackbox"}},
-        ],
-        "grafana": {
-            "host": host,
-            "adminPassword": {"secret": secret},
-            "allowFrom": ["198.51.100.0/24"],
-        },
-    }
+def _document(stack: str) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    return document
 
 
-ADDED: dict[str, dict[str, Any]] = {
-    "staging": _block("staging", "grafana.staging.example.com", "redis.password"),
-    "hub": _block("hub", "grafana.versatilehub.app", "chat.secretKeyBase"),
-}
-
-
-def _has_monitoring(stack: str) -> bool:
-    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
-    return "platform:monitoring" in (document.get("config") or {})
-
-
-# The stack files with their own block, and the shapes above.
-MONITORED = tuple(s for s in discover_stacks(ROOT) if s in ADDED or _has_monitoring(s))
+MONITORED = tuple(
+    stack
+    for stack in discover_stacks(ROOT)
+    if "platform:monitoring" in (_document(stack).get("config") or {})
+)
 
 
 def stack_config(stack: str) -> dict[str, Any]:
-    """The stack file's ``platform:`` config (keys without the prefix), with the test's block."""
-    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
-    config = {k.removeprefix("platform:"): v for k, v in document["config"].items()}
-    if stack in ADDED:
-        config["monitoring"] = ADDED[stack]
-        config["networks"] = {**config["networks"], "monitoring": {"dockerName": "monitoring"}}
-    return config
+    """The stack file's ``platform:`` config, keys without the prefix."""
+    return {k.removeprefix("platform:"): v for k, v in _document(stack)["config"].items()}
 
 
-def monitored_spec(stack: str, directory: Path) -> PlatformSpec:
-    if stack not in ADDED:
-        return read_stack_spec(ROOT / f"Pulumi.{stack}.yaml")
-    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
-    config = document["config"]
-    config["platform:monitoring"] = ADDED[stack]
-    config["platform:networks"]["monitoring"] = {"dockerName": "monitoring"}
-    path = directory / f"Pulumi.{stack}.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return read_stack_spec(path)
-
-
-def monitored_plan(stack: str, directory: Path) -> StackPlan:
-    return stack_plan(monitored_spec(stack, directory))
+@cache
+def monitored_plan(stack: str) -> StackPlan:
+    return stack_plan(stack_spec(stack))
 
 
 def resolve(content: str | Rendered, values: Mapping[str, str]) -> str:

@@ -62,5 +62,6 @@ def test_text_shows_outputs_and_ends_with_a_summary() -> None:
 
 def test_matrix_prints_the_seed_table_shape() -> None:
     lines = _cli("plan", "hub", "--matrix").stdout.splitlines()
-    assert lines[0] == "| Service | web | shared | chat-internal | hub-internal |"
-    assert lines[2] == "| **traefik** | ✓ | ✗ | ✗ | ✗ |"
+    # The seed's four networks, then platform:monitoring's, which no service of the seed joins.
+    assert lines[0] == "| Service | web | shared | chat-internal | hub-internal | monitoring |"
+    assert lines[2] == "| **traefik** | ✓ | ✗ | ✗ | ✗ | ✗ |"

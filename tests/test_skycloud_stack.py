@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from components.plan import PlanResult, plan_stack
+from tests.monitoring_expected import added_services
 from tests.stacks import ROOT
 
 STACK = "skycloud"
@@ -49,7 +50,10 @@ def test_only_the_proxy_publishes_and_its_admin_port_stays_on_loopback() -> None
         for r in _plan().resources
         if r.type == "docker:index/container:Container"
     }
-    assert set(containers) == set(_services())
+    config = yaml.safe_load((ROOT / f"Pulumi.{STACK}.yaml").read_text())["config"]
+    added = added_services({k.removeprefix("platform:"): v for k, v in config.items()})
+    assert set(added) >= {"prometheus", "grafana", "mysql-exporter", "mongodb-exporter"}
+    assert set(containers) == set(_services()) | set(added)
     assert {name for name, ports in containers.items() if ports} == {"npm"}
     admin = [p for p in containers["npm"] if p["internal"] == 81]
     assert [p["ip"] for p in admin] == ["127.0.0.1"]
@@ -66,3 +70,22 @@ def test_every_admin_panel_is_routed_behind_an_access_list() -> None:
         assert hosts[panel].get("accessListId") is not None, panel
         (route,) = [e for e in _services()[panel]["expose"] if e["kind"] == "route"]
         assert route["auth"], panel
+
+
+def test_grafana_is_a_proxy_host_behind_an_access_list_for_the_admin_network() -> None:
+    """The seed's "Agregar Prometheus + Grafana": Grafana is one more NPM proxy host, with an
+    access list that lets in the stack file's allowFrom networks and denies the rest."""
+    config = yaml.safe_load((ROOT / f"Pulumi.{STACK}.yaml").read_text())["config"]
+    grafana = config["platform:monitoring"]["grafana"]
+    resources = {r.name: r.inputs for r in _plan().resources}
+    host = resources[f"npm-routes-proxy-host-{grafana['host']}"]
+    assert host["domainNames"] == [grafana["host"]]
+    assert (host["forwardHost"], host["forwardPort"]) == ("grafana", 3000)
+    assert host["accessListId"] is not None
+    access = resources[f"npm-routes-access-list-{grafana['host']}"]
+    assert access["clients"] == [
+        *({"directive": "allow", "address": network} for network in grafana["allowFrom"]),
+        {"directive": "deny", "address": "all"},
+    ]
+    # No basic auth: Grafana reads the Authorization header itself.
+    assert access["items"] == []

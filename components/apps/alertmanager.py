@@ -19,9 +19,9 @@ DATA_DIR = "/alertmanager"
 IMAGE_USER_ID = "65534"
 
 
-def service_doc(machine: str, networks: Sequence[str]) -> dict[str, Any]:
+def service_doc(monitoring: MonitoringSpec, networks: Sequence[str]) -> dict[str, Any]:
     return {
-        "machine": machine,
+        "machine": monitoring.machine,
         "image": IMAGE,
         "command": [
             f"--config.file={CONFIG_PATH}",
@@ -33,7 +33,7 @@ def service_doc(machine: str, networks: Sequence[str]) -> dict[str, Any]:
         "networks": list(networks),
         "stateful": True,
         "volumes": [{"name": "alertmanager-data", "path": DATA_DIR}],
-        "resources": {"memoryMb": 256, "cpus": 0.25, "pids": 64},
+        "resources": monitoring.resources.of("alertmanager").model_dump(),
         "healthcheck": {"test": ["CMD", "wget", "-qO-", f"http://127.0.0.1:{PORT}/-/ready"]},
     }
 

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components.values import AppContribution, FilePlan
+
+if TYPE_CHECKING:
+    from components.spec.monitoring import MonitoringSpec
 
 IMAGE = "prom/blackbox-exporter:v0.25.0"
 PORT = 9115
 CONFIG_PATH = "/etc/blackbox_exporter/config.yml"
 
 
-def service_doc(machine: str, networks: Sequence[str]) -> dict[str, Any]:
+def service_doc(monitoring: MonitoringSpec, networks: Sequence[str]) -> dict[str, Any]:
     return {
-        "machine": machine,
+        "machine": monitoring.machine,
         "image": IMAGE,
         "command": [f"--config.file={CONFIG_PATH}", f"--web.listen-address=:{PORT}"],
         "networks": list(networks),
-        "resources": {"memoryMb": 128, "cpus": 0.25, "pids": 64},
+        "resources": monitoring.resources.of("blackbox").model_dump(),
         "healthcheck": {"test": ["CMD", "wget", "-qO-", f"http://127.0.0.1:{PORT}/-/healthy"]},
     }
 

@@ -45,12 +45,14 @@ def service_doc(monitoring: MonitoringSpec, networks: Sequence[str]) -> dict[str
         ],
         "stateful": True,
         "volumes": [{"name": "grafana-data", "path": DATA_DIR}],
-        "resources": {"memoryMb": 512, "cpus": 0.5, "pids": 256},
+        "resources": monitoring.resources.of("grafana").model_dump(),
         "healthcheck": {"test": ["CMD", "wget", "-qO-", f"http://127.0.0.1:{PORT}/api/health"]},
     }
 
 
-def contribute(prometheus_url: str, alertmanager_url: str) -> AppContribution:
+def contribute(
+    prometheus_url: str, alertmanager_url: str, loki_url: str | None = None
+) -> AppContribution:
     from components.render.grafana import (  # noqa: PLC0415 -- see components/apps
         GrafanaSettings,
         dashboard_files,
@@ -62,6 +64,7 @@ def contribute(prometheus_url: str, alertmanager_url: str) -> AppContribution:
         prometheus_url=prometheus_url,
         alertmanager_url=alertmanager_url,
         dashboards_dir=DASHBOARDS_DIR,
+        loki_url=loki_url,
     )
     files = [
         FilePlan(f"{PROVISIONING_DIR}/datasources/datasources.yaml", datasources_yaml(settings)),

@@ -42,7 +42,7 @@ def service_doc(monitoring: MonitoringSpec, networks: Sequence[str]) -> dict[str
         "networks": list(networks),
         "stateful": True,
         "volumes": [{"name": "prometheus-data", "path": DATA_DIR}],
-        "resources": {"memoryMb": 2048, "cpus": 1.0, "pids": 256},
+        "resources": monitoring.resources.of("prometheus").model_dump(),
         "healthcheck": {"test": ["CMD", "wget", "-qO-", f"http://127.0.0.1:{PORT}/-/ready"]},
     }
 

@@ -140,7 +140,7 @@ def proxy_routes(spec: PlatformSpec) -> tuple[ProxyRoute, ...]:
                     path=expose.path,
                     port=expose.port,
                     upstream=f"http://{upstream_host}:{expose.port}",
-                    config_path=config_path(("services", name, "expose", index)),
+                    config_path=config_path(spec.expose_loc(name, index)),
                     **_route_access(expose),
                 )
             )

@@ -25,6 +25,7 @@ from typing import Any
 from components import names
 from components.apps import alertmanager, blackbox, exporters, grafana, prometheus
 from components.apps.livekit import Spec as LiveKitSpec
+from components.apps.loki import Spec as LokiSpec
 from components.apps.pgbouncer import Spec as PgbouncerSpec
 from components.render.prometheus import Target
 from components.spec import PlatformSpec, ServiceSpec
@@ -44,6 +45,10 @@ class MonitoringPlan:
     contributions: Mapping[str, AppContribution] = field(default_factory=dict)
     # Proxmox host -> the address its node exporter (Debian's package) listens on.
     host_exporters: Mapping[str, str] = field(default_factory=dict)
+    # Each added service -> the config path the user edits for it (its messages name it), and
+    # where an exposure of it comes from when that is not the block itself.
+    origins: Mapping[str, tuple[str | int, ...]] = field(default_factory=dict)
+    expose_origins: Mapping[str, tuple[str | int, ...]] = field(default_factory=dict)
 
 
 def _scrape_address(
@@ -81,7 +86,7 @@ def _engine_exporters(
             "networks": networks,
             "binds": [{"hostPath": "/", "path": exporters.HOST_ROOT, "readOnly": True}],
             "expose": _private(machine, monitoring, exporters.NODE_EXPORTER_PORT),
-            "resources": {"memoryMb": 128, "cpus": 0.25, "pids": 64},
+            "resources": monitoring.resources.of("nodeExporter").model_dump(),
             "healthcheck": {
                 "test": ["CMD", "wget", "-qO-", f"http://127.0.0.1:{exporters.NODE_EXPORTER_PORT}/"]
             },
@@ -97,7 +102,7 @@ def _engine_exporters(
                 for host, path in exporters.CADVISOR_BINDS
             ],
             "expose": _private(machine, monitoring, exporters.CADVISOR_PORT),
-            "resources": {"memoryMb": 256, "cpus": 0.5, "pids": 128},
+            "resources": monitoring.resources.of("cadvisor").model_dump(),
             "healthcheck": {
                 "test": [
                     "CMD",
@@ -155,7 +160,7 @@ def _database_exporter(
         "networks": _on_monitoring(service.machine, monitoring, _exporter_networks(spec, service)),
         "env": env,
         "expose": _private(service.machine, monitoring, kind.port),
-        "resources": {"memoryMb": 128, "cpus": 0.25, "pids": 64},
+        "resources": monitoring.resources.of("databaseExporters").model_dump(),
     }
     if kind.command:
         doc["command"] = [part.format(address=address) for part in kind.command]
@@ -248,11 +253,14 @@ def monitoring_plan(spec: PlatformSpec) -> MonitoringPlan | None:
         Target("prometheus", f"localhost:{prometheus.PORT}", labels),
         Target("alertmanager", f"{names.ALERTMANAGER}:{alertmanager.PORT}", labels),
     ]
+    loki = _loki(spec, machine)
     grafana_networks = [network, *_proxy_networks(spec, machine)]
+    if loki is not None:
+        grafana_networks.append(loki[1])
     docs[names.GRAFANA] = grafana.service_doc(monitoring, _unique(grafana_networks))
     docs[names.PROMETHEUS] = prometheus.service_doc(monitoring, _unique([network, *joins]))
-    docs[names.ALERTMANAGER] = alertmanager.service_doc(machine, [network])
-    docs[names.BLACKBOX_EXPORTER] = blackbox.service_doc(machine, [network])
+    docs[names.ALERTMANAGER] = alertmanager.service_doc(monitoring, [network])
+    docs[names.BLACKBOX_EXPORTER] = blackbox.service_doc(monitoring, [network])
     services = {name: ServiceSpec.model_validate(doc) for name, doc in docs.items()}
 
     routes = [
@@ -273,7 +281,9 @@ def monitoring_plan(spec: PlatformSpec) -> MonitoringPlan | None:
         ),
         names.ALERTMANAGER: alertmanager.contribute(monitoring),
         names.GRAFANA: grafana.contribute(
-            f"http://{local['prometheus']}", f"http://{local['alertmanager']}"
+            f"http://{local['prometheus']}",
+            f"http://{local['alertmanager']}",
+            loki[0] if loki is not None else None,
         ),
         names.BLACKBOX_EXPORTER: blackbox.contribute(),
     }
@@ -284,6 +294,8 @@ def monitoring_plan(spec: PlatformSpec) -> MonitoringPlan | None:
         services=services,
         contributions=contributions,
         host_exporters=host_exporters,
+        origins=dict.fromkeys(services, ("monitoring",)),
+        expose_origins={names.GRAFANA: ("monitoring", "grafana", "host")},
     )
 
 
@@ -295,6 +307,15 @@ def _host_exporters(spec: PlatformSpec, monitoring: MonitoringSpec) -> dict[str,
         if monitoring.machine in spec.guests_of(name):
             found[name] = f"{host.natBridge.gateway}:{exporters.NODE_EXPORTER_PORT}"
     return found
+
+
+def _loki(spec: PlatformSpec, machine: str) -> tuple[str, str] | None:
+    """``(url, network)`` of the stack's Loki on ``machine``, which Grafana reads over the
+    agents' network; None without one (Grafana then has no Loki datasource)."""
+    for name, service in spec.services.items():
+        if isinstance(service.app, LokiSpec) and service.machine == machine:
+            return f"http://{name}:{service.app.httpPort}", service.app.agents.network
+    return None
 
 
 def _proxy_networks(spec: PlatformSpec, machine: str) -> list[str]:
@@ -315,4 +336,4 @@ def expanded(spec: PlatformSpec, plan: MonitoringPlan | None) -> PlatformSpec:
     """``spec`` with the monitoring services added to platform:services."""
     if plan is None:
         return spec
-    return spec.model_copy(update={"services": {**spec.services, **plan.services}})
+    return spec.with_derived(dict(plan.services), dict(plan.origins), dict(plan.expose_origins))

@@ -25,6 +25,7 @@ from components.spec import (
     PlatformSpec,
     ProxmoxHostSpec,
     ServiceSpec,
+    SpecError,
     config_path,
 )
 from components.spec.databases import DatabaseSpec
@@ -51,6 +52,7 @@ from .exposure import (
     stack_policy_config,
 )
 from .matrix import Matrix, connectivity
+from .memory import memory_problems
 from .monitoring import expanded, monitoring_plan
 from .nat import NatPlan, nat_plan
 from .topology import EngineNetwork, Topology, engine_networks, topology
@@ -242,19 +244,25 @@ def stack_plan(spec: PlatformSpec) -> StackPlan:
     }
     sidecar_paths: dict[str, str] = {}
     if monitoring is not None:
-        sidecar_paths.update(dict.fromkeys(monitoring.services, config_path(("monitoring",))))
+        sidecar_paths.update({n: config_path(loc) for n, loc in monitoring.origins.items()})
     for name, service in spec.services.items():
         for sidecar in sidecars_of(name, service):
             for engine in engines.values():
                 plan = _sidecar_plan(sidecar, engine)
                 services[plan.name] = plan
                 sidecar_paths[plan.name] = config_path(("services", name, "app"))
+    limits = [(s.name, s.machine, s.resources.memoryMb) for s in services.values()]
+    problems = list(
+        memory_problems(user_spec, limits, monitoring.machine if monitoring is not None else None)
+    )
+    if problems:
+        raise SpecError(problems)
     backups = backup_jobs(spec)
     config_paths = names.config_paths(user_spec, sidecar_paths, spec)
     for machine, machine_plan in backups.items():
         config_paths[names.machine_backups(machine)] = config_path(("backups",))
         for job in machine_plan.jobs:
-            config_paths[names.backup_job(job.service)] = config_path(("services", job.service))
+            config_paths[names.backup_job(job.service)] = config_path(spec.service_loc(job.service))
     return StackPlan(
         hosts=hosts,
         services=services,

@@ -18,6 +18,7 @@ from .yaml_text import dump_yaml
 
 PROMETHEUS_UID = "prometheus"
 ALERTMANAGER_UID = "alertmanager"
+LOKI_UID = "loki"
 DASHBOARDS_PACKAGE = "components.apps.dashboards"
 DASHBOARD_FOLDER = "Platform"
 
@@ -38,6 +39,7 @@ class GrafanaSettings:
     prometheus_url: str
     alertmanager_url: str
     dashboards_dir: str
+    loki_url: str | None = None  # the stack's Loki (components/apps/loki.py), if it has one
 
 
 def _provisioning_yaml(document: dict[str, Any]) -> str:
@@ -46,6 +48,18 @@ def _provisioning_yaml(document: dict[str, Any]) -> str:
 
 
 def datasources_yaml(settings: GrafanaSettings) -> str:
+    # The Loki plugin's id is "loki" (grafana/grafana public/app/plugins/datasource/loki/
+    # plugin.json); its queries go through Grafana's backend (access proxy).
+    loki = [
+        {
+            "name": "Loki",
+            "type": "loki",
+            "uid": LOKI_UID,
+            "access": "proxy",
+            "url": settings.loki_url,
+            "editable": False,
+        }
+    ]
     return _provisioning_yaml(
         {
             "datasources": [
@@ -70,6 +84,7 @@ def datasources_yaml(settings: GrafanaSettings) -> str:
                         "handleGrafanaManagedAlerts": False,
                     },
                 },
+                *(loki if settings.loki_url is not None else []),
             ],
         }
     )

@@ -11,12 +11,13 @@ secret file.
 from __future__ import annotations
 
 from ipaddress import IPv4Network, IPv6Network
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .common import DomainName, Name, SecretRef, Strict
 from .partial import parsed
+from .services import ResourcesSpec
 
 # Values written into alertmanager.yml (a YAML dump, never a shell): what each field allows.
 EmailAddress = Annotated[str, Field(pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")]
@@ -96,6 +97,84 @@ class GrafanaSpec(Strict):
     )
 
 
+class MemberResourcesSpec(Strict):
+    """Limits of one member of the set; a key left out keeps the member's default."""
+
+    memoryMb: int | None = Field(default=None, ge=6, description="Memory limit in MiB.")
+    cpus: float | None = Field(default=None, gt=0, le=512, description="CPU limit in cores.")
+    pids: int | None = Field(default=None, ge=16, description="Process limit (nproc).")
+
+    @field_validator("cpus")
+    @classmethod
+    def _reads_back_as_itself(cls, cpus: float | None) -> float | None:
+        # The same check as a service's resources: the provider's read-back must not replace it.
+        return None if cpus is None else ResourcesSpec.reads_back_as_itself(cpus)
+
+    def over(self, default: ResourcesSpec) -> ResourcesSpec:
+        """``default`` with the keys given here replaced."""
+        return default.model_copy(update=self.model_dump(exclude_none=True))
+
+
+# The members' default limits, the one place they are decided.
+DEFAULT_RESOURCES: dict[str, ResourcesSpec] = {
+    # Prometheus's memory is its head block: about 2 GiB per million active series, GC's
+    # doubling included (Brian Brazil, "How much RAM does Prometheus 2.x need for cardinality
+    # and ingestion?", robustperception.io, 2019: 732 B per series plus labels, times two).
+    # Retention costs disk, not memory (older blocks are files, read through mmap). A few
+    # dozen targets (a node exporter ~1 500 series, cAdvisor ~100 per container, a database
+    # exporter ~1 000-3 000) make well under 200 000 series, ~400 MiB at most: 1 GiB leaves
+    # room for queries over 30 days.
+    "prometheus": ResourcesSpec(memoryMb=1024, cpus=1.0, pids=256),
+    # One instance holding a few silences and notifications.
+    "alertmanager": ResourcesSpec(memoryMb=128, cpus=0.25, pids=64),
+    # Grafana's server with its SQLite database and the dashboards' queries.
+    "grafana": ResourcesSpec(memoryMb=512, cpus=0.5, pids=256),
+    # Stateless probes, one HTTPS request each per scrape.
+    "blackbox": ResourcesSpec(memoryMb=64, cpus=0.25, pids=64),
+    "nodeExporter": ResourcesSpec(memoryMb=64, cpus=0.25, pids=64),
+    # cAdvisor keeps every container's recent stats in memory (its own housekeeping).
+    "cadvisor": ResourcesSpec(memoryMb=256, cpus=0.5, pids=128),
+    # mongodb_exporter's collectors take the most of the four kinds.
+    "databaseExporters": ResourcesSpec(memoryMb=128, cpus=0.25, pids=64),
+}
+WHAT = {
+    "prometheus": "Prometheus",
+    "alertmanager": "Alertmanager",
+    "grafana": "Grafana",
+    "blackbox": "the blackbox exporter",
+    "nodeExporter": "the node exporter of every engine",
+    "cadvisor": "cAdvisor on every engine",
+    "databaseExporters": "each database's exporter",
+}
+
+
+def _member(member: str) -> Any:
+    default = DEFAULT_RESOURCES[member]
+    return Field(
+        default_factory=MemberResourcesSpec,
+        description=f"Limits of {WHAT[member]} (default {default.memoryMb} MiB, "
+        f"{default.cpus:g} CPU, {default.pids} processes); keys left out keep the default.",
+    )
+
+
+class MonitoringResourcesSpec(Strict):
+    """The set's limits, per member: the defaults suit a few dozen targets; a small machine
+    gives smaller ones here (its memory must hold the limits of everything it runs)."""
+
+    prometheus: MemberResourcesSpec = _member("prometheus")
+    alertmanager: MemberResourcesSpec = _member("alertmanager")
+    grafana: MemberResourcesSpec = _member("grafana")
+    blackbox: MemberResourcesSpec = _member("blackbox")
+    nodeExporter: MemberResourcesSpec = _member("nodeExporter")
+    cadvisor: MemberResourcesSpec = _member("cadvisor")
+    databaseExporters: MemberResourcesSpec = _member("databaseExporters")
+
+    def of(self, member: str) -> ResourcesSpec:
+        """The limits of ``member`` (a key of DEFAULT_RESOURCES)."""
+        given: MemberResourcesSpec = getattr(self, member)
+        return given.over(DEFAULT_RESOURCES[member])
+
+
 class MonitoringSpec(Strict):
     """The monitoring set and where its alerts go."""
 
@@ -119,6 +198,10 @@ class MonitoringSpec(Strict):
         "every few minutes: a heartbeat service raises the alarm when it stops arriving)."
     )
     grafana: GrafanaSpec = Field(description="Grafana's route and admin password.")
+    resources: MonitoringResourcesSpec = Field(
+        default_factory=MonitoringResourcesSpec,
+        description="Memory, CPU and process limits of the set's members (each optional).",
+    )
 
 
 def secret_refs(spec: MonitoringSpec) -> list[tuple[tuple[str | int, ...], SecretRef]]:

@@ -107,6 +107,11 @@ class PlatformSpec(Strict):
     # not an object, or a host of no known kind. References to them are not reported as unknown.
     # A section that is not an object reads as empty and is named in ``_failed``.
     _unvalidated: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+    # Services the stack adds (the monitoring set, components/derive/monitoring.py) -> the
+    # config path of the block that declares them (they have no platform:services entry), and
+    # of the key their exposures come from when it is not the block itself.
+    _derived: dict[str, tuple[str | int, ...]] = PrivateAttr(default_factory=dict)
+    _derived_exposes: dict[str, tuple[str | int, ...]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> PlatformSpec:
@@ -114,6 +119,31 @@ class PlatformSpec(Strict):
         if problems:
             raise SpecProblem(problems)
         return self
+
+    def with_derived(
+        self,
+        services: dict[str, ServiceSpec],
+        origins: dict[str, tuple[str | int, ...]],
+        exposes: dict[str, tuple[str | int, ...]],
+    ) -> PlatformSpec:
+        """This spec with ``services`` added, each declared at ``origins[name]`` and its
+        exposures at ``exposes[name]`` (default: its origin)."""
+        added = self.model_copy(update={"services": {**self.services, **services}})
+        added._derived = {**self._derived, **origins}
+        added._derived_exposes = {**self._derived_exposes, **exposes}
+        return added
+
+    def service_loc(self, service: str) -> tuple[str | int, ...]:
+        """Where the user writes ``service``: its platform:services entry, or for a service
+        the stack adds, the block that declares it."""
+        return self._derived.get(service, ("services", service))
+
+    def expose_loc(self, service: str, index: int) -> tuple[str | int, ...]:
+        """Where exposure ``index`` of ``service`` is written (a derived service's exposures
+        are its block's)."""
+        if service in self._derived:
+            return self._derived_exposes.get(service, self._derived[service])
+        return ("services", service, "expose", index)
 
     def declared(self, section: str, name: str) -> bool:
         """Whether ``name`` is declared in ``section``, valid or not (or might be: the section
@@ -195,7 +225,7 @@ class PlatformSpec(Strict):
             ]
         if parsed(spec, "expose"):
             found += [
-                (("services", service, "expose", index), expose)
+                (self.expose_loc(service, index), expose)
                 for index, expose in enumerate(spec.expose)
             ]
         return found

@@ -157,6 +157,10 @@ class ResourcesSpec(Strict):
     @field_validator("cpus")
     @classmethod
     def _reads_back_as_itself(cls, cpus: float) -> float:
+        return cls.reads_back_as_itself(cpus)
+
+    @staticmethod
+    def reads_back_as_itself(cpus: float) -> float:
         # The provider reads cpus back in its own decimal form, which rounds some values
         # (components/docker/read_back.py); cpus replaces the container on any change.
         try:

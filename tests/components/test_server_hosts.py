@@ -250,11 +250,13 @@ def test_hub_networks_on_the_engine(hub: dict[str, RecordedResource]) -> None:
     assert sorted(networks) == [
         "versatile-chat-internal",
         "versatile-hub-internal",
+        "versatile-monitoring",  # platform:monitoring's: its probes and receivers are online
         "versatile-shared",
         "web",
     ]
-    assert networks["web"]["internal"] is False
-    assert all(networks[n]["internal"] for n in networks if n != "web")
+    public = {"web", "versatile-monitoring"}
+    assert all(networks[n]["internal"] is False for n in public)
+    assert all(networks[n]["internal"] for n in networks if n not in public)
     assert networks["versatile-hub-internal"]["ipamConfigs"] == [{"subnet": "172.31.0.0/16"}]
     assert networks["versatile-hub-internal"]["options"] == {
         "com.docker.network.bridge.name": "br-hub"

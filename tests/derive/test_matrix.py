@@ -26,6 +26,9 @@ SEED_TABLE = """\
 | **hub-db** | ✗ | ✗ | ✗ | ✓ |
 | **hub-redis-*** | ✗ | ✗ | ✗ | ✓ |"""
 SEED_NETWORKS = ("web", "shared", "chat-internal", "hub-internal")
+# The one network the stack adds to the seed's: platform:monitoring's, which no service of the
+# seed joins (only the set and the exporters the stack derives do).
+MONITORING = "monitoring"
 
 
 def _seed_rows() -> dict[str, tuple[bool, ...]]:
@@ -41,9 +44,10 @@ def _seed_rows() -> dict[str, tuple[bool, ...]]:
 
 def test_hub_matrix_is_the_seed_table_plus_traefik_on_web() -> None:
     matrix = connectivity(read_stack_spec(ROOT / "Pulumi.hub.yaml"))
-    assert matrix.networks == SEED_NETWORKS
+    assert matrix.networks == (*SEED_NETWORKS, MONITORING)
+    assert [s for s in matrix.services if matrix.connected(s, MONITORING)] == []
     observed = {
-        service: tuple(matrix.connected(service, n) for n in matrix.networks)
+        service: tuple(matrix.connected(service, n) for n in SEED_NETWORKS)
         for service in matrix.services
     }
     assert observed.pop("traefik") == (True, False, False, False)
@@ -60,10 +64,10 @@ def test_hub_databases_are_never_on_web() -> None:
 def test_table_renders_in_the_seed_shape() -> None:
     table = connectivity(read_stack_spec(ROOT / "Pulumi.hub.yaml")).as_table()
     lines = table.splitlines()
-    assert lines[0] == "| Service | web | shared | chat-internal | hub-internal |"
-    assert lines[1] == "|---|---|---|---|---|"
-    assert "| **chat-bridge** | ✓ | ✓ | ✓ | ✗ |" in lines
-    assert "| **hub-redis-queue** | ✗ | ✗ | ✗ | ✓ |" in lines
+    assert lines[0] == "| Service | web | shared | chat-internal | hub-internal | monitoring |"
+    assert lines[1] == "|---|---|---|---|---|---|"
+    assert "| **chat-bridge** | ✓ | ✓ | ✓ | ✗ | ✗ |" in lines
+    assert "| **hub-redis-queue** | ✗ | ✗ | ✗ | ✓ | ✗ |" in lines
 
 
 def test_share_network() -> None:

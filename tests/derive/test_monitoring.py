@@ -1,11 +1,10 @@
 """The monitoring set's targets and added services, derived from the topology; expectations
-come from the stack files (and tests/monitored_stacks.py's blocks for staging and hub), never
-from components/derive/monitoring.py."""
+come from the stack files (every one with a platform:monitoring block), never from
+components/derive/monitoring.py."""
 
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,19 @@ EXPORTER_PORTS = {"node": 9100, "cadvisor": 8080}
 DATABASE_JOBS = {  # image repository -> (job, exporter port)
     "postgres": ("postgres", 9187),
     "mariadb": ("mysql", 9104),
+    "mysql": ("mysql", 9104),
     "redis": ("redis", 9121),
     "pgbouncer": ("pgbouncer", 9127),
+    "mongo": ("mongodb", 9216),
+}
+# The variable of each image that holds the password the exporter logs in with: the superuser's
+# (the images' documented variables; redis: the stacks' own --requirepass variable).
+PASSWORD_VARIABLES = {
+    "postgres": "POSTGRES_PASSWORD",
+    "mariadb": "MARIADB_ROOT_PASSWORD",
+    "mysql": "MYSQL_ROOT_PASSWORD",
+    "redis": "REDIS_PASSWORD",
+    "mongo": "MONGO_INITDB_ROOT_PASSWORD",
 }
 
 
@@ -33,7 +43,7 @@ def monitored(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[dict[str, Any], StackPlan]:
     stack = request.param
-    return stack_config(stack), monitored_plan(stack, tmp_path_factory.mktemp(stack))
+    return stack_config(stack), monitored_plan(stack)
 
 
 def _scrape(plan: StackPlan) -> dict[str, Any]:
@@ -93,12 +103,13 @@ def test_an_exporter_per_database_with_its_own_password(
         # On the database's networks (plus the monitoring network on the monitoring machine);
         # a pgBouncer's off those of the servers it pools, logging in as its first stats user.
         wanted = set(service["networks"])
-        passwords = {v["secret"] for v in service.get("env", {}).values() if isinstance(v, dict)}
         if kind == "pgbouncer":
             app = service["app"]
             for entry in app["databases"].values():
                 wanted -= set(config["services"].get(entry.get("service"), {}).get("networks", []))
             passwords = {app["users"][app["statsUsers"][0]]["secret"]}
+        else:
+            passwords = {service["env"][PASSWORD_VARIABLES[kind]]["secret"]}
         if service["machine"] == config["monitoring"]["machine"]:
             wanted.add(config["monitoring"]["network"])
         assert set(exporter.networks) == wanted
@@ -194,18 +205,44 @@ def test_retention_and_the_secret_files(monitored: tuple[dict[str, Any], StackPl
     ]
 
 
-@pytest.mark.parametrize("stack", ["staging", "hub"])
-def test_the_pack_accepts_the_one_machine_shape(stack: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stack", MONITORED)
+def test_the_pack_accepts_every_monitored_stack(stack: str) -> None:
     # The real pack over the analyzer protocol: no exporter or admin port is public, every
     # host path and socket the exporters need is a declared exception.
-    from tests.monitored_stacks import ADDED  # noqa: PLC0415
-
-    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
-    document["config"]["platform:monitoring"] = ADDED[stack]
-    document["config"]["platform:networks"]["monitoring"] = {"dockerName": "monitoring"}
-    path = tmp_path / f"Pulumi.{stack}.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    result = plan_stack(ROOT, stack, config_file=path)
+    result = plan_stack(ROOT, stack)
     assert result.mandatory_violations == []
     names = {r.name for r in result.resources}
     assert {f"{n}-container" for n in added_services(stack_config(stack))} <= names
+
+
+def _members(config: dict[str, Any]) -> dict[str, list[str]]:
+    """platform:monitoring.resources' member -> the added services it sizes."""
+    added = added_services(config)
+    databases = {f"{n}-exporter" for n in config["services"]} & set(added)
+    return {
+        "prometheus": ["prometheus"],
+        "alertmanager": ["alertmanager"],
+        "grafana": ["grafana"],
+        "blackbox": ["blackbox-exporter"],
+        "nodeExporter": [n for n in added if n.startswith("node-exporter-")],
+        "cadvisor": [n for n in added if n.startswith("cadvisor-")],
+        "databaseExporters": sorted(databases),
+    }
+
+
+def test_the_set_has_the_stack_files_limits(monitored: tuple[dict[str, Any], StackPlan]) -> None:
+    config, plan = monitored
+    members = _members(config)
+    given = config["monitoring"].get("resources", {})
+    assert set(given) <= set(members)
+    for member, values in given.items():
+        assert members[member], member
+        for name in members[member]:
+            limits = plan.services[name].resources
+            assert {key: getattr(limits, key) for key in values} == values, name
+
+
+def test_a_small_machines_set_is_sized_in_its_stack_file() -> None:
+    # staging's block sizes every member (the case above is not vacuous).
+    config = stack_config("staging")
+    assert set(config["monitoring"]["resources"]) == set(_members(config))

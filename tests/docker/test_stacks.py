@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from components.derive import connectivity
+from components.derive.matrix import Matrix
+from components.derive.plan import stack_plan
 from components.plan import RecordedResource, plan_stack
 from components.plan.stack_spec import read_stack_spec
 
@@ -54,24 +56,36 @@ def _recorded(stack: str) -> list[RecordedResource]:
     return plan_stack(ROOT, stack).resources
 
 
+def _matrix(stack: str) -> Matrix:
+    """The stack's matrix with what it derives (the monitoring set and its exporters, which
+    join the networks platform:monitoring and their databases name)."""
+    return stack_plan(read_stack_spec(ROOT / f"Pulumi.{stack}.yaml")).matrix
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_recorded_networks_are_the_spec_matrix(stack: str) -> None:
     spec = read_stack_spec(ROOT / f"Pulumi.{stack}.yaml")
-    matrix = connectivity(spec)
+    plan = stack_plan(spec)
+    matrix = plan.matrix
     docker_names = {key: net.dockerName or key for key, net in spec.networks.items()}
     expected = {
         service: {docker_names[n] for n in matrix.networks if matrix.connected(service, n)}
         for service in matrix.services
-        if spec.services[service].networkMode == "bridge"
+        if not plan.services[service].host_network
     }
     assert membership(_recorded(stack)) == expected
+    # The stack file's own services keep the matrix the file alone gives.
+    own = connectivity(spec)
+    for service in own.services:
+        assert {n for n in own.networks if own.connected(service, n)} == {
+            n for n in matrix.networks if matrix.connected(service, n)
+        }, service
 
 
 @pytest.mark.docker
 @pytest.mark.parametrize("stack", STACKS)
 def test_stack_isolates_as_the_matrix_says(docker_engine: DockerEngine, stack: str) -> None:
-    spec = read_stack_spec(ROOT / f"Pulumi.{stack}.yaml")
-    matrix = connectivity(spec)
+    matrix = _matrix(stack)
     observed = assert_stack_isolated(docker_engine, _recorded(stack))
     # Every pair the engine was asked about connects exactly when the spec's matrix says the two
     # services share a network (a reply from the wrong container counts as a failure).

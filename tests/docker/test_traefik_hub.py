@@ -90,6 +90,15 @@ def expected_routers() -> dict[str, dict[str, Any]]:
                 "rule": rule,
                 "resolver": resolver,
             }
+    grafana = (config.get("platform:monitoring") or {}).get("grafana")
+    if grafana is not None:
+        # platform:monitoring's Grafana: one route to its http_port (3000, Grafana's default).
+        routers["grafana@docker"] = {
+            "service": "grafana",
+            "port": 3000,
+            "rule": f"Host(`{grafana['host']}`)",
+            "resolver": resolver,
+        }
     return routers
 
 

@@ -66,6 +66,12 @@ DASHBOARD_PROVIDER_KEYS = frozenset(
 )
 FILE_PROVIDER_OPTIONS = frozenset({"path", "folder", "foldersFromFilesStructure"})
 
+# A datasource's ``type`` is its plugin's id: grafana/grafana
+# public/app/plugins/datasource/loki/plugin.json (commit 053b15c51dca) line 4, ``"id": "loki"``;
+# the built-in Prometheus and Alertmanager plugins' ids are ``prometheus`` and ``alertmanager``
+# (public/app/plugins/datasource/{prometheus,alertmanager}/plugin.json).
+LOKI_PLUGIN_ID = "loki"
+
 
 def interpolate(value: str, env: dict[str, str]) -> str:
     """What values.go ``interpolateValue`` makes of ``value`` (``os.ExpandEnv`` per part)."""

@@ -77,7 +77,9 @@ def _add_service(model: str) -> Edit:
             "machine": base["machine"],
             "image": "ghcr.io/example/day2:1.0.0",
             "networks": base["networks"],
-            "resources": {"memoryMb": 256, "cpus": 0.5, "pids": 256},
+            # Small enough to fit every stack's machine (the plan refuses one whose memory is
+            # less than its containers' limits; staging's droplet has 192 MiB left).
+            "resources": {"memoryMb": 128, "cpus": 0.5, "pids": 256},
             "healthcheck": {"test": ["CMD", "true"]},
         }
 

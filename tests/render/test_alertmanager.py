@@ -28,7 +28,7 @@ def rendered(
 ) -> tuple[dict[str, Any], Path]:
     directory = tmp_path_factory.mktemp(request.param)
     config = stack_config(request.param)["monitoring"]
-    plan = monitored_plan(request.param, directory)
+    plan = monitored_plan(request.param)
     (file,) = plan.services["alertmanager"].files
     values = {a: SECRETS[a.rpartition(".")[2]] for a in getattr(file.content, "secrets", {})}
     path = directory / "alertmanager.yml"

@@ -13,7 +13,7 @@ import yaml
 
 from components.apps import grafana
 from components.render.grafana import escape
-from tests.monitored_stacks import MONITORED, files_of, monitored_plan
+from tests.monitored_stacks import MONITORED, files_of, monitored_plan, stack_config
 from tests.provider_facts import grafana as facts
 
 DATASOURCES = f"{grafana.PROVISIONING_DIR}/datasources/datasources.yaml"
@@ -24,7 +24,7 @@ DASHBOARDS = f"{grafana.PROVISIONING_DIR}/dashboards/dashboards.yaml"
 def files(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
-    plan = monitored_plan(request.param, tmp_path_factory.mktemp(request.param))
+    plan = monitored_plan(request.param)
     return files_of(plan.services["grafana"])
 
 
@@ -108,3 +108,45 @@ def test_dashboards_in_the_repo_are_the_ones_shipped(files: dict[str, str]) -> N
     repo = Path(grafana.__file__).parent / "dashboards"
     shipped = {Path(p).name: t for p, t in files.items() if p.endswith(".json")}
     assert shipped == {p.name: p.read_text() for p in sorted(repo.glob("*.json"))}
+
+
+@pytest.mark.parametrize("stack", MONITORED)
+def test_the_stacks_loki_is_a_datasource_grafana_reaches(stack: str) -> None:
+    """A stack with a Loki service (an app of kind loki on the monitoring machine) gives
+    Grafana a Loki datasource with a fixed uid at Loki's alias and port, and Grafana joins the
+    network Loki serves on; a stack without one gets no such datasource."""
+    config = stack_config(stack)
+    plan = monitored_plan(stack)
+    sources = yaml.safe_load(files_of(plan.services["grafana"])[DATASOURCES])["datasources"]
+    lokis = {
+        name: service
+        for name, service in config["services"].items()
+        if service.get("app", {}).get("kind") == "loki"
+        and service["machine"] == config["monitoring"]["machine"]
+    }
+    found = [s for s in sources if s["type"] == facts.LOKI_PLUGIN_ID]
+    if not lokis:
+        assert found == []
+        return
+    ((name, loki),) = lokis.items()
+    port = loki["app"].get("httpPort", 3100)  # the app's documented default
+    assert found == [
+        {
+            "name": "Loki",
+            "type": "loki",
+            "uid": "loki",
+            "access": "proxy",
+            "url": f"http://{name}:{port}",
+            "editable": False,
+        }
+    ]
+    network = loki["app"]["agents"]["network"]
+    assert network in loki["networks"]
+    assert network in plan.services["grafana"].networks
+
+
+def test_gaslyt_has_the_loki_datasource() -> None:
+    # Seed 003 asks for Loki next to Prometheus and Grafana: the case above is not vacuous.
+    assert "gaslyt" in MONITORED
+    sources = yaml.safe_load(files_of(monitored_plan("gaslyt").services["grafana"])[DATASOURCES])
+    assert {s["uid"] for s in sources["datasources"]} == {"prometheus", "alertmanager", "loki"}

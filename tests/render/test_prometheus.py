@@ -20,7 +20,7 @@ def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     """The files of the stack's Prometheus written under a directory that stands for
     /etc/prometheus (rule_files is an absolute glob: the test points it there)."""
     directory = tmp_path_factory.mktemp(request.param)
-    plan = monitored_plan(request.param, directory)
+    plan = monitored_plan(request.param)
     for path, text in files_of(plan.services["prometheus"]).items():
         assert path.startswith(f"{prometheus.CONFIG_DIR}/")
         target = directory / "etc" / path.removeprefix(f"{prometheus.CONFIG_DIR}/")
@@ -54,7 +54,7 @@ def test_promtool_refuses_a_broken_config(rendered: Path, tmp_path: Path) -> Non
 
 
 def test_every_probe_uses_the_module_blackbox_yml_declares(tmp_path: Path) -> None:
-    plan = monitored_plan("prod", tmp_path)
+    plan = monitored_plan("prod")
     config = yaml.safe_load(files_of(plan.services["prometheus"])[prometheus.CONFIG_PATH])
     (blackbox_file,) = files_of(plan.services["blackbox-exporter"]).items()
     path = tmp_path / "blackbox.yml"

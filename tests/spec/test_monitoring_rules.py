@@ -125,3 +125,42 @@ def test_an_exporters_port_stays_free_on_its_guest() -> None:
         "platform:monitoring's node exporter publishes its metrics for the monitoring machine; "
         "use another port",
     ]
+
+
+def test_the_sets_resources_name_their_member() -> None:
+    resources = {
+        "prometheus": {"cpus": 0.3333333333, "memoryMb": 2},
+        "cadvisor": {"pids": 4},
+        "loki": {},
+    }
+    assert _lines(block=_with(resources=resources)) == [
+        "platform:monitoring.resources.prometheus.memoryMb: 2 is invalid: Input should be "
+        "greater than or equal to 6 (Memory limit in MiB.)",
+        "platform:monitoring.resources.prometheus.cpus: 0.3333333333 has more than 9 decimal "
+        "places: Docker counts CPUs in billionths",
+        "platform:monitoring.resources.cadvisor.pids: 4 is invalid: Input should be greater "
+        "than or equal to 16 (Process limit (nproc).)",
+        "platform:monitoring.resources.loki: is not a known key; allowed keys: alertmanager, "
+        "blackbox, cadvisor, databaseExporters, grafana, nodeExporter, prometheus",
+    ]
+
+
+def test_a_member_given_some_keys_keeps_the_others() -> None:
+    spec = parse(doc(put("monitoring", value=_with(resources={"prometheus": {"memoryMb": 384}}))))
+    assert spec.monitoring is not None
+    given = spec.monitoring.resources
+    # The defaults documented in docs/config-reference.md: 1024 MiB, 1 CPU, 256 processes.
+    assert given.of("prometheus").model_dump() == {"memoryMb": 384, "cpus": 1.0, "pids": 256}
+    assert given.of("grafana").model_dump() == {"memoryMb": 512, "cpus": 0.5, "pids": 256}
+
+
+def test_the_size_limit_leaves_room_on_the_disk() -> None:
+    # prod's monitoring guest has a 100 GB root disk (tests/spec/test_models.py's baseline).
+    assert _lines(block=_with(retention={"time": "30d", "sizeGb": 100})) == [
+        "platform:monitoring.retention.sizeGb: 100 GB is not less than the 100 GB disk "
+        "Prometheus's volume is on (platform:guests.monitoring.diskGb), which holds every "
+        "other container's data too; give a smaller size or a larger disk",
+    ]
+    spec = parse(doc(put("monitoring", value=_with(retention={"time": "30d", "sizeGb": 99}))))
+    assert spec.monitoring is not None
+    assert spec.monitoring.retention.sizeGb == 99

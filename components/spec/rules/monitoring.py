@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from components import names
 
 from ..errors import Problem
+from ..hosts import CloudServerSpec
 from ..images import parse_image
 from ..partial import parsed
 from ._shared import known
@@ -55,6 +56,7 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
     yield from _names(spec, monitoring)
     yield from _ports(spec, machine)
     yield from _pgbouncer_logins(spec)
+    yield from _retention_disk(spec, monitoring)
     if spec.proxy is None or not parsed(spec, "proxy"):
         yield Problem(
             ("monitoring", "grafana", "host"),
@@ -95,6 +97,31 @@ def _pgbouncer_logins(spec: PlatformSpec) -> Iterator[Problem]:
                 "names no user; platform:monitoring's pgBouncer exporter logs in to the console "
                 "as the first stats user: name a user of users",
             )
+
+
+def _retention_disk(spec: PlatformSpec, monitoring: MonitoringSpec) -> Iterator[Problem]:
+    """Prometheus's size limit must leave room on the disk its volume lives on: a guest's root
+    disk, or a cloud server's volume for Docker's data (an existing server's disk is unknown).
+    Prometheus counts blocks, the WAL and the head's chunks in it (--storage.tsdb.retention.size,
+    base-2 units like the disks')."""
+    if not parsed(monitoring, "retention") or not parsed(monitoring.retention, "sizeGb"):
+        return
+    size = monitoring.retention.sizeGb
+    machine = monitoring.machine
+    guest = spec.guests.get(machine)
+    host = spec.hosts.get(machine)
+    if guest is not None and parsed(guest, "diskGb"):
+        disk, where = guest.diskGb, f"platform:guests.{machine}.diskGb"
+    elif isinstance(host, CloudServerSpec) and parsed(host, "dataVolumeGb") and host.dataVolumeGb:
+        disk, where = host.dataVolumeGb, f"platform:hosts.{machine}.dataVolumeGb"
+    else:
+        return
+    if size is not None and size >= disk:
+        yield Problem(
+            ("monitoring", "retention", "sizeGb"),
+            f"{size} GB is not less than the {disk} GB disk Prometheus's volume is on ({where}), "
+            "which holds every other container's data too; give a smaller size or a larger disk",
+        )
 
 
 def _same_bridge(spec: PlatformSpec, first: str, second: str) -> bool:
