@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from components.values import AppContribution, FilePlan
 
 if TYPE_CHECKING:
-    from components.render.prometheus import Target
+    from components.render.prometheus import Probe, Target
     from components.spec.monitoring import MonitoringSpec
 
 IMAGE = "prom/prometheus:v2.53.3"
@@ -48,7 +48,7 @@ def service_doc(monitoring: MonitoringSpec, networks: Sequence[str]) -> dict[str
 
 
 def contribute(
-    targets: Sequence[Target], probes: Sequence[str], blackbox: str, alertmanager: str
+    targets: Sequence[Target], probes: Sequence[Probe], blackbox: str, alertmanager: str
 ) -> AppContribution:
     from components.render.alert_rules import rule_files  # noqa: PLC0415 -- see components/apps
     from components.render.prometheus import (  # noqa: PLC0415

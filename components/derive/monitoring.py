@@ -27,7 +27,7 @@ from components.apps import alertmanager, blackbox, exporters, grafana, promethe
 from components.apps.livekit import Spec as LiveKitSpec
 from components.apps.loki import Spec as LokiSpec
 from components.apps.pgbouncer import Spec as PgbouncerSpec
-from components.render.prometheus import Target
+from components.render.prometheus import Probe, Target
 from components.spec import PlatformSpec, ServiceSpec
 from components.spec.common import SecretRef
 from components.spec.images import parse_image
@@ -40,7 +40,7 @@ from components.values import AppContribution
 class MonitoringPlan:
     machine: str
     targets: tuple[Target, ...]
-    probes: tuple[str, ...]  # https URLs
+    probes: tuple[Probe, ...]
     services: Mapping[str, ServiceSpec]  # the added services, by name
     contributions: Mapping[str, AppContribution] = field(default_factory=dict)
     # Proxmox host -> the address its node exporter (Debian's package) listens on.
@@ -264,12 +264,12 @@ def monitoring_plan(spec: PlatformSpec) -> MonitoringPlan | None:
     services = {name: ServiceSpec.model_validate(doc) for name, doc in docs.items()}
 
     routes = [
-        (e.host, e.path)
+        e
         for s in (*spec.services.values(), services[names.GRAFANA])
         for e in s.expose
         if isinstance(e, RouteExpose)
     ]
-    probes = tuple(sorted({f"https://{host}{path}" for host, path in routes}))
+    probes = tuple(sorted({Probe(f"https://{e.host}{e.path}", guarded=e.guarded) for e in routes}))
     local = {
         "blackbox": f"{names.BLACKBOX_EXPORTER}:{blackbox.PORT}",
         "alertmanager": f"{names.ALERTMANAGER}:{alertmanager.PORT}",

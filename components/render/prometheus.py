@@ -3,7 +3,15 @@
 Every scrape target is a static config whose labels name the stack's machine and service, so
 alerts say ``backend`` rather than ``10.0.0.13:9100``. The probes go through the blackbox
 exporter with the usual relabelling (the probed URL becomes the ``target`` parameter and the
-``instance`` label; the exporter's own address the scrape address). ``rule_files`` is a glob of
+``instance`` label; the exporter's own address the scrape address; the target's ``module``
+label the ``module`` parameter).
+
+A route behind authentication (basic auth or an allow-list) answers the prober, which has no
+credentials and whose address the allow-list need not name, with 401 or 403 from the proxy
+itself: its probe uses the guarded module, which takes those as success, so it still proves
+the proxy serves the host with a valid certificate (and its expiry), but not that the backend
+answers (the proxy refuses before it forwards). The backend's health is its container's
+healthcheck. An open route's probe wants a 2xx. ``rule_files`` is a glob of
 ``*.rules.yml``: promtool's unit-test files (``*.test.yml``) are never loaded as rules.
 Checked by `promtool check config` (tests/render/test_prometheus.py).
 """
@@ -17,6 +25,11 @@ from .alert_rules import RULES_SUFFIX
 from .yaml_text import dump_yaml
 
 BLACKBOX_MODULE = "http_2xx"
+BLACKBOX_GUARDED_MODULE = "https_guarded"
+# What a guarded route answers a prober it does not let in: 401 (basic auth) or 403 (an
+# allow-list: nginx `deny`, Traefik's ipAllowList, an NPM access list); 200 when the prober's
+# address is one the allow-list names.
+GUARDED_STATUS_CODES = (200, 401, 403)
 SCRAPE_INTERVAL = "30s"
 EVALUATION_INTERVAL = "30s"
 
@@ -28,10 +41,20 @@ class Target:
     labels: Mapping[str, str]  # machine, service
 
 
+@dataclass(frozen=True, order=True)
+class Probe:
+    url: str  # https URL of a public route
+    guarded: bool  # the route authenticates (basic auth or an allow-list)
+
+    @property
+    def module(self) -> str:
+        return BLACKBOX_GUARDED_MODULE if self.guarded else BLACKBOX_MODULE
+
+
 @dataclass(frozen=True)
 class PrometheusSettings:
     targets: Sequence[Target]
-    probes: Sequence[str]  # https URLs of the public routes
+    probes: Sequence[Probe]
     blackbox_address: str
     alertmanager_address: str
     rules_dir: str
@@ -56,10 +79,16 @@ def prometheus_yml(settings: PrometheusSettings) -> str:
             {
                 "job_name": "blackbox",
                 "metrics_path": "/probe",
-                "params": {"module": [BLACKBOX_MODULE]},
-                "static_configs": [{"targets": sorted(settings.probes)}],
+                "static_configs": [
+                    {
+                        "targets": sorted(p.url for p in settings.probes if p.module == module),
+                        "labels": {"module": module},
+                    }
+                    for module in sorted({p.module for p in settings.probes})
+                ],
                 "relabel_configs": [
                     {"source_labels": ["__address__"], "target_label": "__param_target"},
+                    {"source_labels": ["module"], "target_label": "__param_module"},
                     {"source_labels": ["__param_target"], "target_label": "instance"},
                     {"target_label": "__address__", "replacement": settings.blackbox_address},
                 ],
@@ -80,20 +109,19 @@ def prometheus_yml(settings: PrometheusSettings) -> str:
 
 
 def blackbox_yml() -> str:
-    """One module: an HTTPS GET that fails on plain HTTP, a non-2xx answer or a bad
-    certificate; the certificate's expiry is ``probe_ssl_earliest_cert_expiry``."""
+    """Two modules, each an HTTPS GET that fails on plain HTTP or a bad certificate (the
+    certificate's expiry is ``probe_ssl_earliest_cert_expiry``): one wants a 2xx answer, the
+    guarded one also takes the refusal of a route behind authentication."""
+    http = {"preferred_ip_protocol": "ip4", "fail_if_not_ssl": True, "follow_redirects": True}
     return dump_yaml(
         {
             "modules": {
-                BLACKBOX_MODULE: {
+                BLACKBOX_MODULE: {"prober": "http", "timeout": "10s", "http": http},
+                BLACKBOX_GUARDED_MODULE: {
                     "prober": "http",
                     "timeout": "10s",
-                    "http": {
-                        "preferred_ip_protocol": "ip4",
-                        "fail_if_not_ssl": True,
-                        "follow_redirects": True,
-                    },
-                }
+                    "http": {**http, "valid_status_codes": list(GUARDED_STATUS_CODES)},
+                },
             }
         }
     )

@@ -110,6 +110,11 @@ class RouteExpose(Strict):
         "proxy passes Upgrade through.",
     )
 
+    @property
+    def guarded(self) -> bool:
+        """The proxy refuses a client without credentials or from outside the allow-list."""
+        return self.auth is not None and bool(self.auth.users or self.auth.allowFrom)
+
 
 class ForwardExpose(Strict):
     """Ports opened to the internet straight to the service, never through the proxy."""

@@ -145,15 +145,26 @@ def test_livekit_and_the_set_itself_are_scraped(
 def test_every_public_route_is_probed_over_https(
     monitored: tuple[dict[str, Any], StackPlan],
 ) -> None:
+    """Each route with the module that fits it: a route whose ``auth`` names users or networks
+    refuses the prober (401/403), which the guarded module takes as success; Grafana's route
+    always has ``allowFrom``."""
     config, plan = monitored
-    routes = {
-        f"https://{e['host']}{e.get('path', '/')}"
-        for s in config["services"].values()
-        for e in s.get("expose", [])
-        if e["kind"] == "route"
-    }
-    routes.add(f"https://{config['monitoring']['grafana']['host']}/")
-    assert set(_scrape(plan)["blackbox"]["static_configs"][0]["targets"]) == routes
+    wanted: dict[str, set[str]] = {}
+    for service in config["services"].values():
+        for e in service.get("expose", []):
+            if e["kind"] == "route":
+                auth = e.get("auth") or {}
+                guarded = bool(auth.get("users") or auth.get("allowFrom"))
+                module = "https_guarded" if guarded else "http_2xx"
+                wanted.setdefault(module, set()).add(f"https://{e['host']}{e.get('path', '/')}")
+    grafana = config["monitoring"]["grafana"]
+    assert grafana["allowFrom"]
+    wanted.setdefault("https_guarded", set()).add(f"https://{grafana['host']}/")
+    job = _scrape(plan)["blackbox"]
+    found = {group["labels"]["module"]: set(group["targets"]) for group in job["static_configs"]}
+    assert found == wanted
+    # The module label becomes the probe's module parameter.
+    assert {"source_labels": ["module"], "target_label": "__param_module"} in job["relabel_configs"]
 
 
 def test_exporters_publish_on_their_guests_address_only(
