@@ -110,10 +110,14 @@ class NginxSettings:
 
     sites: tuple[NginxSite, ...]
     resolver: str = DOCKER_DNS
-    # Shorter than a stateless container's stop grace (10 s): a replaced backend's old address
-    # leaves nginx's cache while the old container still drains (README "Redeploys without
-    # downtime").
-    resolver_valid_seconds: int = 5
+    # How long nginx keeps a name's addresses. A lookup made just before a replacement's new
+    # container joins the alias holds the old address alone for this long; the old container
+    # dies no sooner than its drain after SIGTERM (once the new one is healthy), so an app that
+    # keeps accepting for at least this long after SIGTERM is never the only, dead, address
+    # nginx has. 5 s lost a request in tests/docker/test_nginx_edge.py (healthy in 1 s, a 3 s
+    # drain); one lookup a second per name to Docker's DNS costs nothing measurable
+    # (benchmarks/proxy_throughput.py).
+    resolver_valid_seconds: int = 1
     http_port: int = 80
     https_port: int = 443
     health_port: int = 8080
@@ -239,6 +243,17 @@ def http_conf(settings: NginxSettings) -> str:
             # Names in proxy_pass variables are resolved here at request time, cached `valid`.
             f"resolver {settings.resolver} valid={settings.resolver_valid_seconds}s ipv6=off;",
             "resolver_timeout 5s;",
+            # A redeploy (README "Redeploys without downtime"): while both containers share the
+            # alias, nginx holds both addresses, and one request can still pick the old one
+            # once it is gone; its address then answers nothing (no ARP reply), so a connect
+            # would wait proxy_connect_timeout (60 s by default) and the request fail. Bounded
+            # at 1 s (a backend on the same Docker host accepts in microseconds), the attempt
+            # times out and proxy_next_upstream passes the request to the next address, the
+            # new container (tests/docker/test_nginx_edge.py). `error timeout` is nginx's
+            # default, written out because the redeploy depends on it: only a failed connect or
+            # a timeout before anything was sent to the client is retried, never a response.
+            "proxy_connect_timeout 1s;",
+            "proxy_next_upstream error timeout;",
             # Connection: upgrade only when the client asked for one (nginx.org "WebSocket
             # proxying"); an empty Upgrade closes the upstream connection as before.
             "map $http_upgrade $connection_upgrade {",

@@ -8,9 +8,11 @@ becomes healthy), and ``/cgi-bin/ws``: a WebSocket handshake (RFC 6455 4.2.2: th
 is base64(SHA-1(key + GUID)), computed by busybox's own sha1sum and base64) followed by one
 text frame ``hello from <name> <version>``.
 
-Its stop: on SIGTERM it keeps serving ``$DRAIN`` seconds (1 by default), then stops httpd. That is
-the behaviour a zero-downtime redeploy asks of an app (README, "Redeploys without downtime"):
-requests that reach it in the moment before the proxy learns it is going are still answered.
+Its stop: on SIGTERM it keeps serving ``$DRAIN`` seconds (1 by default), then stops httpd's
+listener and gives the requests already accepted (httpd's children) a second to finish before
+the container ends (which kills whatever is left). That is the behaviour a zero-downtime
+redeploy asks of an app (README, "Redeploys without downtime"): requests that reach it in the
+moment before the proxy learns it is going are still answered, and none is cut off at the end.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ echo "$reply" > /tmp/www/api
 cp /ws /tmp/www/cgi-bin/ws
 httpd -f -p "${PORT:-8080}" -h /tmp/www &
 pid=$!
-trap 'sleep "${DRAIN:-1}"; kill "$pid"; exit 0' TERM
+trap 'sleep "${DRAIN:-1}"; kill "$pid"; sleep 1; exit 0' TERM
 wait "$pid"
 """
 

@@ -38,16 +38,24 @@ class Edge:
 EDGE = Edge()
 
 
-def _echo(name: str, routes: list[dict[str, Any]]) -> dict[str, Any]:
+def echo_service(
+    name: str,
+    routes: list[dict[str, Any]],
+    *,
+    machine: str = "hub",
+    network: str = "web",
+    port: int = EDGE.port,
+) -> dict[str, Any]:
+    """A stack file's service running the echo backend on ``port`` with ``routes``."""
     return {
-        "machine": "hub",
+        "machine": machine,
         "image": f"ghcr.io/example/{name}:1.0.0",
-        "networks": ["web"],
-        "env": {"ECHO_NAME": name, "DRAIN": "3"},
+        "networks": [network],
+        "env": {"ECHO_NAME": name, "PORT": str(port), "DRAIN": "3"},
         "resources": {"memoryMb": 64, "cpus": 0.5, "pids": 64},
         # Short, so a redeploy in the test takes seconds: wait_timeout = 0 + (1 + 1) * 3.
         "healthcheck": {
-            "test": ["CMD", "wget", "-qO-", f"http://127.0.0.1:{EDGE.port}/health"],
+            "test": ["CMD", "wget", "-qO-", f"http://127.0.0.1:{port}/health"],
             "intervalSeconds": 1,
             "timeoutSeconds": 1,
             "retries": 2,
@@ -74,7 +82,7 @@ def edge_config(acme_server: str, acme_ca_pem: str | None) -> dict[str, Any]:
     route = {"kind": "route", "port": EDGE.port}
     config["platform:services"] = {
         "traefik": copy.deepcopy(hub_services["traefik"]),
-        "edge-web": _echo(
+        "edge-web": echo_service(
             "edge-web",
             [
                 {**route, "host": EDGE.host, "websocket": True},
@@ -93,7 +101,7 @@ def edge_config(acme_server: str, acme_ca_pem: str | None) -> dict[str, Any]:
                 {**route, "host": EDGE.ops_host, "auth": {"allowFrom": [EDGE.allowed]}},
             ],
         ),
-        "edge-api": _echo("edge-api", [{**route, "host": EDGE.host, "path": EDGE.api_path}]),
+        "edge-api": echo_service("edge-api", [{**route, "host": EDGE.host, "path": EDGE.api_path}]),
     }
     # Sections that name hub's other services go with them.
     for key in list(config):

@@ -24,17 +24,14 @@ Proven, with the expectations from the stack file the test wrote (``EDGE``):
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import json
-import secrets
 import subprocess
 import sys
 import tarfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import docker.errors
@@ -47,15 +44,14 @@ from .harness import (
     ELSEWHERE_ADDRESS,
     STANDIN_ADDRESS,
     Materialised,
-    _create_container,
     materialise,
 )
 from .pebble import Pebble, running_pebble
+from .redeploy import CLIENT, client_loop, loop_results, provider_replace
 from .test_traefik_hub import stack_with_real_traefik
 
 pytestmark = pytest.mark.docker
 
-CLIENT = Path(__file__).with_name("edge_client.py")
 ACME_VOLUME = "traefik-letsencrypt"
 ACME_FILE = "/letsencrypt/acme.json"
 NETWORK = "web"
@@ -248,62 +244,8 @@ def test_certificate_issued_by_pebble_and_served(edge: Edge) -> None:
 # ---- zero-downtime redeploys -----------------------------------------------------------------
 
 
-def provider_replace(edge: Edge, node: str, image: str) -> bool:
-    """A create-before-delete replacement as Pulumi runs it with pulumi-docker (kreuzwerker
-    terraform-provider-docker v4.5.0, internal/provider/resource_docker_container_funcs.go):
-
-    1. create the new container from the recorded inputs, under a new name (autonamed: the
-       old one still holds its name): ContainerCreate (:456), the uploads (CopyToContainer,
-       :578), ContainerStart (:586);
-    2. ``wait``: inspect once a second until the health status is healthy, bounded by
-       ``wait_timeout`` (:590-621); past it the create fails with "container failed to be in
-       healthy state", and Pulumi, whose replacement deletes the old resource only after the
-       new one was created, keeps the old one;
-    3. delete the old: ContainerStop with ``destroy_grace_seconds`` as its timeout (:1086-1093),
-       then ContainerRemove with force (:1106).
-
-    Returns whether the replacement went through.
-    """
-    api = edge.engine.api
-    old = next(c for c in edge.m.stack.containers if c.node == node)
-    assert old.wait_timeout, f"{node} is recorded without wait"
-    new = dataclasses.replace(old, name=f"{old.name}-{secrets.token_hex(4)}")
-    created: list[str] = []
-    try:
-        cid = _create_container(edge.engine, new, created, image)
-    finally:
-        edge.extra.extend(created)
-    deadline = time.monotonic() + old.wait_timeout
-    while api.inspect_container(cid)["State"]["Health"]["Status"] != "healthy":
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(1)
-    api.stop(edge.m.ids[node], timeout=old.stop_grace)
-    api.remove_container(edge.m.ids[node], force=True)
-    edge.m.ids[node] = cid
-    return True
-
-
 def _loop(edge: Edge, seconds: float) -> subprocess.Popen[str]:
-    request = {
-        **https(EDGE.host, EDGE.api_path),
-        "op": "loop",
-        "seconds": seconds,
-        "interval": 0.05,
-    }
-    return subprocess.Popen(
-        [*edge.engine.ns_argv(), sys.executable, str(CLIENT), json.dumps(request)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _results(proc: subprocess.Popen[str]) -> list[list[Any]]:
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
-    results: list[list[Any]] = json.loads(out)["results"]
-    return results
+    return client_loop(edge.engine, https(EDGE.host, EDGE.api_path), seconds)
 
 
 def test_zero_downtime_redeploy_and_a_failed_one(edge: Edge) -> None:
@@ -313,10 +255,10 @@ def test_zero_downtime_redeploy_and_a_failed_one(edge: Edge) -> None:
     t0 = time.monotonic()
     loop = _loop(edge, 20)
     time.sleep(2)
-    assert provider_replace(edge, "edge-api", edge.images["v2"]) is True
+    assert provider_replace(edge.engine, edge.m, edge.extra, "edge-api", edge.images["v2"]) is True
     removed_at = time.time()
     swapped = time.monotonic() - t0
-    results = _results(loop)
+    results = loop_results(loop)
     failed = [r for r in results if r[1] != 200]
     bodies = [r[2] for r in results if r[1] == 200]
     TIMINGS.append(
@@ -333,8 +275,11 @@ def test_zero_downtime_redeploy_and_a_failed_one(edge: Edge) -> None:
     # The failure case: the new image never becomes healthy.
     loop = _loop(edge, 14)
     time.sleep(1)
-    assert provider_replace(edge, "edge-api", edge.images["broken"]) is False
-    results = _results(loop)
+    assert (
+        provider_replace(edge.engine, edge.m, edge.extra, "edge-api", edge.images["broken"])
+        is False
+    )
+    results = loop_results(loop)
     failed = [r for r in results if r[1] != 200]
     assert failed == [], failed[:10]
     assert {r[2] for r in results} == {"edge-api v2"}

@@ -1,0 +1,80 @@
+"""A zero-downtime redeploy replayed as pulumi-docker runs it, and the client loop that watches
+it through a proxy: shared by the proxy kinds' edge tests (tests/docker/test_traefik_edge.py,
+tests/docker/test_nginx_edge.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .engine import DockerEngine
+from .harness import Materialised, _create_container
+
+CLIENT = Path(__file__).with_name("edge_client.py")
+
+
+def provider_replace(
+    engine: DockerEngine, m: Materialised, extra: list[str], node: str, image: str
+) -> bool:
+    """A create-before-delete replacement as Pulumi runs it with pulumi-docker (kreuzwerker
+    terraform-provider-docker v4.5.0, internal/provider/resource_docker_container_funcs.go):
+
+    1. create the new container from the recorded inputs, under a new name (autonamed: the
+       old one still holds its name): ContainerCreate (:456), the uploads (CopyToContainer,
+       :578), ContainerStart (:586);
+    2. ``wait``: inspect once a second until the health status is healthy, bounded by
+       ``wait_timeout`` (:590-621); past it the create fails with "container failed to be in
+       healthy state", and Pulumi, whose replacement deletes the old resource only after the
+       new one was created, keeps the old one;
+    3. delete the old: ContainerStop with ``destroy_grace_seconds`` as its timeout (:1086-1093),
+       then ContainerRemove with force (:1106).
+
+    The new container's id goes into ``extra`` (removed at the end of the test) and, once it
+    replaced the old one, into ``m.ids``. Returns whether the replacement went through.
+    """
+    api = engine.api
+    old = next(c for c in m.stack.containers if c.node == node)
+    assert old.wait_timeout, f"{node} is recorded without wait"
+    new = dataclasses.replace(old, name=f"{old.name}-{secrets.token_hex(4)}")
+    created: list[str] = []
+    try:
+        cid = _create_container(engine, new, created, image)
+    finally:
+        extra.extend(created)
+    deadline = time.monotonic() + old.wait_timeout
+    while api.inspect_container(cid)["State"]["Health"]["Status"] != "healthy":
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(1)
+    api.stop(m.ids[node], timeout=old.stop_grace)
+    api.remove_container(m.ids[node], force=True)
+    m.ids[node] = cid
+    return True
+
+
+def client_loop(
+    engine: DockerEngine, request: dict[str, Any], seconds: float
+) -> subprocess.Popen[str]:
+    """Start edge_client.py's ``loop`` (a new connection and a GET every 50 ms) in the engine's
+    namespace; ``loop_results`` collects it."""
+    loop = {**request, "op": "loop", "seconds": seconds, "interval": 0.05}
+    return subprocess.Popen(
+        [*engine.ns_argv(), sys.executable, str(CLIENT), json.dumps(loop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def loop_results(proc: subprocess.Popen[str]) -> list[list[Any]]:
+    """[started, status, body, seconds] per request (status 0: an error, its text as body)."""
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    results: list[list[Any]] = json.loads(out)["results"]
+    return results
