@@ -156,6 +156,31 @@ class _Uploads:
 
     def config(self) -> NginxConfig:
         candidates = [p for p in self.files if any(p.startswith(f"{d}/") for d in self.directories)]
+        included, named = self._scan(candidates)
+        config = NginxConfig(
+            errors={p: e for p, e in self.errors.items() if p not in named or p in included}
+        )
+        roots = sorted(p for p in candidates if p not in included and p in self.parsed)
+        https = [
+            http for p in roots for http in _http_levels(self._expand(self.parsed[p], p, (p,)))
+        ]
+        upstreams = {
+            str(d["args"][0]): [str(s["args"][0]) for s in _blocks(d.get("block", []), "server")]
+            for http in https
+            for d in _blocks(http, "upstream")
+            if d.get("args")
+        }
+        for http in https:
+            for server in _blocks(http, "server"):
+                inner = server.get("block", [])
+                names = tuple(a for d in _blocks(inner, "server_name") for a in d["args"])
+                for where, chain, file in _locations([http, inner], inner):
+                    config.routes.extend(_routes(names, where, chain, file, upstreams))
+        return config
+
+    def _scan(self, candidates: list[str]) -> tuple[set[str], set[str]]:
+        """The uploads some config file includes, and those one names as data (any argument
+        but an include's: a users file, a certificate)."""
         included: set[str] = set()
         named: set[str] = set()
         seen: set[str] = set()
@@ -173,26 +198,7 @@ class _Uploads:
                     queue.extend(found)
                 else:
                     named.update(self._full(a) for a in args if "$" not in a)
-        config = NginxConfig(
-            errors={p: e for p, e in self.errors.items() if p not in named or p in included}
-        )
-        roots = [p for p in candidates if p not in included and p in self.parsed]
-        trees = [(p, self._expand(self.parsed[p], p, (p,))) for p in sorted(roots)]
-        upstreams = {
-            str(d["args"][0]): [str(s["args"][0]) for s in d.get("block", []) if s.get("args")]
-            for _, tree in trees
-            for http in _http_levels(tree)
-            for d in _blocks(http, "upstream")
-            if d.get("args")
-        }
-        for _, tree in trees:
-            for http in _http_levels(tree):
-                for server in _blocks(http, "server"):
-                    inner = server.get("block", [])
-                    names = tuple(a for d in _blocks(inner, "server_name") for a in d["args"])
-                    for where, chain, file in _locations([http, inner], inner):
-                        config.routes.extend(_routes(names, where, chain, file, upstreams))
-        return config
+        return included, named
 
     def _expand(self, block: Block, file: str, stack: tuple[str, ...]) -> list[Directive]:
         """``block`` with every include replaced by the directives of the uploads it names."""
