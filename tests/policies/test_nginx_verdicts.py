@@ -21,7 +21,7 @@ import pytest
 from components.plan.recording import RecordedResource
 from tests.tools import require
 
-from .cases.proxy_route_admin_panel_authenticated import MAIN, SITE, STACKS, USERS_FILE
+from .cases.proxy_route_admin_panel_authenticated import HTPASSWD, MAIN, SITE, STACKS, USERS_FILE
 from .conftest import CONTAINER
 from .harness import StackCase
 
@@ -92,7 +92,7 @@ def test_real_nginx_agrees_with_the_case(case: StackCase, tmp_path: Path) -> Non
     (nginx,) = require("nginx")
     port = _free_port()
     users = tmp_path / "users"
-    users.write_text("ops:$2b$10$abcdefghijklmnopqrstuu5PtN1Aq3Vq8T5P3XzPyV.0lQ3Kp8m2\n")
+    users.write_text(HTPASSWD)
     # The uploads laid out as in the container, /etc/nginx moved under tmp_path.
     root = tmp_path / "etc" / "nginx"
     for path, text in _uploads(list(case.resources)).items():

@@ -206,9 +206,9 @@ DB = ("db.example.com", "/")
 MAIN = "/etc/nginx/nginx.conf"
 
 
-def main_conf(location: str, http: str = "", after: str = "") -> str:
+def main_conf(location: str, http: str = "") -> str:
     server = site(location).replace("\n", "\n    ")
-    return f"events {{}}\nhttp {{\n    {http}\n    {server}\n    {after}\n}}\n"
+    return f"events {{}}\nhttp {{\n    {http}\n    {server}\n}}\n"
 
 
 SNIPPET = "/etc/nginx/snippets/auth.conf"
