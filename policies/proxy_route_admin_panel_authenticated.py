@@ -11,11 +11,15 @@ Checked across the stack, for the proxies whose routes are not container labels 
   password, is a violation on the proxy host. A list id that no access list of the stack has
   cannot be checked and is a violation too.
 - **Plain Nginx**: the config files uploaded into a container that runs an nginx image
-  (``lib.images.NGINX_IMAGES``; pulumi-docker ``uploads[]``, every ``file`` ending ``.conf``),
-  parsed with nginxinc's parser (``lib.nginx_config``): each ``location`` that passes requests
-  to an admin panel needs ``auth_basic`` with a users file, ``auth_request``, or ``allow``
-  rules that end in ``deny all``, in effect there. A violation is on the nginx container; a
-  file the parser refuses is one too (its routes cannot be checked).
+  (``lib.images.NGINX_IMAGES``; pulumi-docker ``uploads[]``: every ``file`` under the image's
+  config directories, whatever its extension, ``content`` or ``contentBase64``), read together
+  with nginxinc's parser (``lib.nginx_config``: servers inside ``http {}`` too, includes
+  resolved against the other uploads): each ``location`` that passes requests to an admin
+  panel (itself or in an ``if``/``limit_except`` block) needs ``auth_basic`` with a users
+  file, ``auth_request``, or ``allow`` rules that end in ``deny all``, in effect there. A
+  violation is on the nginx container; a config file the parser refuses (or whose content the
+  plan does not hold: an upload from a ``source`` file) is one too, and so is an open-looking
+  location that includes a file no upload is (its routes cannot be checked).
 
 A route reaches a panel when its upstream (``host:port``) is a container of the stack
 (``lib.upstreams``: its name or network alias, or an address and port it publishes) whose image
@@ -34,6 +38,7 @@ during preview; ``pulumi up`` checks the resolved values.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -47,7 +52,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from lib import nginx_config, npm_objects
-from lib.images import admin_panel, runs_nginx
+from lib.images import admin_panel, nginx_config_directories
 from lib.readers import has_keys, number
 from lib.rule import stack_rule
 from lib.types import DOCKER_CONTAINER, DYNAMIC_RESOURCE
@@ -125,32 +130,51 @@ def _check_npm(
                 )
 
 
+def _upload_reader(upload: Any) -> Callable[[], str]:
+    """An upload's text, read when called (an unknown content raises then)."""
+
+    def read() -> str:
+        if upload.get("source"):
+            raise nginx_config.NginxConfigError(
+                f"its content is the file {upload.get('source')} of the machine running "
+                "pulumi, which the plan does not hold"
+            )
+        encoded = upload.get("contentBase64")
+        if encoded:
+            try:
+                return base64.b64decode(str(encoded)).decode()
+            except (ValueError, UnicodeDecodeError) as error:
+                raise nginx_config.NginxConfigError(f"contentBase64 is no text: {error}") from None
+        return str(upload.get("content") or "")
+
+    return read
+
+
 def _check_nginx(
     proxy: PolicyResource, index: ContainerIndex, report: Callable[[str, str], None]
 ) -> None:
-    for upload in proxy.props.get("uploads") or []:
-        file = str(upload.get("file") or "")
-        if not file.endswith(".conf"):
+    directories = nginx_config_directories(str(proxy.props.get("image") or ""))
+    files = {
+        str(upload.get("file") or ""): _upload_reader(upload)
+        for upload in proxy.props.get("uploads") or []
+    }
+    config = nginx_config.read(files, directories or nginx_config.DEFAULT_DIRECTORIES)
+    for file, error in config.errors.items():
+        report(
+            f"Nginx container {proxy.name}: {file} cannot be read ({error}), so its "
+            "routes cannot be checked.",
+            proxy.urn,
+        )
+    for route in config.routes:
+        if route.open_because is None:
             continue
-        try:
-            found = list(nginx_config.routes(str(upload.get("content") or "")))
-        except nginx_config.NginxConfigError as error:
+        for container, app in _panels(index, route.upstream):
             report(
-                f"Nginx container {proxy.name}: {file} cannot be parsed ({error}), so its "
-                "routes cannot be checked.",
+                f"Nginx container {proxy.name} routes {', '.join(route.server_names)} "
+                f"location {route.location} ({route.file}) to {route.upstream}, container "
+                f"{container.name} running {app}, and {route.open_because}.",
                 proxy.urn,
             )
-            continue
-        for route in found:
-            if route.open_because is None:
-                continue
-            for container, app in _panels(index, route.upstream):
-                report(
-                    f"Nginx container {proxy.name} routes {', '.join(route.server_names)} "
-                    f"location {route.location} ({file}) to {route.upstream}, container "
-                    f"{container.name} running {app}, and {route.open_because}.",
-                    proxy.urn,
-                )
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -180,7 +204,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
 
 
 def _nginx(container: PolicyResource) -> bool:
-    return runs_nginx(str(container.props.get("image") or ""))
+    return nginx_config_directories(str(container.props.get("image") or "")) is not None
 
 
 proxy_route_admin_panel_authenticated = stack_rule(

@@ -107,15 +107,24 @@ def project_ssh_config(ssh_config: str) -> str:
     object as an update). The project directory is the working directory: the program runs
     there (components/program.py) and the engine starts every provider plugin, the dynamic
     provider included, in it (pulumi/pulumi#15607: plugins get the deployment's ``pwd``,
-    sdk/go/common/resource/plugin/plugin.go:377 at f1f4d22). The file itself is written there on
-    every run, before any NPM object is touched (components/docker/engine.py)."""
+    sdk/go/common/resource/plugin/plugin.go:377 at f1f4d22). The program writes the file there
+    when it runs, before any NPM object can be touched (components/docker/engine.py: an invoke
+    that waits for the engine's readiness output, so a preview writes it only while that output
+    is known, i.e. the engine is unchanged). An operation that does not run the program calls this
+    provider with the state's inputs alone: ``pulumi refresh``, ``pulumi destroy`` and the
+    refresh that ``preview --refresh`` / ``up --refresh`` make before the program runs, unless
+    given ``--run-program`` (pulumi/pulumi#18868 for refresh and destroy, #19449 for preview and
+    up with ``--refresh``; or ``PULUMI_RUN_PROGRAM=true``). In a checkout where the program has
+    not run (a fresh CI clone) the file is then missing, and the error says what to run."""
     path = Path(ssh_config)
     if not path.is_absolute():
         path = Path.cwd() / path
     if not path.is_file():
         raise TunnelError(
-            f"api.sshConfig {ssh_config}: no such file in {Path.cwd()}; run pulumi from the "
-            "project directory, where the program writes it"
+            f"api.sshConfig {ssh_config}: no such file in {Path.cwd()}; the program writes it "
+            "when it runs, which refresh and destroy do not by default: give them (and "
+            "preview/up --refresh) --run-program or PULUMI_RUN_PROGRAM=true, or first run "
+            "`pulumi up`, or `pulumi preview` while the engines are unchanged, in this checkout"
         )
     return str(path)
 

@@ -96,9 +96,23 @@ def admin_panel(image: str) -> str | None:
 
 
 # Images that run plain nginx with the config files a program uploads into them
-# (proxy-route-admin-panel-authenticated parses those files). By repository, without registry.
-NGINX_IMAGES = frozenset({"nginx", "nginxinc/nginx-unprivileged", "bitnami/nginx"})
+# (proxy-route-admin-panel-authenticated parses those files), by repository without registry,
+# and the directories nginx reads its config from there, the config prefix first (relative
+# paths resolve against it):
+# - nginx, nginxinc/nginx-unprivileged: /etc/nginx (nginxinc/docker-nginx
+#   stable/debian/Dockerfile; nginx.conf includes /etc/nginx/conf.d/*.conf inside http {});
+# - bitnami/nginx: /opt/bitnami/nginx/conf (bitnami/containers bitnami/nginx/README.md,
+#   "Adding custom server blocks": server_blocks/ there; "Full configuration": nginx.conf);
+# - openresty/openresty: /usr/local/openresty/nginx/conf, whose nginx.conf includes
+#   /etc/nginx/conf.d/*.conf (openresty/docker-openresty nginx.conf:1-14 at 0cc831b).
+NGINX_IMAGES: dict[str, tuple[str, ...]] = {
+    "nginx": ("/etc/nginx",),
+    "nginxinc/nginx-unprivileged": ("/etc/nginx",),
+    "bitnami/nginx": ("/opt/bitnami/nginx/conf",),
+    "openresty/openresty": ("/usr/local/openresty/nginx/conf", "/etc/nginx"),
+}
 
 
-def runs_nginx(image: str) -> bool:
-    return parse_image(image).repository in NGINX_IMAGES
+def nginx_config_directories(image: str) -> tuple[str, ...] | None:
+    """Where the nginx that ``image`` runs reads its config (None: not an nginx image)."""
+    return NGINX_IMAGES.get(parse_image(image).repository)

@@ -1,14 +1,30 @@
-"""The proxied locations of an nginx config file and whether each authenticates, as nginx
-applies the directives: parsed with nginxinc's own parser (``crossplane``), never by pattern.
+"""The proxied locations of an nginx container's uploaded config files and whether each
+authenticates, as nginx applies the directives: parsed with nginxinc's own parser
+(``crossplane``), never by pattern.
 
-A file is parsed on its own (``single``: an ``include`` is not followed, since the files it
-names are the container's, written at run time) and without context checks, since a site file
-holds ``server`` blocks that the main config includes inside ``http {}``. Its top level is read
-as the ``http`` level.
+Which files, and how they fit together:
+
+- every upload under the image's config directories (``lib.images.NGINX_IMAGES``: /etc/nginx
+  for the official image), whatever its name ends in (Debian's ``sites-enabled/default`` has
+  no extension), is a config file, except one that another file names as data
+  (``auth_basic_user_file``, ``ssl_certificate``...: any argument but an ``include``'s);
+- an ``include`` is resolved against the uploads, as nginx would on the container: a relative
+  pattern against the config prefix (the first directory; nginx's ``conf_prefix``), a glob as
+  glob(3) matches it (``*`` stays within one path segment). The included files' directives
+  stand where the ``include`` is. An include that matches no upload names files of the
+  container (the image's ``mime.types``, or ones written at run time) whose directives cannot
+  be read here: a location that would otherwise be open, with such an include anywhere in its
+  chain of levels, "cannot be checked" rather than "open";
+- a file no other upload includes is read at the top: it is either a main config (``events {}
+  http { ... }``: the servers inside ``http {}``) or a file the image's main config includes
+  inside ``http {}`` (its top level is the ``http`` level). Files are parsed one at a time
+  (``single``) and without context checks, since a site file holds ``server`` blocks.
 
 Per ``location`` that passes requests on (``proxy_pass``, ``grpc_pass``, ``uwsgi_pass``,
-``fastcgi_pass``, ``scgi_pass``), the settings in effect are those nginx merges from the
-``http``, ``server`` and ``location`` levels (a level without the directive inherits it):
+``fastcgi_pass``, ``scgi_pass``), directly or inside an ``if`` or ``limit_except`` block of it
+(both are levels nested in the location: ngx_http_rewrite_module ``if``, ngx_http_core_module
+``limit_except``), the settings in effect are those nginx merges from the ``http``, ``server``,
+``location`` (and ``if``/``limit_except``) levels (a level without the directive inherits it):
 
 - basic auth: the innermost ``auth_basic`` is not ``off`` and an ``auth_basic_user_file`` is in
   effect (ngx_http_auth_basic_module);
@@ -21,19 +37,26 @@ Per ``location`` that passes requests on (``proxy_pass``, ``grpc_pass``, ``uwsgi
 - ``satisfy any`` (ngx_http_core_module) lets a request in when either check passes, so there
   an ``allow`` of every address opens the location whatever else is set.
 
+A ``limit_except`` block's own checks cover only the methods it does not list, so they do not
+authenticate the location's own pass directive (``limit_except GET { auth_basic ...; }``
+leaves GET open).
+
 The upstream is the pass directive's URL with the variables that ``set`` gives in the same
 chain of levels replaced (the nginx kind writes ``set $upstream_0 http://web:3000;``
-``proxy_pass $upstream_0;``), and an ``upstream`` block of that name replaced by its servers.
-An upstream still holding a variable cannot be followed and is not returned.
+``proxy_pass $upstream_0;``; inside ``limit_except`` only the ``http`` and ``server`` levels'
+``set`` counts: real nginx leaves a location's out there, tests/policies/test_nginx_verdicts.py),
+and an ``upstream`` block of that name (in any of the files) replaced by its servers. An
+upstream still holding a variable cannot be followed and is not returned.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import crossplane
@@ -42,13 +65,20 @@ from lib.networks import covers_anywhere
 from lib.upstreams import Upstream, parse_upstream
 
 PASSES = ("proxy_pass", "grpc_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass")
+# Blocks inside a location whose pass directives are the location's (with their own level).
+NESTED = ("if", "limit_except")
+DEFAULT_DIRECTORIES = ("/etc/nginx",)
 _VARIABLE = re.compile(r"\$\{?([A-Za-z0-9_]+)\}?")
+_GLOB = re.compile(r"[*?\[]")
+# Stands, in a resolved level, where an include matched no upload (its args: the pattern).
+_UNRESOLVED = "#unresolved-include"
 
-Block = Sequence[Mapping[str, Any]]  # crossplane's parsed directives of one level
+Directive = Mapping[str, Any]
+Block = Sequence[Directive]  # crossplane's parsed directives of one level
 
 
 class NginxConfigError(Exception):
-    """What crossplane says of a file it cannot parse."""
+    """What crossplane says of a file it cannot parse (or why a file cannot be read)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +87,15 @@ class NginxRoute:
     location: str  # as written: "^~ /rabbitmq/", "= /api", "/"
     upstream: Upstream
     open_because: str | None  # None: the location authenticates
+    file: str = ""  # the upload the location is written in
+
+
+@dataclass
+class NginxConfig:
+    """What the uploads say: the routes, and the config files that could not be read."""
+
+    routes: list[NginxRoute] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # file -> why
 
 
 def parse(text: str) -> Block:
@@ -74,61 +113,178 @@ def parse(text: str) -> Block:
     return list(result["config"][0]["parsed"])
 
 
-def routes(text: str) -> Iterator[NginxRoute]:
-    """Every proxied location of the file, with what authenticates it (NginxConfigError when
-    crossplane refuses the file)."""
-    top = parse(text)
-    upstream_blocks = {
-        d["args"][0]: [s["args"][0] for s in d.get("block", []) if s["directive"] == "server"]
-        for d in top
-        if d["directive"] == "upstream" and d.get("args")
-    }
-    for server in _blocks(top, "server"):
-        names = tuple(a for d in _blocks_args(server, "server_name") for a in d)
-        for chain in _locations([top, server.get("block", [])], server.get("block", [])):
-            yield from _routes(names, chain, upstream_blocks)
+def read(
+    files: Mapping[str, Callable[[], str]], directories: Sequence[str] = DEFAULT_DIRECTORIES
+) -> NginxConfig:
+    """The routes of a container whose uploads are ``files`` (path -> its content, read only
+    when needed: an unknown content of a file nginx never loads defers nothing)."""
+    return _Uploads(files, directories).config()
 
 
-def _blocks(block: Block, name: str) -> list[Mapping[str, Any]]:
+def routes(text: str, file: str = "/etc/nginx/conf.d/default.conf") -> Iterator[NginxRoute]:
+    """The routes of one site file on its own (NginxConfigError when crossplane refuses it)."""
+    config = read({file: lambda: text})
+    if config.errors:
+        raise NginxConfigError(config.errors[file])
+    yield from config.routes
+
+
+class _Uploads:
+    def __init__(self, files: Mapping[str, Callable[[], str]], directories: Sequence[str]):
+        self.files = files
+        self.prefix = directories[0]
+        self.directories = directories
+        self.parsed: dict[str, Block] = {}
+        self.errors: dict[str, str] = {}
+
+    def _parse(self, path: str) -> Block | None:
+        if path not in self.parsed and path not in self.errors:
+            try:
+                self.parsed[path] = parse(self.files[path]())
+            except NginxConfigError as error:
+                self.errors[path] = str(error)
+        return self.parsed.get(path)
+
+    def _full(self, name: str) -> str:
+        return posixpath.normpath(posixpath.join(self.prefix, name))
+
+    def _matches(self, pattern: str) -> list[str]:
+        full = self._full(pattern)
+        if not _GLOB.search(full):
+            return [full] if full in self.files else []
+        return sorted(p for p in self.files if PurePosixPath(p).match(full))
+
+    def config(self) -> NginxConfig:
+        candidates = [p for p in self.files if any(p.startswith(f"{d}/") for d in self.directories)]
+        included, named = self._scan(candidates)
+        config = NginxConfig(
+            errors={p: e for p, e in self.errors.items() if p not in named or p in included}
+        )
+        roots = sorted(p for p in candidates if p not in included and p in self.parsed)
+        https = [
+            http for p in roots for http in _http_levels(self._expand(self.parsed[p], p, (p,)))
+        ]
+        upstreams = {
+            str(d["args"][0]): [str(s["args"][0]) for s in _blocks(d.get("block", []), "server")]
+            for http in https
+            for d in _blocks(http, "upstream")
+            if d.get("args")
+        }
+        for http in https:
+            for server in _blocks(http, "server"):
+                inner = server.get("block", [])
+                names = tuple(a for d in _blocks(inner, "server_name") for a in d["args"])
+                for where, chain, file in _locations([http, inner], inner):
+                    config.routes.extend(_routes(names, where, chain, file, upstreams))
+        return config
+
+    def _scan(self, candidates: list[str]) -> tuple[set[str], set[str]]:
+        """The uploads some config file includes, and those one names as data (any argument
+        but an include's: a users file, a certificate)."""
+        included: set[str] = set()
+        named: set[str] = set()
+        seen: set[str] = set()
+        queue = list(candidates)
+        while queue:
+            path = queue.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            for directive in _walk(self._parse(path) or []):
+                args = [str(a) for a in directive.get("args", [])]
+                if directive["directive"] == "include" and args:
+                    found = [p for p in self._matches(args[0]) if p != path]
+                    included.update(found)
+                    queue.extend(found)
+                else:
+                    named.update(self._full(a) for a in args if "$" not in a)
+        return included, named
+
+    def _expand(self, block: Block, file: str, stack: tuple[str, ...]) -> list[Directive]:
+        """``block`` with every include replaced by the directives of the uploads it names."""
+        out: list[Directive] = []
+        for directive in block:
+            args = directive.get("args", [])
+            if directive["directive"] == "include" and args:
+                found = [p for p in self._matches(str(args[0])) if p not in stack]
+                for path in found:
+                    tree = self._parse(path)
+                    if tree is not None:
+                        out.extend(self._expand(tree, path, (*stack, path)))
+                if not found or any(p in self.errors for p in found):
+                    pattern = self._full(str(args[0]))
+                    out.append({"directive": _UNRESOLVED, "args": [pattern], "file": file})
+                continue
+            copy = {**directive, "file": file}
+            if "block" in directive:
+                copy["block"] = self._expand(directive["block"], file, stack)
+            out.append(copy)
+        return out
+
+
+def _walk(block: Block) -> Iterator[Directive]:
+    for directive in block:
+        yield directive
+        yield from _walk(directive.get("block", []))
+
+
+def _blocks(block: Block, name: str) -> list[Directive]:
     return [d for d in block if d["directive"] == name]
 
 
-def _blocks_args(server: Mapping[str, Any], name: str) -> list[list[str]]:
-    return [list(d.get("args", [])) for d in server.get("block", []) if d["directive"] == name]
+def _http_levels(tree: Block) -> list[Block]:
+    """The ``http`` levels of a file read at the top: its ``http {}`` blocks (a main config),
+    and its top level (a file the main config includes inside ``http {}``)."""
+    return [tree, *(d.get("block", []) for d in _blocks(tree, "http"))]
 
 
 def _locations(
     chain: list[Block], block: Block, path: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], list[Block]]]:
+) -> Iterator[tuple[str, list[Block], str]]:
+    """Each location under ``block`` (nested ones too): where, its chain of levels, its file."""
     for directive in _blocks(block, "location"):
         inner = directive.get("block", [])
         where = (*path, " ".join(directive.get("args", [])))
-        yield where, [*chain, inner]
+        yield " > ".join(where), [*chain, inner], str(directive.get("file", ""))
         yield from _locations([*chain, inner], inner, where)
 
 
 def _routes(
     names: tuple[str, ...],
-    located: tuple[tuple[str, ...], list[Block]],
+    where: str,
+    chain: list[Block],
+    file: str,
     upstream_blocks: Mapping[str, list[str]],
 ) -> Iterator[NginxRoute]:
-    where, chain = located
-    innermost = chain[-1]
-    passes = [d for d in innermost if d["directive"] in PASSES and d.get("args")]
-    if not passes:
-        return
-    variables = _variables(chain)
-    open_because = _open_because(chain)
-    for directive in passes:
-        url = _VARIABLE.sub(lambda m: variables.get(m[1], m[0]), directive["args"][0])
-        parsed = parse_upstream(url)
-        if parsed is None:
+    location = chain[-1]
+    # (levels, the levels whose ``set`` runs first): a limit_except block replaces the
+    # location's config from the rewrite phase on, so only the http and server levels' ``set``
+    # (server rewrite phase) are in effect there; an if block runs within the location's.
+    levels = [(chain, chain)]
+    for directive in location:
+        if directive["directive"] in NESTED:
+            inner = [*chain, directive.get("block", [])]
+            levels.append((inner, chain[:2] if directive["directive"] == "limit_except" else inner))
+    for levels_chain, setting in levels:
+        passes = [d for d in levels_chain[-1] if d["directive"] in PASSES and d.get("args")]
+        if not passes:
             continue
-        targets = upstream_blocks.get(parsed.host)
-        found = [parse_upstream(t) for t in targets] if targets is not None else [parsed]
-        for upstream in found:
-            if upstream is not None and "$" not in upstream.host:
-                yield NginxRoute(names, " > ".join(where), upstream, open_because)
+        variables = _variables(setting)
+        open_because = _open_because(levels_chain)
+        for directive in passes:
+            url = _substitute(directive["args"][0], variables)
+            parsed = parse_upstream(url)
+            if parsed is None:
+                continue
+            targets = upstream_blocks.get(parsed.host)
+            found = [parse_upstream(t) for t in targets] if targets is not None else [parsed]
+            for upstream in found:
+                if upstream is not None and "$" not in upstream.host:
+                    yield NginxRoute(names, where, upstream, open_because, file)
+
+
+def _substitute(text: str, variables: Mapping[str, str]) -> str:
+    return _VARIABLE.sub(lambda m: variables.get(m[1], m[0]), text)
 
 
 def _variables(chain: list[Block]) -> dict[str, str]:
@@ -141,7 +297,7 @@ def _variables(chain: list[Block]) -> dict[str, str]:
     return values
 
 
-def _innermost(chain: list[Block], *names: str) -> list[Mapping[str, Any]]:
+def _innermost(chain: list[Block], *names: str) -> list[Directive]:
     """The directives ``names`` of the innermost level that has any of them."""
     for level in reversed(chain):
         found = [d for d in level if d["directive"] in names]
@@ -175,4 +331,10 @@ def _open_because(chain: list[Block]) -> str | None:
         return "its satisfy any with an allow of every address lets anyone in"
     if basic or subrequest or restricted:
         return None
+    unresolved = [str(d["args"][0]) for level in chain for d in _blocks(level, _UNRESOLVED)]
+    if unresolved:
+        return (
+            f"it has no auth_basic, auth_request or allow + deny all of its own and includes "
+            f"{', '.join(unresolved)}, which no upload is, so it cannot be checked"
+        )
     return "it has no auth_basic, auth_request or allow + deny all"

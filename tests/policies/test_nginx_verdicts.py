@@ -7,6 +7,8 @@ the cases' verdicts are what nginx does with those configs, not what the rule co
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 import socket
 import subprocess
 import time
@@ -19,7 +21,7 @@ import pytest
 from components.plan.recording import RecordedResource
 from tests.tools import require
 
-from .cases.proxy_route_admin_panel_authenticated import SITE, STACKS, USERS_FILE
+from .cases.proxy_route_admin_panel_authenticated import HTPASSWD, MAIN, SITE, STACKS, USERS_FILE
 from .conftest import CONTAINER
 from .harness import StackCase
 
@@ -27,21 +29,33 @@ REFUSED = {401, 403}
 OPEN = 502  # passed every access check, then failed to reach the (unresolvable) upstream
 
 
-def _site(resources: list[RecordedResource]) -> str | None:
+def _uploads(resources: list[RecordedResource]) -> dict[str, str]:
     proxies = [r for r in resources if r.type == CONTAINER and r.name == "nginx-container"]
-    uploads = [u for p in proxies for u in p.inputs.get("uploads", []) if u["file"] == SITE]
-    return str(uploads[0]["content"]) if uploads else None
+    return {
+        str(u["file"]): str(u["content"])
+        for p in proxies
+        for u in p.inputs.get("uploads", [])
+        if "content" in u
+    }
 
 
 def _checked(case: StackCase) -> bool:
-    """Cases nginx can serve on its own: a variable upstream (resolved per request, so nginx
-    starts without the name), no auth_request (it needs a second location), parseable."""
-    text = _site(list(case.resources))
+    """Cases nginx can serve on its own: one site at SITE with a variable upstream (resolved
+    per request, so nginx starts without the name), no auth_request (it needs a second
+    location), parseable, every file it includes uploaded (nginx refuses to start without),
+    and no nginx.conf of its own (the test writes the one that includes the site)."""
+    uploads = _uploads(list(case.resources))
+    text = uploads.get(SITE)
     return (
         text is not None
         and "$upstream_0" in text
         and "auth_request" not in text
         and not case.name.startswith("unknown_")
+        and MAIN not in uploads
+        and all(
+            posixpath.join("/etc/nginx", name) in uploads
+            for name in re.findall(r"include\s+([^;\s]+);", text)
+        )
     )
 
 
@@ -78,25 +92,32 @@ def test_real_nginx_agrees_with_the_case(case: StackCase, tmp_path: Path) -> Non
     (nginx,) = require("nginx")
     port = _free_port()
     users = tmp_path / "users"
-    users.write_text("ops:$2b$10$abcdefghijklmnopqrstuu5PtN1Aq3Vq8T5P3XzPyV.0lQ3Kp8m2\n")
-    site = _site(list(case.resources))
-    assert site is not None
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{port};").replace(USERS_FILE, str(users))
+    users.write_text(HTPASSWD)
+    # The uploads laid out as in the container, /etc/nginx moved under tmp_path.
+    root = tmp_path / "etc" / "nginx"
+    for path, text in _uploads(list(case.resources)).items():
+        target = tmp_path / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(
+            text.replace("listen 80;", f"listen 127.0.0.1:{port};")
+            .replace(USERS_FILE, str(users))
+            .replace("/etc/nginx/", f"{root}/")
+        )
     temp = tmp_path / "temp"
     temp.mkdir()
     # As root, nginx's workers would run as nobody, who cannot enter pytest's private tmp.
     user = "user root;\n" if os.geteuid() == 0 else ""
-    (tmp_path / "nginx.conf").write_text(
+    # Relative includes resolve against the directory of nginx.conf, as /etc/nginx in the image.
+    (root / "nginx.conf").write_text(
         f"{user}daemon off;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
         "events {}\nhttp {\n"
         f"    access_log off;\n    client_body_temp_path {temp}/body;\n"
         f"    proxy_temp_path {temp}/proxy;\n    fastcgi_temp_path {temp}/fastcgi;\n"
         f"    uwsgi_temp_path {temp}/uwsgi;\n    scgi_temp_path {temp}/scgi;\n"
-        f"    include {tmp_path}/site.conf;\n}}\n"
+        f"    include {tmp_path}{SITE};\n}}\n"
     )
-    (tmp_path / "site.conf").write_text(site)
     process = subprocess.Popen(
-        [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        [nginx, "-p", str(tmp_path), "-c", str(root / "nginx.conf")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

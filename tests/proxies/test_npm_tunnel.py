@@ -154,5 +154,7 @@ def test_a_missing_ssh_config_names_the_path_and_the_working_directory(
         pass
     assert str(raised.value) == (
         f"api.sshConfig .selfhosted/ssh/prod/ax102-proxy/config: no such file in {tmp_path}; "
-        "run pulumi from the project directory, where the program writes it"
+        "the program writes it when it runs, which refresh and destroy do not by default: give "
+        "them (and preview/up --refresh) --run-program or PULUMI_RUN_PROGRAM=true, or first run "
+        "`pulumi up`, or `pulumi preview` while the engines are unchanged, in this checkout"
     )

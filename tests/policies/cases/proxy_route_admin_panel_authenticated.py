@@ -9,6 +9,8 @@ are what nginx does with them, not what the rule computes.
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -129,9 +131,16 @@ def npm(host: str, path: str, target: Target, why: str) -> str:
     )
 
 
-def nginx(files: dict[str, str], name: str = "nginx-container", **changes: Any) -> RecordedResource:
-    uploads = [{"file": path, "content": text} for path, text in files.items()]
-    return container(name, image="nginx:1.26.3", volumes=None, uploads=uploads, **changes)
+def nginx(
+    files: dict[str, str],
+    name: str = "nginx-container",
+    image: str = "nginx:1.26.3",
+    uploads: Sequence[dict[str, str]] = (),
+    **changes: Any,
+) -> RecordedResource:
+    """An nginx container with ``files`` (path -> text) uploaded, and ``uploads`` as given."""
+    written = [{"file": path, "content": text} for path, text in files.items()]
+    return container(name, image=image, volumes=None, uploads=[*written, *uploads], **changes)
 
 
 def site(location: str, server: str = "", top: str = "") -> str:
@@ -147,11 +156,11 @@ BASIC = f'auth_basic "admin";\n        auth_basic_user_file {USERS_FILE};'
 OPEN = "it has no auth_basic, auth_request or allow + deny all"
 
 
-def on_nginx(location: str, target: Target, why: str = OPEN) -> str:
+def on_nginx(location: str, target: Target, why: str = OPEN, file: str = SITE) -> str:
     upstream, name, app = target
     return (
         f"Nginx container nginx-container routes admin.example.com location {location} "
-        f"({SITE}) to {upstream}, container {name} running {app}, and {why}."
+        f"({file}) to {upstream}, container {name} running {app}, and {why}."
     )
 
 
@@ -174,13 +183,41 @@ def at_panel(location: str, server: str = "", top: str = "") -> RecordedResource
 
 
 def nginx_fails(
-    name: str, proxy: RecordedResource, target: Target = TO_PORTAINER, why: str = OPEN
+    name: str,
+    proxy: RecordedResource,
+    target: Target = TO_PORTAINER,
+    why: str = OPEN,
+    file: str = SITE,
 ) -> StackCase:
-    report = ("nginx-container", on_nginx("/panel/", target, why))
+    report = ("nginx-container", on_nginx("/panel/", target, why, file))
     return stack_fails(name, [*PANELS, proxy], report, others=None)
 
 
+def cannot_be_read(file: str, why: str) -> tuple[str, str]:
+    return (
+        "nginx-container",
+        f"Nginx container nginx-container: {file} cannot be read ({why}), so its routes "
+        "cannot be checked.",
+    )
+
+
 DB = ("db.example.com", "/")
+# A whole nginx.conf, as the official image's (events {}, the servers inside http {}).
+MAIN = "/etc/nginx/nginx.conf"
+
+
+def main_conf(location: str, http: str = "") -> str:
+    server = site(location).replace("\n", "\n    ")
+    return f"events {{}}\nhttp {{\n    {http}\n    {server}\n}}\n"
+
+
+SNIPPET = "/etc/nginx/snippets/auth.conf"
+DEBIAN_SITE = "/etc/nginx/sites-enabled/default"
+HTPASSWD = "ops:$2b$10$abcdefghijklmnopqrstuu5PtN1Aq3Vq8T5P3XzPyV.0lQ3Kp8m2\n"
+NOT_UPLOADED = (
+    "it has no auth_basic, auth_request or allow + deny all of its own and includes "
+    "/etc/nginx/snippets/auth.conf, which no upload is, so it cannot be checked"
+)
 UNPARSEABLE = "server {\n    location / {\n        proxy_pass http://dbgate:3000;\n}\n"
 PORTAINER_LOCATION = {
     "path": "/portainer",
@@ -342,12 +379,117 @@ STACKS = [
     stack_fails(
         "fail_nginx_unparseable",
         [*PANELS, nginx({SITE: UNPARSEABLE})],
-        (
-            "nginx-container",
-            f"Nginx container nginx-container: {SITE} cannot be parsed (line 4: unexpected "
-            'end of file, expecting "}"), so its routes cannot be checked.',
+        cannot_be_read(SITE, 'line 4: unexpected end of file, expecting "}"'),
+        others=None,
+    ),
+    # A whole nginx.conf: its servers are inside http {}.
+    nginx_fails("fail_nginx_main_conf", nginx({MAIN: main_conf(PASS_TO)}), file=MAIN),
+    passes("pass_nginx_main_conf_basic_auth_of_http", nginx({MAIN: main_conf(PASS_TO, BASIC)})),
+    # The site is read where the uploaded nginx.conf includes it (inside http {}, whose basic
+    # auth it inherits), not on its own as well.
+    passes(
+        "pass_nginx_site_included_by_the_main_conf",
+        nginx(
+            {
+                MAIN: f"events {{}}\nhttp {{\n    {BASIC}\n    include conf.d/*.conf;\n}}\n",
+                SITE: site(PASS_TO),
+            }
+        ),
+    ),
+    # A pass directive in an if or limit_except block is the location's.
+    nginx_fails(
+        "fail_nginx_pass_in_an_if",
+        at_panel(
+            "set $upstream_0 http://portainer:9000;\n        if ($request_method) {\n"
+            "            proxy_pass $upstream_0;\n        }"
+        ),
+    ),
+    passes(
+        "pass_nginx_pass_in_an_if_basic_auth_of_the_location",
+        at_panel(
+            f"{BASIC}\n        set $upstream_0 http://portainer:9000;\n"
+            "        if ($request_method) {\n            proxy_pass $upstream_0;\n        }"
+        ),
+    ),
+    # There the location's own `set` is not in effect (nginx answers 500 "invalid URL prefix"
+    # with it): the server's is.
+    nginx_fails(
+        "fail_nginx_pass_in_limit_except",
+        at_panel(
+            "limit_except POST {\n            proxy_pass $upstream_0;\n        }",
+            server="set $upstream_0 http://portainer:9000;",
+        ),
+    ),
+    # limit_except GET's checks are for the other methods: GET stays open.
+    nginx_fails(
+        "fail_nginx_basic_auth_only_for_other_methods",
+        at_panel(f"limit_except GET {{\n            {BASIC}\n        }}\n        {PASS_TO}"),
+    ),
+    # Debian's site file has no extension.
+    nginx_fails(
+        "fail_nginx_debian_site_without_extension",
+        nginx({DEBIAN_SITE: site(PASS_TO)}),
+        file=DEBIAN_SITE,
+    ),
+    # The users file is data (named by auth_basic_user_file), not config.
+    passes(
+        "pass_nginx_users_file_uploaded",
+        nginx({SITE: site(f"{BASIC}\n        {PASS_TO}"), USERS_FILE: HTPASSWD}),
+    ),
+    # An include is read from the uploads (relative to /etc/nginx, as nginx resolves it).
+    passes(
+        "pass_nginx_basic_auth_in_an_included_snippet",
+        nginx({SITE: site(f"include snippets/auth.conf;\n        {PASS_TO}"), SNIPPET: BASIC}),
+    ),
+    nginx_fails(
+        "fail_nginx_auth_basic_off_in_an_included_snippet",
+        nginx(
+            {
+                SITE: site(f"include {SNIPPET};\n        {PASS_TO}", BASIC),
+                SNIPPET: "auth_basic off;",
+            }
+        ),
+    ),
+    nginx_fails(
+        "fail_nginx_include_not_uploaded",
+        at_panel(f"include snippets/auth.conf;\n        {PASS_TO}"),
+        why=NOT_UPLOADED,
+    ),
+    nginx_fails(
+        "fail_nginx_content_base64",
+        nginx(
+            {},
+            uploads=[
+                {"file": SITE, "contentBase64": base64.b64encode(site(PASS_TO).encode()).decode()}
+            ],
+        ),
+    ),
+    stack_fails(
+        "fail_nginx_upload_from_a_source_file",
+        [*PANELS, nginx({}, uploads=[{"file": SITE, "source": "/srv/site.conf"}])],
+        cannot_be_read(
+            SITE,
+            "its content is the file /srv/site.conf of the machine running pulumi, which the "
+            "plan does not hold",
         ),
         others=None,
+    ),
+    # OpenResty's image includes /etc/nginx/conf.d/*.conf; Bitnami's reads /opt/bitnami/nginx/conf.
+    nginx_fails(
+        "fail_nginx_openresty",
+        nginx({SITE: site(PASS_TO)}, image="openresty/openresty:1.27.1.2-bookworm"),
+    ),
+    nginx_fails(
+        "fail_nginx_bitnami_server_block",
+        nginx(
+            {"/opt/bitnami/nginx/conf/server_blocks/panel.conf": site(PASS_TO)},
+            image="bitnami/nginx:1.27.4",
+        ),
+        file="/opt/bitnami/nginx/conf/server_blocks/panel.conf",
+    ),
+    passes(
+        "pass_nginx_conf_outside_the_config_directories",
+        nginx({"/srv/www/site.conf": site(PASS_TO)}),
     ),
     stack_unknown(
         "unknown_nginx_upload_content",
