@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from components.metrics import TEXTFILE_COLLECTOR_DIR
+from components.render.pgbouncer import CONSOLE_DATABASE
 from components.spec import images
 
 if TYPE_CHECKING:
@@ -161,7 +162,11 @@ PGBOUNCER = DatabaseExporter(
     port=9127,
     database_port=5432,
     image="quay.io/prometheuscommunity/pgbouncer-exporter:v0.12.1",
-    env={"PGBOUNCER_EXPORTER_CONNECTION_STRING": "postgres://{address}/pgbouncer?sslmode=disable"},
+    env={
+        "PGBOUNCER_EXPORTER_CONNECTION_STRING": (
+            f"postgres://{{address}}/{CONSOLE_DATABASE}?sslmode=disable"
+        )
+    },
     password_env="PGPASSWORD",
     user_env="PGUSER",
     up_metric="pgbouncer_up",

@@ -229,9 +229,15 @@ def _client_problems(name: str, app: Spec, db: str, entry: DatabaseEntry) -> Ite
                 f"{user} is a stats user, which opens the console only: its password is the "
                 "monitoring exporter's; give the database a user of its own",
             )
-    if not app.clients_of(db):
+    if entry.clients == []:
         yield Problem(
-            (*at, "clients") if entry.clients is not None else at,
+            (*at, "clients"),
+            "names no user, so no one may open the database: name users of users, or remove "
+            "clients (every user but the stats users)",
+        )
+    elif not app.clients_of(db):
+        yield Problem(
+            at,
             "no user may open it: every user of users is a stats user; add a user for its "
             "clients (or name them in clients)",
         )

@@ -165,6 +165,12 @@ def _db(**entry: Any) -> Any:
             "password of the auth_file",
         ),
         (
+            put(*APP, "databases", "jupiter", "clients", value=[]),
+            "platform:services.pgbouncer.app.databases.jupiter.clients: names no user, so no "
+            "one may open the database: name users of users, or remove clients (every user but "
+            "the stats users)",
+        ),
+        (
             put(*APP, "statsUsers", value=["stats", "jupiter"]),
             "platform:services.pgbouncer.app.databases.jupiter: no user may open it: every user "
             "of users is a stats user; add a user for its clients (or name them in clients)",
