@@ -31,6 +31,7 @@ PACKAGES = {
     "setpriv": "util-linux",
     "pgbouncer": "pgbouncer",
     "psql": "postgresql-client",
+    "pg_isready": "postgresql-client",
     "prometheus": "prometheus",
     "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
     "prometheus-node-exporter": "prometheus-node-exporter",

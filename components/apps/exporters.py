@@ -11,8 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from components.metrics import TEXTFILE_COLLECTOR_DIR
+from components.render.pgbouncer import CONSOLE_DATABASE
+from components.spec import images
+
+if TYPE_CHECKING:
+    from components.spec.services import ServiceSpec
 
 NODE_EXPORTER_IMAGE = "prom/node-exporter:v1.8.2"
 NODE_EXPORTER_PORT = 9100
@@ -95,13 +101,12 @@ _POSTGRES = DatabaseExporter(
     database_port=5432,
     image="quay.io/prometheuscommunity/postgres-exporter:v0.16.0",
     env={"DATA_SOURCE_URI": "{address}/postgres?sslmode=disable"},
+    # The image's superuser (components/spec/images.py), the same the backup job dumps as.
     password_env="DATA_SOURCE_PASS",
-    password_from=("POSTGRES_PASSWORD",),
-    # The image's superuser is POSTGRES_USER when set, else postgres (docker-library/postgres
-    # docker-entrypoint.sh docker_setup_env), the same user the backup job dumps as.
+    password_from=(images.POSTGRES_PASSWORD_ENV,),
     user_env="DATA_SOURCE_USER",
-    user_from=("POSTGRES_USER",),
-    default_user="postgres",
+    user_from=(images.POSTGRES_USER_ENV,),
+    default_user=images.POSTGRES_DEFAULT_USER,
     up_metric="pg_up",
     healthcheck=("CMD", "wget", "-qO-", "http://127.0.0.1:9187/metrics"),
 )
@@ -134,7 +139,11 @@ _MONGO = DatabaseExporter(
     port=9216,
     database_port=27017,
     image="percona/mongodb_exporter:0.43.1",
-    env={"MONGODB_URI": "mongodb://{address}", "MONGODB_USER": "root"},
+    # The root user the official image creates from these two (docker-library/mongo
+    # docker-entrypoint.sh); without them MongoDB runs without authentication.
+    env={"MONGODB_URI": "mongodb://{address}"},
+    user_env="MONGODB_USER",
+    user_from=("MONGO_INITDB_ROOT_USERNAME",),
     password_env="MONGODB_PASSWORD",
     password_from=("MONGO_INITDB_ROOT_PASSWORD",),
     up_metric="mongodb_up",
@@ -148,12 +157,16 @@ _RABBITMQ = DatabaseExporter(job="rabbitmq", port=15692, database_port=5672)
 # password the derivation takes from the app, not the env) and runs SHOW STATS, POOLS,
 # DATABASES, LISTS, CONFIG, CLIENTS and VERSION (collector.go). The image is busybox-based,
 # USER nobody (Dockerfile); `/` is its landing page (pgbouncer_exporter.go:84-100).
-_PGBOUNCER = DatabaseExporter(
+PGBOUNCER = DatabaseExporter(
     job="pgbouncer",
     port=9127,
     database_port=5432,
     image="quay.io/prometheuscommunity/pgbouncer-exporter:v0.12.1",
-    env={"PGBOUNCER_EXPORTER_CONNECTION_STRING": "postgres://{address}/pgbouncer?sslmode=disable"},
+    env={
+        "PGBOUNCER_EXPORTER_CONNECTION_STRING": (
+            f"postgres://{{address}}/{CONSOLE_DATABASE}?sslmode=disable"
+        )
+    },
     password_env="PGPASSWORD",
     user_env="PGUSER",
     up_metric="pgbouncer_up",
@@ -170,5 +183,13 @@ DATABASE_EXPORTERS: dict[str, DatabaseExporter] = {
     "valkey": _REDIS,
     "mongo": _MONGO,
     "rabbitmq": _RABBITMQ,
-    "pgbouncer": _PGBOUNCER,
+    "pgbouncer": PGBOUNCER,
 }
+
+
+def database_exporter_of(service: ServiceSpec) -> DatabaseExporter | None:
+    """The exporter that fits the service's image, if any: what makes it a database here (the
+    monitoring rules and the derivation both ask this)."""
+    from components.spec.images import parse_image  # noqa: PLC0415 -- spec imports apps
+
+    return DATABASE_EXPORTERS.get(parse_image(service.image).name)

@@ -40,6 +40,7 @@ KIND = "pgbouncer"
 CONFIG_DIR = "/etc/pgbouncer"
 CONFIG_PATH = f"{CONFIG_DIR}/pgbouncer.ini"
 AUTH_FILE = f"{CONFIG_DIR}/userlist.txt"
+HBA_FILE = f"{CONFIG_DIR}/pg_hba.conf"
 SERVER_CA_FILE = f"{CONFIG_DIR}/server-ca.pem"
 # Alpine's postgres user and group, which the image runs as (see the module doc).
 IMAGE_UID = "70"
@@ -67,6 +68,11 @@ class DatabaseEntry(Strict):
     )
     password: SecretRef | None = Field(
         default=None, description="That user's password, under platform:secrets."
+    )
+    clients: list[PgIdentifier] | None = Field(
+        default=None,
+        description="Users (under users) that may open this database; default: every user "
+        "that is not a stats user. No other user may (the auth_hba_file).",
     )
 
 
@@ -99,12 +105,38 @@ class Spec(Strict):
     statsUsers: list[PgIdentifier] = Field(
         default_factory=list,
         description="Users (under users) that may run the console's read-only SHOW commands "
-        "(stats_users); the monitoring set's pgBouncer exporter logs in as the first. Like any "
-        "user of the auth_file it can also open the databases, as their server user.",
+        "(stats_users); the monitoring set's pgBouncer exporter logs in as the first. They "
+        "open the console database `pgbouncer` only, never a database (the auth_hba_file).",
     )
 
     def managed_databases(self) -> set[str]:
         return {e.managed for e in self.databases.values() if e.managed is not None}
+
+    def clients_of(self, db: str) -> list[str]:
+        """The users that may open database ``db``: its clients, else every non-stats user."""
+        given = self.databases[db].clients
+        if given is not None:
+            return list(given)
+        return [user for user in self.users if user not in self.statsUsers]
+
+    def pooled_services(self) -> set[str]:
+        return {e.service for e in self.databases.values() if e.service is not None}
+
+
+def client_networks(name: str, services: Mapping[str, ServiceSpec]) -> list[str]:
+    """The networks of pgBouncer ``name`` that it shares with its clients: those another
+    service of the stack joins, the servers it pools aside. Never a network of those servers
+    alone (behind pgBouncer), nor one pgBouncer has to itself (its way out to a managed
+    cluster, not internal): what may sit next to pgBouncer without reaching past it."""
+    service = services[name]
+    pooled = _spec(service).pooled_services()
+    shared = {
+        network
+        for other, peer in services.items()
+        if other != name and other not in pooled
+        for network in peer.networks
+    }
+    return [n for n in service.networks if n in shared]
 
 
 def _spec(service: ServiceSpec) -> Spec:
@@ -153,6 +185,8 @@ def problems(name: str, service: ServiceSpec) -> Iterator[Problem]:
             f"names managed databases {', '.join(sorted(app.managed_databases()))}; one "
             "pgBouncer verifies one cluster's CA: use one pgBouncer for each",
         )
+    for db, entry in app.databases.items():
+        yield from _client_problems(name, app, db, entry)
     for i, user in enumerate(app.statsUsers):
         if user not in app.users:
             yield Problem(
@@ -167,6 +201,46 @@ def problems(name: str, service: ServiceSpec) -> Iterator[Problem]:
                 "would make the image's entrypoint write into the auth_file rendered from "
                 f"platform:services.{name}.app; remove it from env",
             )
+
+
+def _client_problems(name: str, app: Spec, db: str, entry: DatabaseEntry) -> Iterator[Problem]:
+    """Who may open ``db``: users of the auth_file, never a stats user (its password is the
+    exporter's, on a network with a way out), and someone."""
+    from components.render.pgbouncer import CONSOLE_DATABASE  # noqa: PLC0415
+    from components.spec.errors import Problem  # noqa: PLC0415 -- see components/apps
+
+    at = ("services", name, "app", "databases", db)
+    if db == CONSOLE_DATABASE:
+        yield Problem(
+            at,
+            f"{db} is the name of pgBouncer's admin console, which stats users open: give the "
+            "database another name (its dbname may still be pgbouncer)",
+        )
+    for i, user in enumerate(entry.clients or []):
+        if user not in app.users:
+            yield Problem(
+                (*at, "clients", i),
+                f"{user} is not under platform:services.{name}.app.users "
+                f"({', '.join(app.users)}); a client logs in with a password of the auth_file",
+            )
+        elif user in app.statsUsers:
+            yield Problem(
+                (*at, "clients", i),
+                f"{user} is a stats user, which opens the console only: its password is the "
+                "monitoring exporter's; give the database a user of its own",
+            )
+    if entry.clients == []:
+        yield Problem(
+            (*at, "clients"),
+            "names no user, so no one may open the database: name users of users, or remove "
+            "clients (every user but the stats users)",
+        )
+    elif not app.clients_of(db):
+        yield Problem(
+            at,
+            "no user may open it: every user of users is a stats user; add a user for its "
+            "clients (or name them in clients)",
+        )
 
 
 def contribute(name: str, service: ServiceSpec) -> AppContribution:
@@ -202,20 +276,31 @@ def contribute(name: str, service: ServiceSpec) -> AppContribution:
                 server_tls_sslmode="verify-full" if managed else "disable",
                 server_tls_ca_file=SERVER_CA_FILE if managed else None,
                 stats_users=tuple(app.statsUsers),
+                auth_hba_file=HBA_FILE,
             )
         )
+
+    def render_hba() -> str:
+        from components.render.pgbouncer import CONSOLE_DATABASE, HbaRule, auth_hba  # noqa: PLC0415
+
+        rules = [HbaRule(db, app.clients_of(db)) for db in sorted(app.databases)]
+        if app.statsUsers:
+            rules.insert(0, HbaRule(CONSOLE_DATABASE, list(app.statsUsers)))
+        return auth_hba(rules)
 
     def render_users(values: Mapping[str, str]) -> str:
         from components.render.pgbouncer import userlist  # noqa: PLC0415
 
         return userlist({user: values[f"user.{user}"] for user in app.users})
 
-    def file(path: str, content: Rendered) -> FilePlan:
+    def file(path: str, content: str | Rendered) -> FilePlan:
         return FilePlan(path=path, content=content, mode="0400", owner=IMAGE_UID, group=IMAGE_UID)
 
     files = [
         file(CONFIG_PATH, Rendered(render=render_ini, secrets=db_secrets, outputs=outputs)),
         file(AUTH_FILE, Rendered(render=render_users, secrets=user_secrets)),
+        # User and database names only: plain, but the image user's alone like the others.
+        file(HBA_FILE, render_hba()),
     ]
     if managed:
         ca = {"ca": names.database_value(managed[0], "ca")}

@@ -23,14 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components import names
-from components.apps import alertmanager, blackbox, exporters, grafana, prometheus
+from components.apps import alertmanager, blackbox, exporters, grafana, pgbouncer, prometheus
 from components.apps.livekit import Spec as LiveKitSpec
 from components.apps.loki import Spec as LokiSpec
 from components.apps.pgbouncer import Spec as PgbouncerSpec
 from components.render.prometheus import Probe, Target
 from components.spec import PlatformSpec, ServiceSpec
 from components.spec.common import SecretRef
-from components.spec.images import parse_image
 from components.spec.monitoring import MonitoringSpec
 from components.spec.services import RouteExpose
 from components.values import AppContribution
@@ -130,16 +129,12 @@ def _engine_exporters(
     return docs, targets
 
 
-def database_exporter_of(service: ServiceSpec) -> exporters.DatabaseExporter | None:
-    return exporters.DATABASE_EXPORTERS.get(parse_image(service.image).name)
-
-
 def _database_exporter(
     spec: PlatformSpec, monitoring: MonitoringSpec, name: str, service: ServiceSpec
 ) -> tuple[dict[str, dict[str, Any]], list[Target], list[str]]:
     """The exporter of database ``name``, its target, and the networks Prometheus must join
     (a broker that serves its own metrics on the monitoring machine)."""
-    kind = database_exporter_of(service)
+    kind = exporters.database_exporter_of(service)
     if kind is None:
         return {}, [], []
     labels = {"machine": service.machine, "service": name}
@@ -157,7 +152,9 @@ def _database_exporter(
     doc: dict[str, Any] = {
         "machine": service.machine,
         "image": kind.image,
-        "networks": _on_monitoring(service.machine, monitoring, _exporter_networks(spec, service)),
+        "networks": _on_monitoring(
+            service.machine, monitoring, _exporter_networks(spec, name, service)
+        ),
         "env": env,
         "expose": _private(service.machine, monitoring, kind.port),
         "resources": monitoring.resources.of("databaseExporters").model_dump(),
@@ -172,19 +169,13 @@ def _database_exporter(
     return {exporter: doc}, [target], []
 
 
-def _exporter_networks(spec: PlatformSpec, service: ServiceSpec) -> list[str]:
-    """The database's networks; a pgBouncer's exporter keeps off those of the servers it pools
-    (it needs pgBouncer, never PostgreSQL), unless pgBouncer has no other."""
-    networks = list(service.networks)
-    if not isinstance(service.app, PgbouncerSpec):
-        return networks
-    pooled = {
-        network
-        for entry in service.app.databases.values()
-        if entry.service is not None and entry.service in spec.services
-        for network in spec.services[entry.service].networks
-    }
-    return [n for n in networks if n not in pooled] or networks
+def _exporter_networks(spec: PlatformSpec, name: str, service: ServiceSpec) -> list[str]:
+    """The database's networks; a pgBouncer's exporter only those pgBouncer shares with its
+    clients (it needs pgBouncer, never the servers it pools nor its way out to a managed
+    cluster); the spec's rules refuse a pgBouncer that shares none."""
+    if isinstance(service.app, PgbouncerSpec):
+        return pgbouncer.client_networks(name, spec.services)
+    return list(service.networks)
 
 
 def _login(

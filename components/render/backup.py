@@ -51,6 +51,11 @@ from components.spec.backups import (
     S3Repository,
     SftpRepository,
 )
+from components.spec.images import (
+    POSTGRES_DEFAULT_USER,
+    POSTGRES_PASSWORD_ENV,
+    POSTGRES_USER_ENV,
+)
 
 from .host_files import HostFile
 
@@ -113,7 +118,10 @@ def _sh(script: str) -> str:
 
 # -- what runs where the service runs (sh: the images have no bash) -------------------------------
 
-_PG_ENV = 'export PGPASSWORD="${POSTGRES_PASSWORD:-}"; u="${POSTGRES_USER:-postgres}"; '
+_PG_ENV = (  # the image's superuser (components/spec/images.py)
+    f'export PGPASSWORD="${{{POSTGRES_PASSWORD_ENV}:-}}"; '
+    f'u="${{{POSTGRES_USER_ENV}:-{POSTGRES_DEFAULT_USER}}}"; '
+)
 PG_LIST = _sh(
     _PG_ENV + 'exec psql -X -At -U "$u" -d postgres -c '
     '"select datname from pg_database where datallowconn and not datistemplate order by 1"'

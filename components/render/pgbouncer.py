@@ -1,4 +1,4 @@
-"""pgbouncer.ini and its auth_file, rendered from typed settings.
+"""pgbouncer.ini, its auth_file and its auth_hba_file, rendered from typed settings.
 
 The syntax is pgBouncer's own, read from its source (pgbouncer/pgbouncer at tag
 pgbouncer_1_18_0, Debian bookworm's version, which the tests run, and at pgbouncer_1_25_2, the
@@ -11,15 +11,28 @@ pinned image's: the same functions; lines as 1.18 / 1.25):
   more, or a password of 2048 or more, stops the loading of the file (``load_auth_file``,
   src/loader.c:521-590 / 696-760; include/bouncer.h ``MAX_USERNAME``/``MAX_PASSWORD``), so they
   are refused here;
-- a newline would end an ini line or an auth_file line early: refused in every value.
+- the auth_hba_file follows pg_hba.conf (doc/config.md "HBA file format", 1.18 :1139-1155 /
+  1.25 :1651-1665): ``host``, a database list, a user list, an address, a method; names are
+  double-quoted (a quote inside doubled), which also takes a name's keyword meaning (``all``,
+  ``sameuser``) away (src/hba.c ``next_token``/``eat_kw``/``parse_names``, 1.18 :210, 276,
+  382 / 1.25 :175, 254, 376). 1.18 has no ``all`` address (its ``parse_line``, :504, reads an
+  IP and mask; 1.25's, :682, takes ``all`` too at :718), so the rules name 0.0.0.0/0 and ::/0.
+  A line pgBouncer cannot parse is skipped with a warning (``hba_load_rules``), and no
+  matching line is a rejection (``hba_eval``);
+- a newline would end an ini, auth_file or auth_hba_file line early: refused in every value.
 
-With ``auth_type = scram-sha-256`` pgBouncer authenticates clients against the auth_file's
-plain passwords itself ("`auth_file` has to contain SCRAM secrets or plain-text passwords",
-doc/config.md:278-280). Each database entry logs in to the server with its own
-``user``/``password`` (doc/config.md:990-1000: one pool per database), so a client's
-password never has to be the server's (the server's may be one the provider generated);
-``auth_query`` is never used: it reads
-``pg_authid``, which a managed cluster's users cannot (DESIGN.md).
+With ``auth_type = hba`` each client's method is its auth_hba_file line's (doc/config.md:293-
+297 / 480-484; src/client.c 1.18 :241-245 / 1.25 :387-401, evaluated for the console database
+``pgbouncer`` too, after its stats_users check); every line here says ``scram-sha-256``, which
+authenticates clients against the auth_file's plain passwords ("`auth_file` has to contain
+SCRAM secrets or plain-text passwords", doc/config.md:278-280). The lines are why the file
+exists: pgBouncer lets any user of its auth_file open any ``[databases]`` entry as the
+entry's server user, so without them the stats user's password (the exporter's) would open
+the application's database as its owner or superuser. Each database entry logs in to the
+server with its own ``user``/``password`` (doc/config.md:990-1000: one pool per database), so
+a client's password never has to be the server's (the server's may be one the provider
+generated); ``auth_query`` is never used: it reads ``pg_authid``, which a managed cluster's
+users cannot (DESIGN.md).
 """
 
 from __future__ import annotations
@@ -33,6 +46,10 @@ ServerTlsMode = Literal["disable", "verify-full"]
 
 MAX_USERNAME = 128  # include/bouncer.h: the limit includes the terminating NUL
 MAX_PASSWORD = 2048
+# The admin console's database name (doc/usage.md:152-160), what stats users open.
+CONSOLE_DATABASE = "pgbouncer"
+# Every client address, IPv4 and IPv6 (1.18 reads no ``all`` address; see the module doc).
+_EVERY_ADDRESS = ("0.0.0.0/0", "::/0")
 
 
 @dataclass(frozen=True)
@@ -48,9 +65,18 @@ class PgbouncerDatabase:
 
 
 @dataclass(frozen=True)
+class HbaRule:
+    """Who may open one database: the users that log in to it (SCRAM, from any address)."""
+
+    database: str
+    users: Sequence[str]
+
+
+@dataclass(frozen=True)
 class PgbouncerSettings:
     databases: Sequence[PgbouncerDatabase]
     auth_file: str
+    auth_hba_file: str
     listen_port: int = 5432
     # Inside a container 0.0.0.0 is the container's own interfaces: its networks, nothing else
     # (the port is never published).
@@ -106,8 +132,9 @@ def pgbouncer_ini(settings: PgbouncerSettings) -> str:
         "listen_addr": settings.listen_addr,
         "listen_port": settings.listen_port,
         "unix_socket_dir": settings.unix_socket_dir,
-        "auth_type": "scram-sha-256",
+        "auth_type": "hba",
         "auth_file": settings.auth_file,
+        "auth_hba_file": settings.auth_hba_file,
         "pool_mode": settings.pool_mode,
         "max_client_conn": settings.max_client_conn,
         "default_pool_size": settings.default_pool_size,
@@ -137,6 +164,27 @@ def _user_list(users: Sequence[str]) -> str | None:
 
 def _quoted(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
+
+
+def auth_hba(rules: Sequence[HbaRule]) -> str:
+    """The auth_hba_file: per rule, one ``host`` line for each address family; nothing else
+    matches, so every other database and user pair is rejected."""
+    lines = []
+    for rule in rules:
+        if not rule.users:
+            raise ValueError(f"database {rule.database!r} has no user that may open it")
+        names = [rule.database, *rule.users]
+        for name in names:
+            if not name or _one_line(f"hba name {name!r}", name) != name.strip():
+                raise ValueError(f"{name!r} cannot be a name in pgBouncer's auth_hba_file")
+        users = ",".join(_quoted(u) for u in rule.users)
+        lines += [
+            f"host {_quoted(rule.database)} {users} {address} scram-sha-256"
+            for address in _EVERY_ADDRESS
+        ]
+    if not lines:
+        raise ValueError("the auth_hba_file needs at least one rule")
+    return "\n".join(lines) + "\n"
 
 
 def userlist(users: Mapping[str, str]) -> str:

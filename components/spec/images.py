@@ -33,6 +33,14 @@ DATABASE_IMAGES: dict[str, str] = {
 }
 
 
+# The official postgres image's superuser: the env's POSTGRES_USER when set, else postgres, its
+# password POSTGRES_PASSWORD (docker-library/postgres docker-entrypoint.sh docker_setup_env).
+# Its exporter logs in, and the backup job dumps, as that user.
+POSTGRES_USER_ENV = "POSTGRES_USER"
+POSTGRES_DEFAULT_USER = "postgres"
+POSTGRES_PASSWORD_ENV = "POSTGRES_PASSWORD"
+
+
 # The signal each database image stops cleanly on, where it documents one. Docker sends it, then
 # SIGKILL after the service's grace.
 # - postgres (and postgis, built FROM it): docker-library/postgres 16/bookworm/Dockerfile:193-206

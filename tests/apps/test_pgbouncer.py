@@ -54,10 +54,20 @@ def test_files_are_rendered_from_the_app_block_as_secrets_for_the_image_user() -
         "/etc/pgbouncer/pgbouncer.ini",
         "/etc/pgbouncer/userlist.txt",
         "/etc/pgbouncer/server-ca.pem",
+        "/etc/pgbouncer/pg_hba.conf",
     }
     for file in files.values():
-        assert isinstance(file.content, Rendered)  # a secret
+        # Secrets, but the auth_hba_file (names only); all the image user's alone.
+        assert isinstance(file.content, Rendered) != file.path.endswith("pg_hba.conf")
         assert (file.mode, file.owner, file.group) == ("0400", "70", "70")
+    # The stats users open the console, every other user the stack file's database.
+    stats = block["statsUsers"]
+    others = [u for u in block["users"] if u not in stats]
+    assert files["/etc/pgbouncer/pg_hba.conf"].content == "".join(
+        f'host "{db}" {",".join(f"{chr(34)}{u}{chr(34)}" for u in users)} {a} scram-sha-256\n'
+        for db, users in [("pgbouncer", stats), *((d, others) for d in block["databases"])]
+        for a in ("0.0.0.0/0", "::/0")
+    )
     users = files["/etc/pgbouncer/userlist.txt"].content
     assert isinstance(users, Rendered)
     assert dict(users.secrets) == {f"user.{u}": ref["secret"] for u, ref in block["users"].items()}
@@ -141,6 +151,42 @@ def _db(**entry: Any) -> Any:
             "platform:services.pgbouncer.app.statsUsers[1]: watcher is not under "
             "platform:services.pgbouncer.app.users (jupiter, stats); a stats user logs in with "
             "a password of the auth_file",
+        ),
+        (
+            put(*APP, "databases", "jupiter", "clients", value=["stats"]),
+            "platform:services.pgbouncer.app.databases.jupiter.clients[0]: stats is a stats "
+            "user, which opens the console only: its password is the monitoring exporter's; "
+            "give the database a user of its own",
+        ),
+        (
+            put(*APP, "databases", "jupiter", "clients", value=["nobody"]),
+            "platform:services.pgbouncer.app.databases.jupiter.clients[0]: nobody is not under "
+            "platform:services.pgbouncer.app.users (jupiter, stats); a client logs in with a "
+            "password of the auth_file",
+        ),
+        (
+            put(*APP, "databases", "jupiter", "clients", value=[]),
+            "platform:services.pgbouncer.app.databases.jupiter.clients: names no user, so no "
+            "one may open the database: name users of users, or remove clients (every user but "
+            "the stats users)",
+        ),
+        (
+            put(*APP, "statsUsers", value=["stats", "jupiter"]),
+            "platform:services.pgbouncer.app.databases.jupiter: no user may open it: every user "
+            "of users is a stats user; add a user for its clients (or name them in clients)",
+        ),
+        (
+            put(*APP, "databases", value={"pgbouncer": {"managed": "main"}}),
+            "platform:services.pgbouncer.app.databases.pgbouncer: pgbouncer is the name of "
+            "pgBouncer's admin console, which stats users open: give the database another name "
+            "(its dbname may still be pgbouncer)",
+        ),
+        # The exporter joins only the networks pgBouncer shares with its clients.
+        (
+            put("services", "pgbouncer", "networks", value=["dbegress"]),
+            "platform:services.pgbouncer.networks: dbegress: no network that pgBouncer shares "
+            "with a client (a service other than the servers it pools); platform:monitoring's "
+            "exporter joins only those, never the servers' networks or pgBouncer's way out",
         ),
         # The stack is monitored: its pgBouncer exporter needs a stats user to log in as.
         (

@@ -11,12 +11,13 @@ import pytest
 import yaml
 
 from components.apps import prometheus
+from components.derive.monitoring import monitoring_plan
 from components.derive.plan import StackPlan
 from components.plan import plan_stack
 from components.values import Rendered, SecretPath
 from tests.monitored_stacks import MONITORED, files_of, monitored_plan, stack_config
 from tests.monitoring_expected import EXPORTED_DATABASES, added_services, repository
-from tests.stacks import ROOT
+from tests.stacks import ROOT, stack_spec
 
 EXPORTER_PORTS = {"node": 9100, "cadvisor": 8080}
 DATABASE_JOBS = {  # image repository -> (job, exporter port)
@@ -101,12 +102,14 @@ def test_an_exporter_per_database_with_its_own_password(
         address = _reach(config, f"{name}-exporter", service["machine"], port)
         expected.setdefault(job, {})[address] = {"machine": service["machine"], "service": name}
         # On the database's networks (plus the monitoring network on the monitoring machine);
-        # a pgBouncer's off those of the servers it pools, logging in as its first stats user.
+        # a pgBouncer's on those it shares with its clients only (the services whose env names
+        # it as their host), logging in as its first stats user.
         wanted = set(service["networks"])
         if kind == "pgbouncer":
             app = service["app"]
-            for entry in app["databases"].values():
-                wanted -= set(config["services"].get(entry.get("service"), {}).get("networks", []))
+            clients = [s for s in config["services"].values() if name in s.get("env", {}).values()]
+            assert clients, name
+            wanted &= {n for client in clients for n in client["networks"]}
             passwords = {app["users"][app["statsUsers"][0]]["secret"]}
         else:
             passwords = {service["env"][PASSWORD_VARIABLES[kind]]["secret"]}
@@ -257,3 +260,28 @@ def test_a_small_machines_set_is_sized_in_its_stack_file() -> None:
     # staging's block sizes every member (the case above is not vacuous).
     config = stack_config("staging")
     assert set(config["monitoring"]["resources"]) == set(_members(config))
+
+
+@pytest.mark.parametrize(
+    ("service", "variable", "default"),
+    # The users the official images create from their env: postgres's superuser
+    # (docker-library/postgres docker_setup_env, default postgres) and mongo's root user
+    # (docker-library/mongo docker-entrypoint.sh, no default: no authentication without it).
+    [("mongodb", "MONGO_INITDB_ROOT_USERNAME", None), ("postgres", "POSTGRES_USER", "postgres")],
+)
+def test_the_exporter_logs_in_as_the_user_the_databases_env_names(
+    service: str, variable: str, default: str | None
+) -> None:
+    stack = next(s for s in MONITORED if service in stack_config(s)["services"])
+    spec = stack_spec(stack)
+    for env in ({variable: "custodian"}, {}):
+        kept = {k: v for k, v in spec.services[service].env.items() if k != variable}
+        changed = spec.services[service].model_copy(update={"env": kept | env})
+        plan = monitoring_plan(
+            spec.model_copy(update={"services": {**spec.services, service: changed}})
+        )
+        assert plan is not None
+        exporter = plan.services[f"{service}-exporter"]
+        users = {k: v for k, v in exporter.env.items() if k.endswith("USER")}
+        wanted = env.get(variable, default)
+        assert list(users.values()) == ([wanted] if wanted else []), users

@@ -12,7 +12,10 @@ listen port moved to a free one. Servers start once for the module.
 What a client sees is the proof: the right password connects and its query runs over TLS on the
 server side; a wrong password and an unknown user are refused; with a CA that did not sign the
 server's certificate, or a host name not in its SAN, pgBouncer refuses the server and the
-client gets an error.
+client gets an error. The auth_hba_file decides who opens what: the stats user (the
+exporter's password) opens the console and is rejected on jupiter-complete's database, which
+pgBouncer pools as the server's superuser; a database with its own clients rejects the other
+database's user; the stacks' pg_isready healthcheck still passes.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ DB_PASSWORD = "server 'pass\" word"  # quotes and a space: the ini's quoting is 
 PLAIN_USER = "plain_app"
 CLIENT_PASSWORD = "client-secret-1"
 STATS_PASSWORD = "stats-secret-1"
+OTHER_USER, OTHER_DB, OTHER_PASSWORD = "other_app", "other", "other-secret-1"
 SERVER_NAME = "localhost"
 
 
@@ -325,10 +329,21 @@ def bouncers(server: Server) -> Iterator[dict[str, Bouncer]]:
                         "password": {"secret": "plain.password"},
                     }
                 },
-                "users": {"jupiter": {"secret": "pgbouncer.users.jupiter"}},
+                "users": {
+                    "jupiter": {"secret": "pgbouncer.users.jupiter"},
+                    OTHER_USER: {"secret": "pgbouncer.users.other"},
+                },
             },
         }
     )
+    # A second database, its own user's alone: the first's user may not open it, nor it the
+    # first (whose clients default to every user but the stats users, so name them).
+    assert isinstance(plain.app, pgbouncer.Spec)
+    databases = {
+        "jupiter": plain.app.databases["jupiter"].model_copy(update={"clients": ["jupiter"]}),
+        OTHER_DB: plain.app.databases["jupiter"].model_copy(update={"clients": [OTHER_USER]}),
+    }
+    plain = plain.model_copy(update={"app": plain.app.model_copy(update={"databases": databases})})
     # jupiter-complete's pgBouncer, its one database pointed at this server.
     complete = stack_spec("jupiter-complete").services["pgbouncer"]
     assert isinstance(complete.app, pgbouncer.Spec)
@@ -345,7 +360,12 @@ def bouncers(server: Server) -> Iterator[dict[str, Bouncer]]:
         "name-not-in-san": (stack, _managed_values(server, host="127.0.0.1", ca=pki.ca_pem)),
         "plain": (
             plain,
-            {"db.jupiter.password": "plain-server-pass", "user.jupiter": CLIENT_PASSWORD},
+            {
+                "db.jupiter.password": "plain-server-pass",
+                f"db.{OTHER_DB}.password": "plain-server-pass",
+                "user.jupiter": CLIENT_PASSWORD,
+                f"user.{OTHER_USER}": OTHER_PASSWORD,
+            },
         ),
         "complete": (
             complete,
@@ -398,6 +418,8 @@ def _psql(
     )
 
 
+# pgBouncer's answer when no auth_hba_file line matches (src/client.c: "login rejected").
+REJECTED = "login rejected"
 TLS_QUERY = "SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
 
 
@@ -406,7 +428,7 @@ def test_the_rendered_ini_verifies_the_cluster_and_logs_in_as_its_user(
 ) -> None:
     ini = bouncers["verified"].ini
     assert "server_tls_sslmode = verify-full" in ini
-    assert "auth_type = scram-sha-256" in ini
+    assert "auth_type = hba" in ini
     assert f"user='{DB_USER}'" in ini
     assert "auth_query" not in ini
 
@@ -426,10 +448,11 @@ def test_wrong_password_is_refused(bouncers: dict[str, Bouncer]) -> None:
 
 
 def test_a_user_not_in_the_auth_file_is_refused(bouncers: dict[str, Bouncer]) -> None:
-    # The server's own user and password do not open pgBouncer: clients are the auth_file's.
+    # The server's own user and password do not open pgBouncer: clients are the auth_file's,
+    # and no auth_hba_file line names another.
     result = _psql(bouncers["verified"].port, "SELECT 1", user=DB_USER, password=DB_PASSWORD)
     assert result.returncode != 0
-    assert "SASL authentication failed" in result.stderr, result.stderr
+    assert REJECTED in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize(
@@ -515,3 +538,48 @@ def test_the_stats_user_cannot_administer_and_others_cannot_read(
     app = _psql(port, "SHOW STATS", dbname="pgbouncer")
     assert app.returncode != 0
     assert "not allowed" in app.stderr, app.stderr
+
+
+def test_the_stats_user_opens_the_console_only(bouncers: dict[str, Bouncer]) -> None:
+    # jupiter-complete's pgBouncer pools its database as the server's superuser: the stats
+    # user's password (the exporter's, on the monitoring network) must not open it.
+    port = bouncers["complete"].port
+    opened = _psql(port, "SELECT current_user", user="stats", password=STATS_PASSWORD)
+    assert opened.returncode != 0
+    assert REJECTED in opened.stderr, opened.stderr
+    # Its own right password was given, and the console still opens with it.
+    console = _psql(port, "SHOW VERSION", user="stats", password=STATS_PASSWORD, dbname="pgbouncer")
+    assert console.returncode == 0, console.stderr
+
+
+def test_each_database_opens_to_its_own_clients_only(bouncers: dict[str, Bouncer]) -> None:
+    port = bouncers["plain"].port
+    for user, password, dbname in (
+        ("jupiter", CLIENT_PASSWORD, OTHER_DB),
+        (OTHER_USER, OTHER_PASSWORD, "jupiter"),
+    ):
+        result = _psql(port, "SELECT 1", user=user, password=password, dbname=dbname)
+        assert result.returncode != 0, (user, dbname)
+        assert REJECTED in result.stderr, result.stderr
+    own = _psql(port, "SELECT current_user", user="jupiter", password=CLIENT_PASSWORD)
+    assert own.returncode == 0, own.stderr
+    assert own.stdout.strip() == PLAIN_USER
+
+
+@pytest.mark.parametrize("stack", ["jupiter-complete", "jupiter-hybrid"])
+def test_the_stacks_healthcheck_passes_against_the_rendered_files(
+    bouncers: dict[str, Bouncer], stack: str
+) -> None:
+    # The stack file's own check (pg_isready, no user of the auth_file): a rejection by the
+    # auth_hba_file is still a pgBouncer that answers, which is all the check asks.
+    test = stack_spec(stack).services["pgbouncer"].healthcheck
+    assert test is not None
+    command = test.test[1:]
+    assert command[0] == "pg_isready"
+    tag = "complete" if stack == "jupiter-complete" else "verified"
+    command = [
+        tool("pg_isready"),
+        *(str(bouncers[tag].port) if part == "5432" else part for part in command[1:]),
+    ]
+    result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr

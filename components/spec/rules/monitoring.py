@@ -15,7 +15,6 @@ from components import names
 
 from ..errors import Problem
 from ..hosts import CloudServerSpec
-from ..images import parse_image
 from ..partial import parsed
 from ._shared import known
 
@@ -76,12 +75,15 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
 
 
 def _pgbouncer_logins(spec: PlatformSpec) -> Iterator[Problem]:
-    """The pgBouncer exporter logs in to the console as a stats user of the app's auth_file:
-    a pgBouncer without one would be a target that never comes up."""
-    from components.apps import pgbouncer  # noqa: PLC0415 -- spec loads first
+    """The pgBouncer exporter logs in to the console as a stats user of the app's auth_file,
+    next to pgBouncer on the networks it shares with its clients: a pgBouncer without either
+    would be a target that never comes up."""
+    from components.apps import exporters, pgbouncer  # noqa: PLC0415 -- spec loads first
 
     for name, service in spec.services.items():
-        if not parsed(service, "image", "app") or parse_image(service.image).name != "pgbouncer":
+        if not parsed(service, "image", "app"):
+            continue
+        if exporters.database_exporter_of(service) is not exporters.PGBOUNCER:
             continue
         app = service.app
         if not isinstance(app, pgbouncer.Spec):
@@ -91,11 +93,23 @@ def _pgbouncer_logins(spec: PlatformSpec) -> Iterator[Problem]:
                 "logs in as a stats user: configure it as {kind: pgbouncer, ..., statsUsers: "
                 "[a user of users]} (components/apps/pgbouncer.py)",
             )
-        elif parsed(app, "statsUsers") and not app.statsUsers:
+            continue
+        if parsed(app, "statsUsers") and not app.statsUsers:
             yield Problem(
                 ("services", name, "app", "statsUsers"),
                 "names no user; platform:monitoring's pgBouncer exporter logs in to the console "
                 "as the first stats user: name a user of users",
+            )
+        if (
+            parsed(service, "networks")
+            and all(parsed(s, "networks") for s in spec.services.values())
+            and not pgbouncer.client_networks(name, spec.services)
+        ):
+            yield Problem(
+                ("services", name, "networks"),
+                f"{', '.join(service.networks) or '(none)'}: no network that pgBouncer shares with "
+                "a client (a service other than the servers it pools); platform:monitoring's "
+                "exporter joins only those, never the servers' networks or pgBouncer's way out",
             )
 
 
@@ -170,12 +184,12 @@ def _names(spec: PlatformSpec, monitoring: MonitoringSpec) -> Iterator[Problem]:
     added = [*names.MONITORING_SET]
     for machine in sorted(machines | {monitoring.machine}):
         added += [names.node_exporter(machine), names.cadvisor(machine)]
-    from components.apps.exporters import DATABASE_EXPORTERS  # noqa: PLC0415 -- spec loads first
+    from components.apps.exporters import database_exporter_of  # noqa: PLC0415 -- spec loads first
 
     added += [
         names.database_exporter(name)
         for name, service in spec.services.items()
-        if parsed(service, "image") and parse_image(service.image).name in DATABASE_EXPORTERS
+        if parsed(service, "image") and database_exporter_of(service) is not None
     ]
     for name in added:
         if name in spec.services:
@@ -199,7 +213,7 @@ def _ports(spec: PlatformSpec, home: str) -> Iterator[Problem]:
             service.machine,
             {exporters.NODE_EXPORTER_PORT: "node exporter", exporters.CADVISOR_PORT: "cAdvisor"},
         )
-        kind = exporters.DATABASE_EXPORTERS.get(parse_image(service.image).name)
+        kind = exporters.database_exporter_of(service)
         if kind is not None and kind.image is not None:
             ports[kind.port] = f"exporter of {name}"
     for name, service in spec.services.items():
