@@ -32,6 +32,9 @@ DEBIAN_PACKAGES+=(postgresql mariadb-server redis-server influxdb influxdb-clien
 DEBIAN_PACKAGES+=(prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter)
 # The postgres exporter as derived, against a real PostgreSQL (tests/render/test_postgres_exporter.py).
 DEBIAN_PACKAGES+=(prometheus-postgres-exporter)
+# The monitoring set's live backups (tests/backup/test_monitoring_roundtrip.py): the snapshot
+# request is made with wget, as in the Prometheus image.
+DEBIAN_PACKAGES+=(wget)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

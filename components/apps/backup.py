@@ -11,7 +11,16 @@ job whose dump fits its engine, read from its image (``parse_image(image).name``
 - MongoDB: ``mongodump --archive --gzip``; restored with ``mongorestore --drop``.
 - Redis: ``BGSAVE``, ``LASTSAVE`` polled until it moves, then the RDB file it wrote.
 - InfluxDB 1.x: ``influxd backup -portable``.
-- anything else with named volumes: the volumes, with the container stopped while they are read.
+- Prometheus: a TSDB snapshot (``POST /api/v1/admin/tsdb/snapshot``, which needs
+  ``--web.enable-admin-api``: hard links of the immutable blocks plus the head cut into one),
+  read from the volume while Prometheus runs, then deleted; restored as the data directory.
+- Alertmanager: its two state files (``nflog``, ``silences``), read while it runs: it writes
+  each to a temporary file, fsyncs it and renames it over the old one
+  (prometheus/alertmanager v0.27.0 nflog/nflog.go:553-577, silence/silence.go:982-1006), so
+  an open of either name is always a complete file.
+- anything else with named volumes: the volumes, with the container stopped while they are read
+  (Grafana's SQLite database among them: a copy of a file SQLite is writing may be torn; a stop
+  of Grafana stops no alert, which Prometheus and Alertmanager evaluate and send).
 
 A stateful service that fits none of these (no database the jobs know, no volume) is refused
 by the spec (components/spec/rules/backups.py) unless ``platform:backups.services.<name>.skip``
@@ -41,6 +50,8 @@ MYSQL = "mysql"
 MONGODB = "mongodb"
 REDIS = "redis"
 INFLUXDB = "influxdb"
+PROMETHEUS = "prometheus"
+ALERTMANAGER = "alertmanager"
 VOLUMES = "volumes"
 
 # Last part of the image repository -> the dump method.
@@ -58,6 +69,8 @@ IMAGE_METHODS: dict[str, str] = {
     "mongodb-community-server": MONGODB,
     "redis": REDIS,
     "influxdb": INFLUXDB,
+    "prometheus": PROMETHEUS,
+    "alertmanager": ALERTMANAGER,
 }
 # Where each engine keeps its data in its official image: the volume mounted there is the one a
 # file-level restore (Redis) writes into.

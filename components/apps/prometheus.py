@@ -28,6 +28,10 @@ def command(monitoring: MonitoringSpec) -> list[str]:
         f"--storage.tsdb.path={DATA_DIR}",
         f"--storage.tsdb.retention.time={retention.time}",
         f"--web.listen-address=:{PORT}",
+        # The backup job's snapshot (POST /api/v1/admin/tsdb/snapshot) while Prometheus runs
+        # (components/apps/backup.py); it also opens series deletion to whoever reaches the
+        # port: the monitoring network's members only (docs/backups.md).
+        "--web.enable-admin-api",
     ]
     if retention.sizeGb is not None:
         flags.append(f"--storage.tsdb.retention.size={retention.sizeGb}GB")

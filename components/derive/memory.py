@@ -9,6 +9,10 @@ A machine's memory: a Proxmox guest's ``memoryMb``; a droplet's size slug, which
 (``s-4vcpu-8gb``: DigitalOcean's slugs end in the memory, then any disk or CPU suffix); a
 Hetzner Cloud server type from ``HCLOUD_MEMORY_GB``. An existing server (``ssh``) declares
 none, and a slug or type not known here is not checked: the plan cannot tell.
+
+The containers get the machine's memory less a reserve for the system, ``reservedMemoryMb`` or
+RESERVE_MB / RESERVE_SHARE (docs/monitoring.md#sizing): the nominal size is not what a
+container may take.
 """
 
 from __future__ import annotations
@@ -33,6 +37,16 @@ HCLOUD_MEMORY_GB = {
     "cpx22": 4,
     "cpx32": 8,
 }
+# The default reserve: the larger of these two. What a machine needs besides the containers,
+# none of it under a container's limit: the kernel's own (a VM's MemTotal is already below its
+# nominal size, and page tables, slab and the network stack grow with it), systemd, journald and
+# sshd (~100 MiB), dockerd (~100 MiB RSS) and containerd (~45 MiB RSS, both measured on Debian's
+# docker.io with no container running) plus a containerd-shim per container, and the nightly
+# restic jobs, which hold the repository's index in memory (~300 MiB for a backup,
+# restic/restic#450; it grows with the repository). A share for the larger machines, as the
+# managed Kubernetes services reserve one (GKE, AKS: 10% of the memory between 8 and 16 GiB).
+RESERVE_MB = 768
+RESERVE_SHARE = 0.10
 _DROPLET_MEMORY = re.compile(r"-(\d+)(gb|mb)(?:-|$)")
 # The services named in a message: the largest first, at most this many.
 LARGEST = 4
@@ -65,6 +79,14 @@ def machine_memory(
     return None
 
 
+def reserved_memory_mb(spec: PlatformSpec, machine: str, memory: int) -> int:
+    """The memory kept out of ``machine``'s containers' limits: its ``reservedMemoryMb``, or
+    the default reserve of a machine of ``memory`` MiB."""
+    given = spec.guests[machine] if machine in spec.guests else spec.hosts.get(machine)
+    reserved = getattr(given, "reservedMemoryMb", None)
+    return reserved if reserved is not None else max(RESERVE_MB, round(memory * RESERVE_SHARE))
+
+
 def memory_problems(
     spec: PlatformSpec, limits: Iterable[tuple[str, str, int]], monitoring: str | None
 ) -> Iterator[Problem]:
@@ -75,21 +97,41 @@ def memory_problems(
         per_machine.setdefault(machine, {})[name] = memory
     for machine, containers in sorted(per_machine.items()):
         known = machine_memory(spec, machine)
-        total = sum(containers.values())
-        if known is None or total <= known[2]:
+        if known is None:
             continue
-        loc, what, _ = known
-        yield Problem(loc, _message(machine, what, total, containers, machine == monitoring))
+        loc, what, memory = known
+        reserved = reserved_memory_mb(spec, machine, memory)
+        total = sum(containers.values())
+        if total <= memory - reserved:
+            continue
+        yield Problem(
+            loc,
+            _message(
+                machine,
+                what,
+                reserved=reserved,
+                total=total,
+                containers=containers,
+                monitored=machine == monitoring,
+            ),
+        )
 
 
 def _message(
-    machine: str, what: str, total: int, containers: Mapping[str, int], monitored: bool
+    machine: str,
+    what: str,
+    *,
+    reserved: int,
+    total: int,
+    containers: Mapping[str, int],
+    monitored: bool,
 ) -> str:
     largest = sorted(containers.items(), key=lambda item: (-item[1], item[0]))[:LARGEST]
     named = ", ".join(f"{name} {memory}" for name, memory in largest)
     hint = " or platform:monitoring.resources" if monitored else ""
     return (
-        f"{what} is less than the memory limits of the containers on {machine}, {total} MiB "
-        f"in all (the largest: {named}); give {machine} more memory, or its services smaller "
-        f"resources.memoryMb{hint}"
+        f"{what} less {reserved} MiB reserved for the system (kernel, dockerd, sshd, the "
+        f"backup jobs; reservedMemoryMb) is less than the memory limits of the containers on "
+        f"{machine}, {total} MiB in all (the largest: {named}); give {machine} more memory, "
+        f"or its services smaller resources.memoryMb{hint}"
     )

@@ -94,7 +94,7 @@ def _engine_exporters(
         cadvisor: {
             "machine": machine,
             "image": exporters.CADVISOR_IMAGE,
-            "command": ["--docker_only=true", "--housekeeping_interval=30s"],
+            "command": exporters.cadvisor_command(),
             "networks": networks,
             "binds": [
                 {"hostPath": host, "path": path, "readOnly": True}

@@ -344,6 +344,8 @@ class _ServerArgs(TypedDict):
     """Networks (CIDR) the cloud firewall lets reach SSH."""
     admin_user: NotRequired[str]
     data_volume_gb: NotRequired[int]
+    reserved_memory_mb: NotRequired[int]
+    """Memory kept for the system; only a stack's memory check reads it (docs/monitoring.md)."""
     existing_ssh_keys: NotRequired[list[str]]
     """Keys already in the account, by id or MD5 fingerprint."""
     openings: NotRequired[list[Opening]]

@@ -29,12 +29,15 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from components.apps import prometheus
 from components.apps.backup import (
+    ALERTMANAGER,
     INFLUXDB,
     MARIADB,
     MONGODB,
     MYSQL,
     POSTGRES,
+    PROMETHEUS,
     REDIS,
     VOLUMES,
     BackupJob,
@@ -179,6 +182,14 @@ INFLUX_DUMP = _sh(
     "d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT; "
     'influxd backup -portable "$d" >&2 || exit 1; tar -C "$d" -cf - .'
 )
+# Prometheus's snapshot (its image is busybox's: wget, not curl); the answer names the
+# snapshot, a directory under the data directory's snapshots/.
+PROM_SNAPSHOT = _sh(
+    f"exec wget -qO- --post-data= http://127.0.0.1:{prometheus.PORT}/api/v1/admin/tsdb/snapshot"
+)
+# Alertmanager's state files under its --storage.path (cmd/alertmanager/main.go:249,275 of
+# v0.27.0: the notification log and the silences).
+ALERTMANAGER_FILES = ("nflog", "silences")
 INFLUX_RESTORE = _sh(
     "d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT; "
     'tar -C "$d" -xf - || exit 1; influxd restore -portable "$d" >&2'
@@ -380,6 +391,35 @@ dump() {{
     stream "$SERVICE/portable.tar" "${{EXEC[@]}}" {INFLUX_DUMP}
 }}
 """,
+    # The snapshot holds hard links of the blocks, which no compaction changes: read while
+    # Prometheus keeps scraping and evaluating. A failed run's snapshot is removed by the next.
+    PROMETHEUS: rf"""
+dump() {{
+    local dir answer name
+    dir=$(volume_dir "$DATA_VOLUME")
+    rm -rf "$dir/snapshots"
+    answer=$("${{EXEC[@]}}" {PROM_SNAPSHOT}) || {{ log "the snapshot request failed"; exit 1; }}
+    name=$(printf '%s' "$answer" | grep -o '"name":"[^"]*"' | cut -d'"' -f4)
+    case "$name" in
+    "" | *[!A-Za-z0-9-]*) log "no snapshot name in Prometheus's answer: $answer"; exit 1 ;;
+    esac
+    stream "$SERVICE/tsdb.tar" tar -C "$dir/snapshots/$name" --numeric-owner -cf - .
+    rm -rf "$dir/snapshots"
+}}
+""",
+    # Each file is replaced by a rename, never written in place: cat reads a whole one. A file
+    # Alertmanager has not written yet, or an empty one (no notification sent), is left out.
+    ALERTMANAGER: rf"""
+dump() {{
+    local dir file
+    dir=$(volume_dir "$DATA_VOLUME")
+    for file in {" ".join(ALERTMANAGER_FILES)}; do
+        if [ -s "$dir/$file" ]; then
+            stream "$SERVICE/$file" cat "$dir/$file"
+        fi
+    done
+}}
+""",
     VOLUMES: r"""
 dump() {
     local volume dir
@@ -451,6 +491,35 @@ restore() {
     INFLUXDB: rf"""
 restore() {{
     fetch "${{PATHS[0]}}" | "${{EXEC[@]}}" {INFLUX_RESTORE}
+}}
+""",
+    # The snapshot is a data directory: blocks only, the WAL starts empty.
+    PROMETHEUS: r"""
+restore() {
+    local dir
+    dir=$(volume_dir "$DATA_VOLUME")
+    "${STOP[@]}" > /dev/null 9>&-
+    find "$dir" -mindepth 1 -delete
+    fetch "${PATHS[0]}" | tar -C "$dir" --numeric-owner -xpf -
+    "${START[@]}" > /dev/null 9>&-
+}
+""",
+    ALERTMANAGER: rf"""
+restore() {{
+    local dir owner path file
+    dir=$(volume_dir "$DATA_VOLUME")
+    "${{STOP[@]}}" > /dev/null 9>&-
+    owner=$(stat -c %u:%g "$dir")
+    for file in {" ".join(ALERTMANAGER_FILES)}; do
+        rm -f "${{dir:?}}/$file"
+    done
+    for path in "${{PATHS[@]}}"; do
+        [ -n "$path" ] || continue
+        file=$(basename "$path")
+        fetch "$path" > "$dir/$file"
+        chown "$owner" "$dir/$file"
+    done
+    "${{START[@]}}" > /dev/null 9>&-
 }}
 """,
     VOLUMES: r"""

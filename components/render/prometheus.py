@@ -27,9 +27,10 @@ from .yaml_text import dump_yaml
 BLACKBOX_MODULE = "http_2xx"
 BLACKBOX_GUARDED_MODULE = "https_guarded"
 # What a guarded route answers a prober it does not let in: 401 (basic auth) or 403 (an
-# allow-list: nginx `deny`, Traefik's ipAllowList, an NPM access list); 200 when the prober's
-# address is one the allow-list names.
-GUARDED_STATUS_CODES = (200, 401, 403)
+# allow-list: nginx `deny`, Traefik's ipAllowList, an NPM access list); any 2xx, as the open
+# routes' module takes (the exporter's default when valid_status_codes is empty), when the
+# prober's address is one the allow-list names (a health endpoint may answer 204).
+GUARDED_STATUS_CODES = (*range(200, 300), 401, 403)
 SCRAPE_INTERVAL = "30s"
 EVALUATION_INTERVAL = "30s"
 

@@ -10,7 +10,7 @@ import base64
 import binascii
 import re
 import struct
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -151,4 +151,16 @@ class SecretRef(Strict):
         str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$")
     ] = Field(
         description="Dotted path of the value under platform:secrets, e.g. mysql.rootPassword."
+    )
+
+
+def reserved_memory_field() -> Any:
+    """``reservedMemoryMb`` of a machine that runs a Docker engine (a cloud server, a guest):
+    the one description, the default computed by components/derive/memory.py."""
+    return Field(
+        default=None,
+        ge=0,
+        description="Memory in MiB kept out of the containers' limits for the system (kernel, "
+        "sshd, journald, dockerd, containerd and its shims, the nightly restic jobs); null: "
+        "the larger of 768 MiB and a tenth of the machine (docs/monitoring.md#sizing).",
     )

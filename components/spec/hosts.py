@@ -14,7 +14,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from .common import Hostname, ShellSafe, SshPublicKey, Strict
+from .common import Hostname, ShellSafe, SshPublicKey, Strict, reserved_memory_field
 
 ADMIN_USER_DESCRIPTION = (
     "Login created for administration and for the Docker engine's SSH connection "
@@ -131,6 +131,8 @@ class CloudServerSpec(DockerHostSpec):
             "and says how to move the data."
         ),
     )
+
+    reservedMemoryMb: int | None = reserved_memory_field()
 
     existingSshKeys: Annotated[list[KeyReference], AfterValidator(_unique_references)] = Field(
         default_factory=list,

@@ -127,14 +127,19 @@ DEFAULT_RESOURCES: dict[str, ResourcesSpec] = {
     "prometheus": ResourcesSpec(memoryMb=1024, cpus=1.0, pids=256),
     # One instance holding a few silences and notifications.
     "alertmanager": ResourcesSpec(memoryMb=128, cpus=0.25, pids=64),
-    # Grafana's server with its SQLite database and the dashboards' queries.
+    # Grafana's server with its SQLite database and the dashboards' queries; 512 MB is its
+    # documented minimum (grafana.com/docs/grafana/latest/setup-grafana/installation,
+    # "Hardware recommendations").
     "grafana": ResourcesSpec(memoryMb=512, cpus=0.5, pids=256),
     # Stateless probes, one HTTPS request each per scrape.
     "blackbox": ResourcesSpec(memoryMb=64, cpus=0.25, pids=64),
     "nodeExporter": ResourcesSpec(memoryMb=64, cpus=0.25, pids=64),
-    # cAdvisor keeps every container's recent stats in memory (its own housekeeping).
+    # cAdvisor keeps every container's recent stats in memory (its own housekeeping); with
+    # its flags (exporters.cadvisor_command: Docker's containers only, every 30 s, three
+    # kinds) a machine's few containers need less: a small machine may give it 128.
     "cadvisor": ResourcesSpec(memoryMb=256, cpus=0.5, pids=128),
-    # mongodb_exporter's collectors take the most of the four kinds.
+    # mongodb_exporter's collectors take the most of the four kinds: a stack with MongoDB
+    # keeps this default (one limit for every exporter of the stack).
     "databaseExporters": ResourcesSpec(memoryMb=128, cpus=0.25, pids=64),
 }
 WHAT = {

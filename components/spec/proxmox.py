@@ -17,7 +17,14 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, model_validator
 from pydantic_core import PydanticCustomError
 
-from .common import Hostname, InterfaceName, ShellSafe, SshPublicKey, Strict
+from .common import (
+    Hostname,
+    InterfaceName,
+    ShellSafe,
+    SshPublicKey,
+    Strict,
+    reserved_memory_field,
+)
 from .errors import Problem, SpecProblem
 from .partial import parsed
 
@@ -393,6 +400,7 @@ class GuestSpec(_Strict):
     description: str = Field(default="", description="What the service does (seed table).")
     cores: int = Field(default=1, ge=1, le=512, description="CPU cores.")
     memoryMb: int = Field(default=1024, ge=64, description="Dedicated memory in MiB.")
+    reservedMemoryMb: int | None = reserved_memory_field()
     swapMb: int = Field(default=0, ge=0, description="Swap in MiB.")
     diskGb: int = Field(default=8, ge=1, description="Root disk size in GiB.")
     startOrder: int = Field(

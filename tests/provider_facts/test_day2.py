@@ -78,7 +78,8 @@ def _add_service(model: str) -> Edit:
             "image": "ghcr.io/example/day2:1.0.0",
             "networks": base["networks"],
             # Small enough to fit every stack's machine (the plan refuses one whose memory is
-            # less than its containers' limits; staging's droplet has 192 MiB left).
+            # less than its containers' limits and the system's reserve; staging's droplet has
+            # 141 MiB left, hub's server 154).
             "resources": {"memoryMb": 128, "cpus": 0.5, "pids": 256},
             "healthcheck": {"test": ["CMD", "true"]},
         }

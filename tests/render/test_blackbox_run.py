@@ -1,12 +1,13 @@
 """The rendered blackbox.yml, run: Debian's blackbox exporter with the file a real stack plans
-(prod's), probing Debian's nginx over HTTPS on loopback. nginx serves the three answers a route
-gives a prober: a page (an open route), 401 (`auth_basic`, a route with users) and 403 (`deny
-all`, an allow-list that does not name the prober), and a 502 (a proxy whose backend is gone).
+(prod's), probing Debian's nginx over HTTPS on loopback. nginx serves the answers a route
+gives a prober: a page (an open route), 204 (a health endpoint with no body), 401
+(`auth_basic`, a route with users) and 403 (`deny all`, an allow-list that does not name the
+prober), and a 502 (a proxy whose backend is gone).
 
 Each module is asked about each answer through the exporter's /probe endpoint, as Prometheus
 asks (tests/render/test_prometheus.py checks the scrape config names these modules): the open
-routes' module succeeds on the page only; the guarded module on the page, 401 and 403, never
-on 502 and never over plain HTTP. The certificate's expiry is reported either way. The
+routes' module succeeds on the page and 204 only; the guarded module on both, 401 and 403,
+never on 502 and never over plain HTTP. The certificate's expiry is reported either way. The
 certificate is a self-signed one made by openssl, trusted through SSL_CERT_FILE (Go's
 crypto/x509 reads it on Linux)."""
 
@@ -50,6 +51,9 @@ http {{
         }}
         location = /denied {{
             deny all;
+        }}
+        location = /empty {{
+            return 204;
         }}
         location = /gone {{
             proxy_pass http://127.0.0.1:9;
@@ -159,6 +163,8 @@ def _probe(exporter: str, module: str, target: str) -> dict[str, float]:
     ("page", "wanted"),
     [
         ("open", {BLACKBOX_MODULE: 1.0, BLACKBOX_GUARDED_MODULE: 1.0}),
+        # An allow-listed prober on a route whose backend answers with no content.
+        ("empty", {BLACKBOX_MODULE: 1.0, BLACKBOX_GUARDED_MODULE: 1.0}),
         ("basic", {BLACKBOX_MODULE: 0.0, BLACKBOX_GUARDED_MODULE: 1.0}),
         ("denied", {BLACKBOX_MODULE: 0.0, BLACKBOX_GUARDED_MODULE: 1.0}),
         ("gone", {BLACKBOX_MODULE: 0.0, BLACKBOX_GUARDED_MODULE: 0.0}),
@@ -168,7 +174,7 @@ def test_each_module_judges_what_a_route_answers(
     endpoints: tuple[str, str, str], page: str, wanted: dict[str, float]
 ) -> None:
     exporter, https, _ = endpoints
-    expected_status = {"open": 200, "basic": 401, "denied": 403, "gone": 502}[page]
+    expected_status = {"open": 200, "empty": 204, "basic": 401, "denied": 403, "gone": 502}[page]
     for module, success in wanted.items():
         metrics = _probe(exporter, module, f"{https}/{page}")
         assert metrics["probe_http_status_code"] == expected_status, (module, metrics)

@@ -30,12 +30,13 @@ def test_prod_jobs_are_derived_from_its_stateful_services() -> None:
         job.service: (machine, job.method) for machine, m in plan.backups.items() for job in m.jobs
     }
     # prod's stack file: npm (volumes npm-data, npm-letsencrypt) and redis (redis:7.4.2); its
-    # platform:monitoring block adds Prometheus, Alertmanager and Grafana, each with its volume.
+    # platform:monitoring block adds Prometheus, Alertmanager and Grafana, each with its volume:
+    # Prometheus's and Alertmanager's read while they run (docs/backups.md), Grafana's stopped.
     assert jobs == {
         "npm": ("proxy", "volumes"),
         "redis": ("livekit", "redis"),
-        "prometheus": ("monitoring", "volumes"),
-        "alertmanager": ("monitoring", "volumes"),
+        "prometheus": ("monitoring", "prometheus"),
+        "alertmanager": ("monitoring", "alertmanager"),
         "grafana": ("monitoring", "volumes"),
     }
     assert plan.backups["proxy"].is_guest
@@ -52,9 +53,10 @@ def test_hub_jobs_fit_each_engine() -> None:
         "hub-db": "mariadb",
         "hub-redis-cache": "redis",
         "hub-redis-queue": "redis",
-        # hub's platform:monitoring block adds the set, whose members keep data in volumes.
-        "prometheus": "volumes",
-        "alertmanager": "volumes",
+        # hub's platform:monitoring block adds the set, whose members keep data in volumes:
+        # Prometheus's snapshot and Alertmanager's state files, read while they run.
+        "prometheus": "prometheus",
+        "alertmanager": "alertmanager",
         "grafana": "volumes",
     }
 
@@ -73,6 +75,9 @@ def test_hub_jobs_fit_each_engine() -> None:
         ("influxdb:2.7.10", False, None),
         ("nginx:1.27", True, "volumes"),
         ("nginx:1.27", False, None),
+        ("prom/prometheus:v2.53.3", True, "prometheus"),
+        ("prom/alertmanager:v0.27.0", True, "alertmanager"),
+        ("grafana/grafana:11.3.0", True, "volumes"),
     ],
 )
 def test_method_from_image(image: str, volumes: bool, method: str | None) -> None:

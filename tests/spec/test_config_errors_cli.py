@@ -113,7 +113,8 @@ CASES: dict[str, tuple[Callable[[Config], None], str]] = {
     "unknown-key": (
         _typo_key,
         "platform:guests.livekit.memory: is not a known key; allowed keys: address, cores, "
-        "description, diskGb, host, hostname, memoryMb, startOrder, stateful, swapMb, vmId",
+        "description, diskGb, host, hostname, memoryMb, reservedMemoryMb, startOrder, "
+        "stateful, swapMb, vmId",
     ),
     "misspelt-namespace": (
         _misspelt_namespace,

@@ -363,6 +363,7 @@ PROD_MONITORING: dict[str, Any] = {
         "adminPassword": {"secret": "monitoring.grafanaAdminPassword"},
         "allowFrom": ["198.51.100.0/24"],
     },
+    "resources": {"cadvisor": {"memoryMb": 128}},
 }
 
 
