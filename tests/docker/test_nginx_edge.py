@@ -20,6 +20,7 @@ Proven, with the expectations from the stack file (``JUPITER``):
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ from .nginx import import_nginx_image
 from .nginx_stack import JUPITER, install_certificate, letsencrypt_volume, plan_jupiter
 from .redeploy import client_loop, loop_results, provider_replace
 from .test_traefik_edge import client
+
+# The longest a failed redeploy may leave clients without v2 (the one that stays healthy).
+MAX_V2_GAP_SECONDS = 3.0
 
 pytestmark = pytest.mark.docker
 
@@ -147,9 +151,13 @@ def test_zero_downtime_redeploy_and_a_failed_one(nginx_edge: NginxEdge) -> None:
     failed = [r for r in results if r[1] != 200]
     assert failed == [], failed[:10]
     assert api.inspect_container(edge.m.ids["api"])["State"]["Running"] is True
-    # v2 kept answering the whole time (every second of the loop has a v2 answer) ...
-    seconds = {int(r[0]) for r in results}
-    assert {int(r[0]) for r in results if r[2] == "api v2"} == seconds
+    # v2 kept answering the whole time: from the loop's start to its end, no stretch of more
+    # than MAX_V2_GAP_SECONDS without a v2 answer (round robin with the failed container sends
+    # it about half the requests, so on a loaded machine one second may hold none of v2's) ...
+    v2 = sorted(r[0] for r in results if r[2] == "api v2")
+    span = sorted(r[0] for r in results)
+    edges = [span[0], *v2, span[-1]]
+    assert max(b - a for a, b in itertools.pairwise(edges)) < MAX_V2_GAP_SECONDS, v2
     # ... but nginx does not know health: the failed container, left running by the provider,
     # holds the alias and gets a share of requests (Traefik keeps it out; README "Redeploys
     # without downtime"). Pinned so that statement stays true.
