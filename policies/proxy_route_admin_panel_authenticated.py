@@ -81,7 +81,8 @@ def _npm_routes(host: PolicyResource) -> Iterator[tuple[str, Upstream]]:
         yield (
             path,
             Upstream(
-                str(forward.get("forwardHost")).lower(), port if isinstance(port, int) else None
+                npm_objects.forward_host(forward, props).lower(),
+                port if isinstance(port, int) else None,
             ),
         )
 

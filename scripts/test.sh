@@ -35,6 +35,9 @@ DEBIAN_PACKAGES+=(prometheus-postgres-exporter)
 # The monitoring set's live backups (tests/backup/test_monitoring_roundtrip.py): the snapshot
 # request is made with wget, as in the Prometheus image.
 DEBIAN_PACKAGES+=(wget)
+# NPM's generated config in a real nginx (tests/docker/test_npm_edge.py): Node for NPM's Liquid
+# engine (tests/proxies/npm_render.js), nginx's stream module for NPM's nginx.conf.
+DEBIAN_PACKAGES+=(nodejs libnginx-mod-stream)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -47,6 +50,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 bash scripts/setup.sh
+.venv/bin/python -m tests.proxies.liquidjs > /dev/null
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy

@@ -125,6 +125,7 @@ class ProxyHostProvider(NpmObjectProvider):
         "allowWebsocketUpgrade",
         "accessListId",
         "enabled",
+        "advancedConfig",
         "locations",
     )
 

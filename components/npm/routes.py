@@ -12,6 +12,25 @@ the host needs it. Auth (one access list per host; the spec refuses routes of on
 differ): users become items (passwords write-only), ``allowFrom`` the clients ``allow``, a
 final ``deny all``, ``satisfy_any`` false (both must pass); a list of users only allows
 ``all`` as its client, since NPM denies everyone after the clients (npm_api.py).
+
+Upstreams follow a redeploy (README "Redeploys without downtime"), as the Nginx kind's do (lines
+of NginxProxyManager/nginx-proxy-manager at v2.12.6, the same at v2.13.7):
+
+- NPM's ``/`` proxies through variables (backend/templates/proxy_host.conf:8-10 ``set $server
+  "<forward_host>"``, docker/rootfs/etc/nginx/conf.d/include/proxy.conf:7 ``proxy_pass
+  $forward_scheme://$server:$port$request_uri``), so nginx resolves its name per request; but
+  a location's ``proxy_pass`` is literal (_location.conf:10 ``{{ forward_scheme }}://{{
+  forward_host }}:{{ forward_port }}``), resolved once when NPM loads its config: after a
+  replacement it kept the gone container's address until NPM's next reload. So a location's
+  forward host is the variable ``LOCATION_UPSTREAM``, set to the upstream by the location's
+  own ``advanced_config`` (rendered at the top of the location block, _location.conf:2):
+  ``proxy_pass http://$location_upstream:8000`` is resolved per request too.
+- NPM resolves with ``valid=10s`` (docker/rootfs/etc/s6-overlay/s6-rc.d/prepare/40-dynamic.sh:
+  11,13) and connects for up to ``90s`` (docker/rootfs/etc/nginx/nginx.conf:33); the proxy
+  host's ``advanced_config`` (inside its ``server``, proxy_host.conf:28) sets what the Nginx
+  kind's http block sets (components/render/nginx.py ``upstream_following``): Docker's DNS
+  with ``valid=1s``, a 1 s connect and ``proxy_next_upstream error timeout``. NPM's container
+  is on a user network (the spec refuses host networking), where Docker's DNS is 127.0.0.11.
 """
 
 from __future__ import annotations
@@ -27,6 +46,7 @@ import pulumi
 from components import names
 from components.derive.exposure import ProxyRoute
 from components.proxies.npm import NpmPlan
+from components.render.nginx import DOCKER_DNS, RESOLVER_VALID_SECONDS, upstream_following
 
 from .resources import NpmAccessList, NpmAdmin, NpmCertificate, NpmProxyHost, login_props
 
@@ -37,6 +57,12 @@ class NpmRoutesArgs:
     # {sshConfig (relative to the project), alias}: the tunnel (or {url})
     api: pulumi.Input[Mapping[str, str]]
     secret: Callable[[str], pulumi.Output[str]]  # a dotted path under platform:secrets
+
+
+# A location's forward host: a variable its advanced_config sets (see above).
+LOCATION_UPSTREAM = "$location_upstream"
+# Inside the proxy host's server block: what makes every forward follow a redeploy.
+SERVER_CONFIG = "\n".join(upstream_following(DOCKER_DNS, RESOLVER_VALID_SECONDS))
 
 
 def _forward(route: ProxyRoute) -> dict[str, Any]:
@@ -76,7 +102,18 @@ def proxy_host(
         "allowWebsocketUpgrade": any(r.websocket for r in routes),
         "accessListId": access_list_id,
         "enabled": True,
-        "locations": [{"path": r.path, **_forward(r)} for r in routes if r.path != "/"],
+        "advancedConfig": SERVER_CONFIG,
+        "locations": [_location(r) for r in routes if r.path != "/"],
+    }
+
+
+def _location(route: ProxyRoute) -> dict[str, Any]:
+    forward = _forward(route)
+    return {
+        "path": route.path,
+        **forward,
+        "forwardHost": LOCATION_UPSTREAM,
+        "advancedConfig": f'set {LOCATION_UPSTREAM} "{forward["forwardHost"]}";',
     }
 
 

@@ -101,6 +101,7 @@ def version_line(image: str) -> str | None:
 
 
 def problems(spec: PlatformSpec) -> Iterator[Problem]:
+    from components.render.nginx import DOCKER_DNS  # noqa: PLC0415
     from components.spec.errors import Problem  # noqa: PLC0415 -- see components/proxies
     from components.spec.partial import parsed  # noqa: PLC0415
 
@@ -109,6 +110,13 @@ def problems(spec: PlatformSpec) -> Iterator[Problem]:
     service = spec.services.get(proxy.service) if parsed(proxy, "service") else None
     if service is None or not parsed(service, "image"):
         return
+    if parsed(service, "networkMode") and service.networkMode == "host":
+        yield Problem(
+            ("services", proxy.service, "networkMode"),
+            "is 'host': NPM's proxy hosts resolve their upstreams per request through Docker's "
+            f"DNS ({DOCKER_DNS}, components/npm/routes.py), which only a container on a user "
+            "network has; remove networkMode and join the stack's network",
+        )
     line = version_line(service.image)
     if line is None:
         yield Problem(

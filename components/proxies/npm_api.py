@@ -180,7 +180,7 @@ def proxy_host_body(host: Mapping[str, Any]) -> dict[str, Any]:
         "caching_enabled": False,
         "allow_websocket_upgrade": bool(host["allowWebsocketUpgrade"]),
         "access_list_id": int(host["accessListId"]),
-        "advanced_config": "",
+        "advanced_config": host["advancedConfig"],
         "enabled": True,
         "meta": {},
         "locations": [
@@ -189,6 +189,7 @@ def proxy_host_body(host: Mapping[str, Any]) -> dict[str, Any]:
                 "forward_scheme": location["forwardScheme"],
                 "forward_host": location["forwardHost"],
                 "forward_port": int(location["forwardPort"]),
+                "advanced_config": location["advancedConfig"],
             }
             for location in host["locations"]
         ],
@@ -210,12 +211,14 @@ def proxy_host_state(live: Mapping[str, Any]) -> dict[str, Any]:
         "allowWebsocketUpgrade": bool(live["allow_websocket_upgrade"]),
         "accessListId": int(live["access_list_id"]),
         "enabled": bool(live["enabled"]),
+        "advancedConfig": live.get("advanced_config") or "",
         "locations": [
             {
                 "path": location["path"],
                 "forwardScheme": location["forward_scheme"],
                 "forwardHost": location["forward_host"],
                 "forwardPort": int(location["forward_port"]),
+                "advancedConfig": location.get("advanced_config") or "",
             }
             for location in live.get("locations") or []
         ],

@@ -63,6 +63,14 @@ LETSENCRYPT_LIVE = "/etc/letsencrypt/live"
 # Docker's embedded DNS server on user-defined networks (Docker docs, "Networking overview /
 # DNS services": containers on custom networks use 127.0.0.11).
 DOCKER_DNS = "127.0.0.11"
+# How long nginx keeps a name's addresses. A lookup made just before a replacement's new
+# container joins the alias holds the old address alone for this long; the old container
+# dies no sooner than its drain after SIGTERM (once the new one is healthy), so an app that
+# keeps accepting for at least this long after SIGTERM is never the only, dead, address
+# nginx has. 5 s lost a request in tests/docker/test_nginx_edge.py (healthy in 1 s, a 3 s
+# drain); one lookup a second per name to Docker's DNS costs nothing measurable
+# (benchmarks/proxy_throughput.py).
+RESOLVER_VALID_SECONDS = 1
 ACME_PATH = "/.well-known/acme-challenge/"
 # Answered 204 on 127.0.0.1:<health_port> only: the container's healthcheck.
 HEALTH_PATH = "/selfhosted-health"
@@ -110,14 +118,7 @@ class NginxSettings:
 
     sites: tuple[NginxSite, ...]
     resolver: str = DOCKER_DNS
-    # How long nginx keeps a name's addresses. A lookup made just before a replacement's new
-    # container joins the alias holds the old address alone for this long; the old container
-    # dies no sooner than its drain after SIGTERM (once the new one is healthy), so an app that
-    # keeps accepting for at least this long after SIGTERM is never the only, dead, address
-    # nginx has. 5 s lost a request in tests/docker/test_nginx_edge.py (healthy in 1 s, a 3 s
-    # drain); one lookup a second per name to Docker's DNS costs nothing measurable
-    # (benchmarks/proxy_throughput.py).
-    resolver_valid_seconds: int = 1
+    resolver_valid_seconds: int = RESOLVER_VALID_SECONDS
     http_port: int = 80
     https_port: int = 443
     health_port: int = 8080
@@ -232,6 +233,28 @@ def users_path(settings: NginxSettings, name: str) -> str:
     return f"{settings.config_dir}/users/{name}"
 
 
+def upstream_following(resolver: str, valid_seconds: int) -> list[str]:
+    """The directives that let ``proxy_pass`` variables follow a replaced container: shared by
+    this kind's http block and NPM's proxy hosts (components/npm/routes.py)."""
+    return [
+        # Names in proxy_pass variables are resolved here at request time, cached `valid`.
+        f"resolver {resolver} valid={valid_seconds}s ipv6=off;",
+        "resolver_timeout 5s;",
+        # A redeploy (README "Redeploys without downtime"): while both containers share the
+        # alias, nginx holds both addresses, and one request can still pick the old one once
+        # it is gone; its address then answers nothing (no ARP reply), so a connect would wait
+        # proxy_connect_timeout (60 s by default, NPM's 90 s) and the request fail. Bounded at
+        # 1 s (a backend on the same Docker host or bridge accepts in microseconds), the
+        # attempt times out and proxy_next_upstream passes the request to the next address,
+        # the new container (tests/docker/test_nginx_edge.py, test_npm_edge.py). `error
+        # timeout` is nginx's default, written out because the redeploy depends on it: only a
+        # failed connect or a timeout before anything was sent to the client is retried,
+        # never a response.
+        "proxy_connect_timeout 1s;",
+        "proxy_next_upstream error timeout;",
+    ]
+
+
 def http_conf(settings: NginxSettings) -> str:
     """``conf.d/default.conf``: the shared http-level settings and the default servers."""
     _check(settings)
@@ -240,20 +263,7 @@ def http_conf(settings: NginxSettings) -> str:
         [
             "# Rendered by components/render/nginx.py from the stack's routes; do not edit.",
             "server_tokens off;",
-            # Names in proxy_pass variables are resolved here at request time, cached `valid`.
-            f"resolver {settings.resolver} valid={settings.resolver_valid_seconds}s ipv6=off;",
-            "resolver_timeout 5s;",
-            # A redeploy (README "Redeploys without downtime"): while both containers share the
-            # alias, nginx holds both addresses, and one request can still pick the old one
-            # once it is gone; its address then answers nothing (no ARP reply), so a connect
-            # would wait proxy_connect_timeout (60 s by default) and the request fail. Bounded
-            # at 1 s (a backend on the same Docker host accepts in microseconds), the attempt
-            # times out and proxy_next_upstream passes the request to the next address, the
-            # new container (tests/docker/test_nginx_edge.py). `error timeout` is nginx's
-            # default, written out because the redeploy depends on it: only a failed connect or
-            # a timeout before anything was sent to the client is retried, never a response.
-            "proxy_connect_timeout 1s;",
-            "proxy_next_upstream error timeout;",
+            *upstream_following(settings.resolver, settings.resolver_valid_seconds),
             # Connection: upgrade only when the client asked for one (nginx.org "WebSocket
             # proxying"); an empty Upgrade closes the upstream connection as before.
             "map $http_upgrade $connection_upgrade {",

@@ -269,10 +269,10 @@ def _routes(
         passes = [d for d in levels_chain[-1] if d["directive"] in PASSES and d.get("args")]
         if not passes:
             continue
-        variables = _variables(setting)
+        variables = set_variables(setting)
         open_because = _open_because(levels_chain)
         for directive in passes:
-            url = _substitute(directive["args"][0], variables)
+            url = substitute(directive["args"][0], variables)
             parsed = parse_upstream(url)
             if parsed is None:
                 continue
@@ -283,11 +283,13 @@ def _routes(
                     yield NginxRoute(names, where, upstream, open_because, file)
 
 
-def _substitute(text: str, variables: Mapping[str, str]) -> str:
+def substitute(text: str, variables: Mapping[str, str]) -> str:
+    """``text`` with each ``$name`` or ``${name}`` that ``variables`` knows replaced."""
     return _VARIABLE.sub(lambda m: variables.get(m[1], m[0]), text)
 
 
-def _variables(chain: list[Block]) -> dict[str, str]:
+def set_variables(chain: list[Block]) -> dict[str, str]:
+    """What the ``set`` directives of ``chain`` (outer level first) give each variable."""
     values: dict[str, str] = {}
     for level in chain:
         for directive in level:

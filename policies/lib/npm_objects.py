@@ -5,6 +5,8 @@ components/proxies/npm_api.py):
 
 - a proxy host has ``domainNames``, ``forwardHost``, ``forwardPort`` and ``accessListId``
   (0: none), and ``locations[]`` with their own ``path``/``forwardHost``/``forwardPort``;
+  a forward host may be an nginx variable that an ``advancedConfig`` sets (the program's
+  locations are: components/npm/routes.py), which ``forward_host`` resolves;
 - an access list has ``items`` (users: ``username``, ``password``), ``clients`` (``address``,
   ``directive``) and ``satisfyAny``; its id in NPM is the output ``npmId``.
 
@@ -24,6 +26,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
+from lib import nginx_config
 from lib.networks import covers_anywhere
 from lib.readers import has_keys
 from lib.types import DYNAMIC_RESOURCE
@@ -38,6 +41,24 @@ def _has(resource: PolicyResource, keys: tuple[str, ...]) -> bool:
 
 def is_proxy_host(resource: PolicyResource) -> bool:
     return _has(resource, PROXY_HOST_KEYS)
+
+
+def forward_host(forward: Mapping[str, Any], host: Mapping[str, Any]) -> str:
+    """The host ``forward`` (a proxy host's props, or one of its locations) reaches: NPM writes
+    its forward host into ``proxy_pass`` (backend/templates/_location.conf:10, the host's own
+    through ``set $server``, proxy_host.conf:9), so a variable there is what the ``set``
+    directives of the advanced configs around it give it (the host's server block, then the
+    location's own). A config crossplane cannot parse, or a variable nothing sets, leaves it
+    as written, which reaches no container the stack declares."""
+    chain = []
+    for config in {id(c): c for c in (host, forward)}.values():
+        try:
+            chain.append(nginx_config.parse(str(config.get("advancedConfig") or "")))
+        except nginx_config.NginxConfigError:
+            return str(forward.get("forwardHost"))
+    return nginx_config.substitute(
+        str(forward.get("forwardHost")), nginx_config.set_variables(chain)
+    ).strip('"')
 
 
 def is_access_list(resource: PolicyResource) -> bool:

@@ -4,14 +4,18 @@ tests/docker/test_nginx_edge.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import secrets
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import docker.errors
 
 from .engine import DockerEngine
 from .harness import Materialised, _create_container
@@ -78,3 +82,32 @@ def loop_results(proc: subprocess.Popen[str]) -> list[list[Any]]:
     assert proc.returncode == 0, err
     results: list[list[Any]] = json.loads(out)["results"]
     return results
+
+
+def wait_answering(
+    engine: DockerEngine, proxy: str, answer: Callable[[], dict[str, Any]], seconds: float = 30
+) -> None:
+    """Until ``answer()`` (a request through the proxy container ``proxy``) is a 200; its logs
+    in the failure."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if answer()["status"] == 200:
+                return
+        except ConnectionError:
+            pass
+        if time.monotonic() > deadline:
+            logs = engine.api.logs(proxy, stdout=True, stderr=True).decode()
+            raise AssertionError(f"the proxy never answered 200:\n{logs[-2000:]}")
+        time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def removed_at_end(engine: DockerEngine, extra: list[str]) -> Iterator[None]:
+    """Remove the containers the test created (``extra``, filled meanwhile) on exit."""
+    try:
+        yield
+    finally:
+        for cid in extra:
+            with contextlib.suppress(docker.errors.NotFound):
+                engine.api.remove_container(cid, force=True)

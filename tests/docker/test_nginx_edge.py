@@ -34,7 +34,13 @@ from .engine import TIMINGS, DockerEngine
 from .harness import STANDIN_ADDRESS, Materialised, materialise, read_stack
 from .nginx import import_nginx_image
 from .nginx_stack import JUPITER, install_certificate, letsencrypt_volume, plan_jupiter
-from .redeploy import client_loop, loop_results, provider_replace
+from .redeploy import (
+    client_loop,
+    loop_results,
+    provider_replace,
+    removed_at_end,
+    wait_answering,
+)
 from .test_traefik_edge import client
 
 # The longest a failed redeploy may leave clients without v2 (the one that stays healthy).
@@ -81,24 +87,12 @@ def nginx_edge(
     extra: list[str] = []
     with materialise(engine, stack, images=own) as m:
         edge = NginxEdge(engine, m, images, extra)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if get(edge)["status"] == 200:
-                    break
-            except ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                logs = engine.api.logs(m.ids["nginx"], stdout=True, stderr=True)
-                raise AssertionError(f"nginx never answered 200:\n{logs.decode()[-2000:]}")
-            time.sleep(0.5)
+        wait_answering(engine, m.ids["nginx"], lambda: get(edge))
         TIMINGS.append(f"nginx edge stack up in {time.monotonic() - t0:.1f}s")
         try:
-            yield edge
+            with removed_at_end(engine, extra):
+                yield edge
         finally:
-            for cid in extra:
-                with contextlib.suppress(docker.errors.NotFound):
-                    engine.api.remove_container(cid, force=True)
             for volume in ("letsencrypt", "acme-webroot"):
                 with contextlib.suppress(docker.errors.APIError):
                     engine.api.remove_volume(volume, force=True)

@@ -56,8 +56,15 @@ def host_inputs(url: str, **changes: Any) -> dict[str, Any]:
         "allowWebsocketUpgrade": False,
         "accessListId": 0,
         "enabled": True,
+        "advancedConfig": "proxy_connect_timeout 1s;",
         "locations": [
-            {"path": "/api", "forwardScheme": "http", "forwardHost": "backend", "forwardPort": 8000}
+            {
+                "path": "/api",
+                "forwardScheme": "http",
+                "forwardHost": "$location_upstream",
+                "forwardPort": 8000,
+                "advancedConfig": 'set $location_upstream "backend";',
+            }
         ],
         **changes,
     }
@@ -117,7 +124,13 @@ def test_a_changing_route_set_creates_updates_and_deletes(npm: tuple[str, NpmSta
         url,
         locations=[
             *inputs["locations"],
-            {"path": "/ws", "forwardScheme": "http", "forwardHost": "rt", "forwardPort": 9000},
+            {
+                "path": "/ws",
+                "forwardScheme": "http",
+                "forwardHost": "rt",
+                "forwardPort": 9000,
+                "advancedConfig": "",
+            },
         ],
         allowWebsocketUpgrade=True,
     )
@@ -145,12 +158,20 @@ def test_a_hand_edit_reads_back_as_drift_and_the_update_restores_it(
     assert not provider.diff(created.id, same.outs, inputs).changes
     state.objects["proxy-hosts"][int(created.id)]["forward_port"] = 3999  # edited in NPM's UI
     state.objects["proxy-hosts"][int(created.id)]["ssl_forced"] = False
+    # The advanced configs too: a location's cleared in the UI would leave its variable unset.
+    state.objects["proxy-hosts"][int(created.id)]["advanced_config"] = ""
+    state.objects["proxy-hosts"][int(created.id)]["locations"][0]["advanced_config"] = ""
     drifted = provider.read(created.id, created.outs)
     assert drifted.outs is not None
     assert (drifted.outs["forwardPort"], drifted.outs["sslForced"]) == (3999, False)
+    assert drifted.outs["advancedConfig"] == ""
+    assert drifted.outs["locations"][0]["advancedConfig"] == ""
     assert provider.diff(created.id, drifted.outs, inputs).changes
     provider.update(created.id, drifted.outs, inputs)
-    assert state.objects["proxy-hosts"][int(created.id)]["forward_port"] == 3000
+    restored = state.objects["proxy-hosts"][int(created.id)]
+    assert restored["forward_port"] == 3000
+    assert restored["advanced_config"] == inputs["advancedConfig"]
+    assert restored["locations"][0]["advanced_config"] == 'set $location_upstream "backend";'
     # Deleted by hand: the read says it is gone.
     del state.objects["proxy-hosts"][int(created.id)]
     assert provider.read(created.id, created.outs).id is None

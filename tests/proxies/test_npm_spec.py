@@ -26,6 +26,7 @@ from tests.stacks import ROOT, by_name, is_secret, record
 
 IMAGE = ("services", "npm", "image")
 AUTH = ("services", "backend", "expose", 0, "auth")
+NETWORKS = ("services", "npm", "networks")
 
 
 @pytest.mark.parametrize(
@@ -54,6 +55,18 @@ def test_the_lets_encrypt_email_follows_the_version() -> None:
     plan = stack_plan(spec).npm
     assert plan is not None
     assert (plan.line, plan.letsencrypt_email) == ("2.13", None)
+
+
+def test_npm_on_the_host_network_is_refused() -> None:
+    # Docker's DNS (Docker docs, "Networking overview / DNS services": containers on custom
+    # networks use 127.0.0.11) is what NPM's proxy hosts resolve their upstreams with.
+    host_network = doc(put("services", "npm", "networkMode", value="host"), drop(*NETWORKS))
+    assert error_text(host_network) == (
+        "platform:services.npm.networkMode: is 'host': NPM's proxy hosts resolve their "
+        "upstreams per request through Docker's DNS (127.0.0.11, components/npm/routes.py), "
+        "which only a container on a user network has; remove networkMode and join the "
+        "stack's network"
+    )
 
 
 def test_routes_of_one_host_share_one_access_list_and_problems_come_together() -> None:

@@ -225,6 +225,13 @@ PORTAINER_LOCATION = {
     "forwardHost": "portainer",
     "forwardPort": 9000,
 }
+# As the program sends a location (components/npm/routes.py): the forward host a variable its
+# advanced config sets, resolved per request (NPM's _location.conf:2,10 render both).
+PORTAINER_BY_VARIABLE = {
+    **PORTAINER_LOCATION,
+    "forwardHost": "$location_upstream",
+    "advancedConfig": 'set $location_upstream "portainer";',
+}
 
 STACKS = [
     # NPM: the stack's own access list, its id still unknown (preview), named by dependency.
@@ -288,6 +295,13 @@ STACKS = [
         TO_PORTAINER,
         "it has no access list",
         proxy_host("app.example.com", "web", 3000, locations=[PORTAINER_LOCATION]),
+    ),
+    npm_fails(
+        "fail_npm_location_through_a_variable",
+        ("app.example.com", "/portainer"),
+        TO_PORTAINER,
+        "it has no access list",
+        proxy_host("app.example.com", "web", 3000, locations=[PORTAINER_BY_VARIABLE]),
     ),
     npm_fails(
         "fail_npm_published_address",
