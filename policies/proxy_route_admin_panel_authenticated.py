@@ -9,7 +9,11 @@ Checked across the stack, for the proxies whose routes are not container labels 
   that authenticates: a host without one (``accessListId`` 0), with a list that authenticates
   nobody (no users and no clients), or with one whose clients admit every address without a
   password, is a violation on the proxy host. A list id that no access list of the stack has
-  cannot be checked and is a violation too.
+  cannot be checked and is a violation too. Where a route goes is what NPM's config makes of
+  it (``lib.npm_objects.forwards``): the ``/`` to ``$server:$port``, each location to its
+  forward, with every value the ``set`` directives of the host's and the location's
+  ``advancedConfig`` may give a variable; a forward that still holds a variable, or an
+  advanced config the parser refuses, cannot be checked and is a violation.
 - **Plain Nginx**: the config files uploaded into a container that runs an nginx image
   (``lib.images.NGINX_IMAGES``; pulumi-docker ``uploads[]``: every ``file`` under the image's
   config directories, whatever its extension, ``content`` or ``contentBase64``), read together
@@ -39,7 +43,7 @@ during preview; ``pulumi up`` checks the resolved values.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from pulumi_policy import (
@@ -70,21 +74,6 @@ def _panels(index: ContainerIndex, upstream: Upstream) -> list[Panel]:
         if app is not None:
             found.append((container, app))
     return found
-
-
-def _npm_routes(host: PolicyResource) -> Iterator[tuple[str, Upstream]]:
-    props = host.props
-    forwards: list[tuple[str, Any]] = [("/", props)]
-    forwards += [(str(loc.get("path")), loc) for loc in props.get("locations") or []]
-    for path, forward in forwards:
-        port = number(forward.get("forwardPort"))
-        yield (
-            path,
-            Upstream(
-                npm_objects.forward_host(forward, props).lower(),
-                port if isinstance(port, int) else None,
-            ),
-        )
 
 
 def _access_lists(host: PolicyResource, lists: list[PolicyResource]) -> list[PolicyResource] | str:
@@ -119,14 +108,25 @@ def _check_npm(
 ) -> None:
     domains = ", ".join(str(d) for d in host.props.get("domainNames") or [])
     verdict: list[str | None] = []
-    for path, upstream in _npm_routes(host):
-        for container, app in _panels(index, upstream):
+    for forward in npm_objects.forwards(host.props):
+        if forward.unresolved is not None:
+            report(
+                f"NPM proxy host {domains} routes {forward.path}, but {forward.unresolved}, "
+                "so its route cannot be checked.",
+                host.urn,
+            )
+        reached: dict[str, tuple[PolicyResource, str, list[str]]] = {}
+        for upstream in sorted((Upstream(h, p) for h, p in forward.targets), key=str):
+            for container, app in _panels(index, upstream):
+                reached.setdefault(container.urn, (container, app, []))[2].append(str(upstream))
+        for container, app, upstreams in reached.values():
             if not verdict:
                 verdict.append(_npm_open_because(host, lists))
             if verdict[0] is not None:
                 report(
-                    f"NPM proxy host {domains} routes {path} to {upstream}, container "
-                    f"{container.name} running {app}, and {verdict[0]}.",
+                    f"NPM proxy host {domains} routes {forward.path} to "
+                    f"{' or '.join(upstreams)}, container {container.name} running {app}, and "
+                    f"{verdict[0]}.",
                     host.urn,
                 )
 

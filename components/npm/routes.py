@@ -28,15 +28,19 @@ of NginxProxyManager/nginx-proxy-manager at v2.12.6, the same at v2.13.7):
 - NPM resolves with ``valid=10s`` (docker/rootfs/etc/s6-overlay/s6-rc.d/prepare/40-dynamic.sh:
   11,13) and connects for up to ``90s`` (docker/rootfs/etc/nginx/nginx.conf:33); the proxy
   host's ``advanced_config`` (inside its ``server``, proxy_host.conf:28) sets what the Nginx
-  kind's http block sets (components/render/nginx.py ``upstream_following``): Docker's DNS
-  with ``valid=1s``, a 1 s connect and ``proxy_next_upstream error timeout``. NPM's container
-  is on a user network (the spec refuses host networking), where Docker's DNS is 127.0.0.11.
+  kind's http block sets (components/render/nginx.py): Docker's DNS with ``valid=1s``, and,
+  when its ``/`` goes to an alias, the 1 s connect with ``proxy_next_upstream error timeout``
+  (``RETRY_DIRECTIVES``). A location whose upstream is of the other sort than the ``/``'s
+  says its own: an alias the retry, an address on another machine NPM's own 90 s connect back.
+  NPM's container is on a user network (the spec refuses host networking), where Docker's DNS
+  is 127.0.0.11.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from ipaddress import ip_address
 from itertools import groupby
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,7 +50,12 @@ import pulumi
 from components import names
 from components.derive.exposure import ProxyRoute
 from components.proxies.npm import NpmPlan
-from components.render.nginx import DOCKER_DNS, RESOLVER_VALID_SECONDS, upstream_following
+from components.render.nginx import (
+    DOCKER_DNS,
+    RESOLVER_VALID_SECONDS,
+    RETRY_DIRECTIVES,
+    resolver_directives,
+)
 
 from .resources import NpmAccessList, NpmAdmin, NpmCertificate, NpmProxyHost, login_props
 
@@ -61,8 +70,21 @@ class NpmRoutesArgs:
 
 # A location's forward host: a variable its advanced_config sets (see above).
 LOCATION_UPSTREAM = "$location_upstream"
-# Inside the proxy host's server block: what makes every forward follow a redeploy.
-SERVER_CONFIG = "\n".join(upstream_following(DOCKER_DNS, RESOLVER_VALID_SECONDS))
+RESOLVER = tuple(resolver_directives(DOCKER_DNS, RESOLVER_VALID_SECONDS))
+# NPM's own connect timeout (v2.12.6 docker/rootfs/etc/nginx/nginx.conf:33), for an address
+# on another machine in a host whose server block has the alias's 1 s.
+NPM_CONNECT = "proxy_connect_timeout 90s;"
+
+
+def _is_alias(route: ProxyRoute) -> bool:
+    """Whether the upstream is a container's network alias (on the proxy's machine), not an
+    address on another machine (components/derive/exposure.py ``proxy_routes``)."""
+    host = urlsplit(route.upstream).hostname
+    try:
+        ip_address(str(host))
+    except ValueError:
+        return True
+    return False
 
 
 def _forward(route: ProxyRoute) -> dict[str, Any]:
@@ -91,6 +113,7 @@ def proxy_host(
 ) -> dict[str, Any]:
     """The proxy host's inputs for the routes of ``host`` (sorted by path)."""
     main = next((r for r in routes if r.path == "/"), routes[0])
+    retry = _is_alias(main)
     return {
         "domainNames": [host],
         **_forward(main),
@@ -102,18 +125,21 @@ def proxy_host(
         "allowWebsocketUpgrade": any(r.websocket for r in routes),
         "accessListId": access_list_id,
         "enabled": True,
-        "advancedConfig": SERVER_CONFIG,
-        "locations": [_location(r) for r in routes if r.path != "/"],
+        "advancedConfig": "\n".join([*RESOLVER, *(RETRY_DIRECTIVES if retry else ())]),
+        "locations": [_location(r, retry) for r in routes if r.path != "/"],
     }
 
 
-def _location(route: ProxyRoute) -> dict[str, Any]:
+def _location(route: ProxyRoute, server_retries: bool) -> dict[str, Any]:
     forward = _forward(route)
+    config = [f'set {LOCATION_UPSTREAM} "{forward["forwardHost"]}";']
+    if _is_alias(route) != server_retries:
+        config += RETRY_DIRECTIVES if _is_alias(route) else (NPM_CONNECT,)
     return {
         "path": route.path,
         **forward,
         "forwardHost": LOCATION_UPSTREAM,
-        "advancedConfig": f'set {LOCATION_UPSTREAM} "{forward["forwardHost"]}";',
+        "advancedConfig": "\n".join(config),
     }
 
 

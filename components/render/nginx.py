@@ -233,26 +233,28 @@ def users_path(settings: NginxSettings, name: str) -> str:
     return f"{settings.config_dir}/users/{name}"
 
 
-def upstream_following(resolver: str, valid_seconds: int) -> list[str]:
-    """The directives that let ``proxy_pass`` variables follow a replaced container: shared by
-    this kind's http block and NPM's proxy hosts (components/npm/routes.py)."""
+def resolver_directives(resolver: str, valid_seconds: int) -> list[str]:
+    """Names in ``proxy_pass`` variables resolved per request (shared with NPM's proxy hosts,
+    components/npm/routes.py)."""
     return [
         # Names in proxy_pass variables are resolved here at request time, cached `valid`.
         f"resolver {resolver} valid={valid_seconds}s ipv6=off;",
         "resolver_timeout 5s;",
-        # A redeploy (README "Redeploys without downtime"): while both containers share the
-        # alias, nginx holds both addresses, and one request can still pick the old one once
-        # it is gone; its address then answers nothing (no ARP reply), so a connect would wait
-        # proxy_connect_timeout (60 s by default, NPM's 90 s) and the request fail. Bounded at
-        # 1 s (a backend on the same Docker host or bridge accepts in microseconds), the
-        # attempt times out and proxy_next_upstream passes the request to the next address,
-        # the new container (tests/docker/test_nginx_edge.py, test_npm_edge.py). `error
-        # timeout` is nginx's default, written out because the redeploy depends on it: only a
-        # failed connect or a timeout before anything was sent to the client is retried,
-        # never a response.
-        "proxy_connect_timeout 1s;",
-        "proxy_next_upstream error timeout;",
     ]
+
+
+# A redeploy (README "Redeploys without downtime"): while both containers share the alias,
+# nginx holds both addresses, and one request can still pick the old one once it is gone; its
+# address then answers nothing (no ARP reply), so a connect would wait proxy_connect_timeout
+# (60 s by default, NPM's 90 s) and the request fail. Bounded at 1 s (a container on the same
+# Docker host accepts in microseconds), the attempt times out and proxy_next_upstream passes
+# the request to the next address, the new container (tests/docker/test_nginx_edge.py,
+# test_npm_edge.py). `error timeout` is nginx's default, written out because the redeploy
+# depends on it: only a failed connect or a timeout before anything was sent to the client is
+# retried, never a response. Only for an alias: an address on another machine is one address
+# (nothing to pass the request on to), and there a 1 s connect would turn one lost SYN, whose
+# retransmission comes at 1 s, into a 504.
+RETRY_DIRECTIVES = ("proxy_connect_timeout 1s;", "proxy_next_upstream error timeout;")
 
 
 def http_conf(settings: NginxSettings) -> str:
@@ -263,7 +265,8 @@ def http_conf(settings: NginxSettings) -> str:
         [
             "# Rendered by components/render/nginx.py from the stack's routes; do not edit.",
             "server_tokens off;",
-            *upstream_following(settings.resolver, settings.resolver_valid_seconds),
+            *resolver_directives(settings.resolver, settings.resolver_valid_seconds),
+            *RETRY_DIRECTIVES,
             # Connection: upgrade only when the client asked for one (nginx.org "WebSocket
             # proxying"); an empty Upgrade closes the upstream connection as before.
             "map $http_upgrade $connection_upgrade {",

@@ -106,6 +106,8 @@ def parse(text: str) -> Block:
         result = crossplane.parse(str(path), single=True, check_ctx=False, comments=False)
     errors = [
         f"line {e.get('line')}: {str(e.get('error', '')).split(f' in {path}:')[0]}"
+        if e.get("error")
+        else "it ends inside a directive or block"  # crossplane names neither line nor cause
         for e in result.get("errors", [])  # each file's errors are repeated here
     ]
     if errors:
@@ -283,9 +285,24 @@ def _routes(
                     yield NginxRoute(names, where, upstream, open_because, file)
 
 
+# nginx's variable names are case-insensitive (ngx_http_variables.c hashes them lower-cased),
+# and a ``set`` value may hold another variable: substitution runs until nothing changes,
+# bounded (a cycle stays unresolved).
+_SUBSTITUTIONS = 8
+
+
+def _name(token: str) -> str:
+    return token.lstrip("$").strip("{}").lower()
+
+
 def substitute(text: str, variables: Mapping[str, str]) -> str:
     """``text`` with each ``$name`` or ``${name}`` that ``variables`` knows replaced."""
-    return _VARIABLE.sub(lambda m: variables.get(m[1], m[0]), text)
+    for _ in range(_SUBSTITUTIONS):
+        done = _VARIABLE.sub(lambda m: variables.get(m[1].lower(), m[0]), text)
+        if done == text:
+            break
+        text = done
+    return text
 
 
 def set_variables(chain: list[Block]) -> dict[str, str]:
@@ -295,8 +312,39 @@ def set_variables(chain: list[Block]) -> dict[str, str]:
         for directive in level:
             args = directive.get("args", [])
             if directive["directive"] == "set" and len(args) == 2:
-                values[args[0].lstrip("$").strip("{}")] = args[1]
+                values[_name(args[0])] = args[1]
     return values
+
+
+def set_candidates(blocks: Sequence[Block], known: Mapping[str, str] = {}) -> dict[str, set[str]]:
+    """Every value any ``set`` in ``blocks`` gives each variable, in nested blocks too (an
+    ``if`` may or may not run), over the ``known`` ones: a value some request may see."""
+    values = {name: {value} for name, value in known.items()}
+    for block in blocks:
+        for directive in _walk(block):
+            args = directive.get("args", [])
+            if directive["directive"] == "set" and len(args) == 2:
+                values.setdefault(_name(args[0]), set()).add(args[1])
+    return values
+
+
+def expand(text: str, candidates: Mapping[str, set[str]]) -> set[str]:
+    """``text`` with its variables replaced by each of their candidates, until nothing
+    changes (bounded); a result that still holds a ``$`` could not be resolved."""
+    results = {text}
+    for _ in range(_SUBSTITUTIONS):
+        step: set[str] = set()
+        for item in results:
+            match = _VARIABLE.search(item)
+            values = candidates.get(match[1].lower()) if match else None
+            if match is None or not values:
+                step.add(item)
+                continue
+            step |= {item[: match.start()] + value + item[match.end() :] for value in values}
+        if step == results:
+            break
+        results = step
+    return results
 
 
 def _innermost(chain: list[Block], *names: str) -> list[Directive]:

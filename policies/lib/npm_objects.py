@@ -6,7 +6,7 @@ components/proxies/npm_api.py):
 - a proxy host has ``domainNames``, ``forwardHost``, ``forwardPort`` and ``accessListId``
   (0: none), and ``locations[]`` with their own ``path``/``forwardHost``/``forwardPort``;
   a forward host may be an nginx variable that an ``advancedConfig`` sets (the program's
-  locations are: components/npm/routes.py), which ``forward_host`` resolves;
+  locations are: components/npm/routes.py), which ``forwards`` resolves;
 - an access list has ``items`` (users: ``username``, ``password``), ``clients`` (``address``,
   ``directive``) and ``satisfyAny``; its id in NPM is the output ``npmId``.
 
@@ -22,13 +22,14 @@ when a client ``allow`` admits every address while it has no users or ``satisfyA
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import PolicyResource
 
 from lib import nginx_config
 from lib.networks import covers_anywhere
-from lib.readers import has_keys
+from lib.readers import has_keys, number
 from lib.types import DYNAMIC_RESOURCE
 
 PROXY_HOST_KEYS = ("domainNames", "forwardHost", "forwardPort", "accessListId")
@@ -43,22 +44,52 @@ def is_proxy_host(resource: PolicyResource) -> bool:
     return _has(resource, PROXY_HOST_KEYS)
 
 
-def forward_host(forward: Mapping[str, Any], host: Mapping[str, Any]) -> str:
-    """The host ``forward`` (a proxy host's props, or one of its locations) reaches: NPM writes
-    its forward host into ``proxy_pass`` (backend/templates/_location.conf:10, the host's own
-    through ``set $server``, proxy_host.conf:9), so a variable there is what the ``set``
-    directives of the advanced configs around it give it (the host's server block, then the
-    location's own). A config crossplane cannot parse, or a variable nothing sets, leaves it
-    as written, which reaches no container the stack declares."""
-    chain = []
-    for config in {id(c): c for c in (host, forward)}.values():
+@dataclass(frozen=True)
+class Forward:
+    """One route of a proxy host: where it may send requests, and why some of it cannot be
+    known (a variable nothing sets, an advanced config that does not parse)."""
+
+    path: str
+    targets: frozenset[tuple[str, int | None]]  # (host, port)
+    unresolved: str | None = None
+
+
+def forwards(props: Mapping[str, Any]) -> list[Forward]:
+    """Each route of the proxy host ``props``: its ``/`` and each location, with the host and
+    port NPM's config sends it to. NPM proxies ``/`` to ``$server:$port``, which it sets from
+    the forward (backend/templates/proxy_host.conf:8-10, include/proxy.conf:7), and writes a
+    location's forward host and port into its ``proxy_pass`` (_location.conf:10); the host's
+    ``advancedConfig`` is in its server block (proxy_host.conf:28), a location's at the top of
+    the location (_location.conf:2), so any ``set`` of either (in an ``if`` too) may give a
+    variable there its value: each value is a target."""
+    own = {"server": str(props.get("forwardHost")), "port": str(number(props.get("forwardPort")))}
+    try:
+        server = nginx_config.parse(str(props.get("advancedConfig") or ""))
+    except nginx_config.NginxConfigError as error:
+        return [Forward("/", frozenset(), f"its advanced config cannot be parsed ({error})")]
+    routes = [_forward("/", "$server", "$port", nginx_config.set_candidates([server], own))]
+    for location in props.get("locations") or []:
+        path = str(location.get("path"))
         try:
-            chain.append(nginx_config.parse(str(config.get("advancedConfig") or "")))
-        except nginx_config.NginxConfigError:
-            return str(forward.get("forwardHost"))
-    return nginx_config.substitute(
-        str(forward.get("forwardHost")), nginx_config.set_variables(chain)
-    ).strip('"')
+            block = nginx_config.parse(str(location.get("advancedConfig") or ""))
+        except nginx_config.NginxConfigError as error:
+            why = f"its advanced config cannot be parsed ({error})"
+            routes.append(Forward(path, frozenset(), why))
+            continue
+        candidates = nginx_config.set_candidates([server, block], own)
+        host, port = str(location.get("forwardHost")), str(number(location.get("forwardPort")))
+        routes.append(_forward(path, host, port, candidates))
+    return routes
+
+
+def _forward(path: str, host: str, port: str, candidates: Mapping[str, set[str]]) -> Forward:
+    hosts = {h.strip('"').lower() for h in nginx_config.expand(host, candidates)}
+    ports = nginx_config.expand(port, candidates)
+    if any("$" in text for text in hosts | ports):
+        why = f"its forward {host}:{port} holds a variable no set of its config gives an address"
+        return Forward(path, frozenset(), why)
+    numbers = {int(p) if p.isdigit() else None for p in ports}
+    return Forward(path, frozenset((h, n) for h in hosts for n in numbers))
 
 
 def is_access_list(resource: PolicyResource) -> bool:

@@ -36,7 +36,9 @@ from .engine import DockerEngine
 from .nginx import _add_dir, _add_text, nginx_rootfs_tar
 
 NPM_NGINX_IMAGE = "selfhosted-npm-nginx:test"
-FIXTURES = Path(__file__).resolve().parents[1] / "proxies" / "npm_templates" / "v2.12.6"
+# The NPM version whose files are transcribed (the stacks' pin; test_npm_edge.py checks it).
+NPM_TAG = "2.12.6"
+FIXTURES = Path(__file__).resolve().parents[1] / "proxies" / "npm_templates" / f"v{NPM_TAG}"
 TEMPLATES = FIXTURES / "backend" / "templates"
 RENDER = Path(__file__).resolve().parents[1] / "proxies" / "npm_render.js"
 ETC_NGINX = FIXTURES / "docker" / "rootfs" / "etc" / "nginx"
@@ -104,6 +106,8 @@ def import_npm_nginx_image(engine: DockerEngine) -> str:
         tag=NPM_NGINX_IMAGE.partition(":")[2],
         changes=[
             "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            # The test engine has no IPv6: as NPM is run there (its README's DISABLE_IPV6).
+            "ENV DISABLE_IPV6=true",
             'ENTRYPOINT ["/npm-start.sh"]',
             'CMD ["nginx"]',  # nginx.conf says `daemon off;`
         ],

@@ -43,7 +43,7 @@ from tests.stacks import ROOT, STACKS
 from .echo import import_echo_image
 from .engine import TIMINGS, DockerEngine
 from .harness import STANDIN_ADDRESS, Materialised, materialise, read_stack
-from .npm_nginx import import_npm_nginx_image
+from .npm_nginx import NPM_TAG, import_npm_nginx_image
 from .npm_stack import (
     STAGING,
     files_tar,
@@ -251,6 +251,8 @@ def test_every_proxy_host_of_the_stack_loads_in_npms_nginx(
     in a container with no network: a name nginx had to resolve when it loads (a literal
     upstream) would fail it, so every upstream is resolved per request."""
     engine, api = docker_engine, docker_engine.api
+    pinned = _npm_image(stack).rpartition(":")[2]
+    assert pinned == NPM_TAG, f"{stack} pins NPM {pinned}: transcribe its files (npm_templates)"
     image = import_npm_nginx_image(engine)
     rows = proxy_host_rows(plan_stack(ROOT, stack).resources)
     assert {r["domain_names"][0] for r in rows.values()} == _route_hosts(stack)
@@ -266,6 +268,11 @@ def test_every_proxy_host_of_the_stack_loads_in_npms_nginx(
         api.remove_container(container["Id"], force=True)
     assert status == 0, logs
     assert "test is successful" in logs
+
+
+def _npm_image(stack: str) -> str:
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return str(config["platform:services"][config["platform:proxy"]["service"]]["image"])
 
 
 def _route_hosts(stack: str) -> set[str]:

@@ -70,7 +70,7 @@ async function generateConfig(host) {
     }
     host.locations = await renderLocations(host);
   }
-  host.ipv6 = false; // :428-435 ipv6Enabled, with DISABLE_IPV6=true (the test engine has no IPv6)
+  host.ipv6 = false; // :428-435 ipv6Enabled, with DISABLE_IPV6=true (tests/docker/npm_nginx.py)
   return engine.parseAndRender(read("proxy_host.conf"), host);
 }
 

@@ -225,6 +225,23 @@ PORTAINER_LOCATION = {
     "forwardHost": "portainer",
     "forwardPort": 9000,
 }
+CHAINED = 'set $panel "portainer";\nset $location_upstream $panel;'
+IN_IF = 'if ($http_x_panel) {\n    set $location_upstream "portainer";\n}'
+RE_POINTED = 'set $server "portainer";\nset $port 9000;'
+UNSET = "its forward $location_upstream:9000 holds a variable no set of its config gives an address"
+
+
+def unchecked(path: str, why: str) -> str:
+    return (
+        f"NPM proxy host app.example.com routes {path}, but {why}, so its route cannot be checked."
+    )
+
+
+def _with(host: RecordedResource, **inputs: Any) -> RecordedResource:
+    """``host`` with more inputs (recorded as the engine receives them)."""
+    return resource(DYNAMIC, host.name, {**host.inputs, **inputs})
+
+
 # As the program sends a location (components/npm/routes.py): the forward host a variable its
 # advanced config sets, resolved per request (NPM's _location.conf:2,10 render both).
 PORTAINER_BY_VARIABLE = {
@@ -302,6 +319,86 @@ STACKS = [
         TO_PORTAINER,
         "it has no access list",
         proxy_host("app.example.com", "web", 3000, locations=[PORTAINER_BY_VARIABLE]),
+    ),
+    # nginx's variable names are case-insensitive; a set may hold another variable, or run in
+    # an if; the host's own / goes to $server:$port, which its advanced config may set.
+    npm_fails(
+        "fail_npm_variable_in_another_case",
+        ("app.example.com", "/portainer"),
+        TO_PORTAINER,
+        "it has no access list",
+        proxy_host(
+            "app.example.com",
+            "web",
+            3000,
+            locations=[{**PORTAINER_BY_VARIABLE, "forwardHost": "$Location_Upstream"}],
+        ),
+    ),
+    npm_fails(
+        "fail_npm_variable_set_from_another",
+        ("app.example.com", "/portainer"),
+        TO_PORTAINER,
+        "it has no access list",
+        proxy_host(
+            "app.example.com",
+            "web",
+            3000,
+            locations=[{**PORTAINER_BY_VARIABLE, "advancedConfig": CHAINED}],
+        ),
+    ),
+    npm_fails(
+        "fail_npm_variable_set_in_an_if",
+        ("app.example.com", "/portainer"),
+        TO_PORTAINER,
+        "it has no access list",
+        proxy_host(
+            "app.example.com",
+            "web",
+            3000,
+            locations=[{**PORTAINER_BY_VARIABLE, "advancedConfig": IN_IF}],
+        ),
+    ),
+    # Its host and port are set apart: either may be either (the rule takes every pair).
+    npm_fails(
+        "fail_npm_root_re_pointed_by_the_advanced_config",
+        ("app.example.com", "/"),
+        ("portainer:3000 or portainer:9000", "portainer-container", "Portainer"),
+        "it has no access list",
+        _with(proxy_host("app.example.com", "web", 3000), advancedConfig=RE_POINTED),
+    ),
+    stack_fails(
+        "fail_npm_variable_nothing_sets",
+        [
+            *PANELS,
+            proxy_host(
+                "app.example.com",
+                "web",
+                3000,
+                locations=[{**PORTAINER_BY_VARIABLE, "advancedConfig": ""}],
+            ),
+        ],
+        ("proxy-host-app.example.com", unchecked("/portainer", UNSET)),
+        others=None,
+    ),
+    stack_fails(
+        "fail_npm_advanced_config_that_does_not_parse",
+        [
+            *PANELS,
+            proxy_host(
+                "app.example.com",
+                "web",
+                3000,
+                locations=[{**PORTAINER_BY_VARIABLE, "advancedConfig": "set $location_upstream"}],
+            ),
+        ],
+        (
+            "proxy-host-app.example.com",
+            unchecked(
+                "/portainer",
+                "its advanced config cannot be parsed (it ends inside a directive or block)",
+            ),
+        ),
+        others=None,
     ),
     npm_fails(
         "fail_npm_published_address",

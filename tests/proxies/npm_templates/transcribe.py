@@ -6,9 +6,9 @@ directory's fixtures (run by hand, like ../npm_schemas/transcribe.py).
 For each tag in ``TAGS`` it writes ``<tag>/<path>`` for every path in ``FILES``, byte for byte:
 the Liquid templates of backend/templates/ that a proxy host's config is made of, and the
 nginx files of NPM's image those templates include (its nginx.conf, conf.d/include/). They are
-NPM's own (MIT licence, Copyright (c) 2017 jc21.com), kept as fixtures so that the tests render
-what NPM renders (tests/proxies/npm_render.js, with the liquidjs NPM's backend pins) and load it
-into a real nginx; the repository is not needed to run them.
+NPM's own (MIT licence: ``<tag>/LICENSE``, transcribed with them), kept as fixtures so that the
+tests render what NPM renders (tests/proxies/npm_render.js, with the liquidjs NPM's backend
+pins) and load it into a real nginx; the repository is not needed to run them.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ INCLUDES = (
     "ssl-ciphers",
 )
 FILES = (
+    "LICENSE",
     *(f"backend/templates/{name}.conf" for name in TEMPLATES),
     "docker/rootfs/etc/nginx/nginx.conf",
     *(f"docker/rootfs/etc/nginx/conf.d/include/{name}.conf" for name in INCLUDES),
