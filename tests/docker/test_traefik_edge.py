@@ -256,7 +256,7 @@ def test_zero_downtime_redeploy_and_a_failed_one(edge: Edge) -> None:
     api = edge.engine.api
     old = edge.m.ids["edge-api"]
     assert api.inspect_container(old)["Config"]["Image"] == edge.images["v1"]
-    t0 = time.monotonic()
+    t0, since = time.monotonic(), time.time()
     loop = _loop(edge, 20)
     time.sleep(2)
     assert provider_replace(edge.engine, edge.m, edge.extra, "edge-api", edge.images["v2"]) is True
@@ -268,8 +268,10 @@ def test_zero_downtime_redeploy_and_a_failed_one(edge: Edge) -> None:
     TIMINGS.append(
         f"zero-downtime swap in {swapped:.1f}s: {len(results)} requests, {len(failed)} failed"
     )
-    assert failed == [], failed[:10]
-    assert set(bodies) == {"edge-api v1", "edge-api v2"}
+    # On a failure, the health events the Docker provider reacted to: a service whose only
+    # container turned unhealthy loses its router, and the host's `/` router answers `/api`.
+    assert failed == [], (failed[:10], _health_events(edge, since))
+    assert set(bodies) == {"edge-api v1", "edge-api v2"}, _health_events(edge, since)
     # While the old one drains both answer; once it is removed, only the new one does.
     after = {r[2] for r in results if r[0] > removed_at}
     assert after == {"edge-api v2"}, after
@@ -330,6 +332,18 @@ def test_a_request_reset_unanswered_is_sent_again_unless_it_is_a_post(edge: Edge
     retry = _api(edge, "/api/http/middlewares/edge-api-retry@docker")["retry"]
     assert retry["status"] == recorded[f"{prefix}status"].split(",")
     assert str(retry["maxRequestBodyBytes"]) == recorded[f"{prefix}maxrequestbodybytes"]
+
+
+def _health_events(edge: Edge, since: float) -> list[str]:
+    """The engine's container health events since ``since``, oldest first."""
+    events = edge.engine.api.events(
+        since=int(since), until=int(time.time()) + 1, decode=True, filters={"type": "container"}
+    )
+    return [
+        f"{e['time']} {e['Actor']['Attributes'].get('name')} {e['Action']}"
+        for e in events
+        if e["Action"].startswith("health_status")
+    ]
 
 
 def _api(edge: Edge, path: str) -> dict[str, Any]:
