@@ -24,11 +24,25 @@ request meets them (``traefik.http.routers.<r>.middlewares``):
 - ``retry`` on every router, last: Traefik's Docker provider drops a container from the load
   balancer only on its ``die`` event (traefik/traefik fd5a576df2 pkg/provider/docker/pdocker.go:
   123-125 reacts to ``start``, ``die`` and ``health_status``), so during a zero-downtime
-  replacement a request can still be sent to the old container in the moment it stopped
-  accepting; the retry middleware sends a request that reached no backend again (it stops once
-  anything was written to the client: pkg/middlewares/retry/retry.go:233-237), and the load
-  balancer picks the other server. A new container gets nothing before it is healthy
-  (pkg/provider/docker/config.go:228-231 filters starting and unhealthy ones).
+  replacement a request can still be sent to the old container as its app ends. Two cases:
+  the connect fails (the listener is closed, or the address is gone: ``dialTimeout``), and the
+  middleware re-sends a request that was not written to a backend (pkg/middlewares/retry/
+  retry.go:333-339); or the connect succeeded (the kernel accepted it into the listen backlog
+  of an app that is closing) and the request was written, then the connection is reset: Go's
+  Transport re-sends that itself only on a reused keep-alive connection, never on a fresh one
+  (net/http transport.go ``shouldRetryRequest``), Traefik's proxy answers 502
+  (pkg/proxy/httputil/proxy.go:222-237) and the middleware, seeing the request written, lets it
+  through. ``status: 502`` re-sends that one too, for idempotent methods only: the middleware
+  never re-sends a POST, PATCH or LOCK on a status (retry.go:148-153), so such a request can
+  still fail in that instant. A status retry needs the request body again, and the middleware
+  buffers up to ``maxRequestBodyBytes`` of it for every idempotent request (its default, 2 MiB,
+  is allocated per request: pkg/server/service/loadbalancer/mirror/mirror.go:237-240); 0 keeps
+  that to one byte, so a request with a body (a PUT with content) gets no status retry
+  (retry.go:166-175) and one without (GET, HEAD, OPTIONS, a bodyless DELETE) does. The load
+  balancer picks the other server for the next attempt. A new container gets nothing before it
+  is healthy (pkg/provider/docker/config.go:228-231 filters starting and unhealthy ones). A 502
+  the app answers itself is re-sent too, at most ``RETRY_ATTEMPTS`` times in all, and the last
+  answer goes to the client.
 
 Websocket routes need no middleware: Traefik passes ``Upgrade`` through.
 """
@@ -87,6 +101,12 @@ SECURITY_HEADERS = {
 # Attempts of the retry middleware (the first one included) and the wait before the second.
 RETRY_ATTEMPTS = 3
 RETRY_INITIAL_INTERVAL = "100ms"
+# What the retry middleware re-sends besides requests that reached no backend: the 502 Traefik
+# answers for a request written to a connection the backend reset unanswered (module docstring).
+RETRY_STATUS = "502"
+# The body the middleware keeps to re-send on a status: none (it allocates this much plus one
+# byte for every idempotent request; only bodyless requests are then re-sent on a status).
+RETRY_MAX_BODY_BYTES = 0
 _EMAIL = r"^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 
 
@@ -245,6 +265,8 @@ def _middlewares(router: str, route: ProxyRoute) -> dict[str, str | Rendered]:
         labels[f"{prefix}.{names['headers']}.headers.{key}"] = value
     labels[f"{prefix}.{names['retry']}.retry.attempts"] = str(RETRY_ATTEMPTS)
     labels[f"{prefix}.{names['retry']}.retry.initialinterval"] = RETRY_INITIAL_INTERVAL
+    labels[f"{prefix}.{names['retry']}.retry.status"] = RETRY_STATUS
+    labels[f"{prefix}.{names['retry']}.retry.maxrequestbodybytes"] = str(RETRY_MAX_BODY_BYTES)
     labels[f"traefik.http.routers.{router}.middlewares"] = ",".join(chain)
     return labels
 

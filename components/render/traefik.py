@@ -180,8 +180,9 @@ class TraefikStaticSettings:
     zero-downtime replacement the old container can be gone before Traefik's Docker provider
     has applied its `die` event (the provider throttles reloads, 2 s by default): a connect to
     its address then finds no host and, unbounded, hangs the request. Bounded, it fails fast
-    and the routers' retry middleware (components/proxies/traefik.py) sends the request to the
-    other server. Every backend is a container on the proxy's own engine, so a second is long.
+    and the routers' retry middleware (components/proxies/traefik.py, which also covers a
+    request written to a connection reset unanswered) sends the request to the other server.
+    Every backend is a container on the proxy's own engine, so a second is long.
     """
 
     docker_network: str

@@ -13,6 +13,11 @@ listener and gives the requests already accepted (httpd's children) a second to 
 the container ends (which kills whatever is left). That is the behaviour a zero-downtime
 redeploy asks of an app (README, "Redeploys without downtime"): requests that reach it in the
 moment before the proxy learns it is going are still answered, and none is cut off at the end.
+
+The ``closer`` image (``import_closer_image``) is the instant no app can drain: it accepts
+every connection on ``$PORT``, reads the request line and closes without answering (busybox's
+``nc -ll -e``; the unread rest of the request makes the kernel reset the connection). That is
+what a proxy meets when it wrote a request into the listen backlog of an app that just ended.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from .engine import DockerEngine, EngineError
 ECHO_IMAGE = "selfhosted-echo"
 ECHO_PORT = 8080
 WS_PATH = "/cgi-bin/ws"
-_APPLETS = ("sh", "httpd", "wget", "sha1sum", "cut", "xxd", "base64", "cat", "sleep", "kill")
+_APPLETS = ("sh", "httpd", "wget", "sha1sum", "cut", "xxd", "base64", "cat", "sleep", "kill", "nc")
+CLOSER_TAG = "closer"
 
 _SERVE = """#!/bin/sh
 reply="${ECHO_NAME:-echo} $(cat /version)"
@@ -54,13 +60,26 @@ sleep 1
 """
 
 
+# The closer's /serve and the program nc runs per connection (it exits after one line).
+_CLOSER_SERVE = """#!/bin/sh
+exec nc -ll -p "${PORT:-8080}" -e /close
+"""
+_CLOSE = """#!/bin/sh
+read -r line
+"""
+
+
+_IMAGE_CHANGES = ["ENV PATH=/bin", 'ENTRYPOINT ["/serve"]']
+
+
 def _file(tar: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:
     info = tarfile.TarInfo(name)
     info.size, info.mode = len(data), mode
     tar.addfile(info, io.BytesIO(data))
 
 
-def echo_rootfs_tar(version: str, healthy: bool) -> bytes:
+def _rootfs_tar(files: dict[str, tuple[bytes, int]]) -> bytes:
+    """busybox with its applets, /tmp, and ``files`` (name: content, mode)."""
     busybox = shutil.which("busybox")
     if busybox is None:
         raise EngineError("busybox is missing: apt-get install busybox-static")
@@ -77,12 +96,20 @@ def echo_rootfs_tar(version: str, healthy: bool) -> bytes:
             link.type = tarfile.SYMTYPE
             link.linkname = "busybox"
             tar.addfile(link)
-        _file(tar, "serve", _SERVE.encode(), 0o755)
-        _file(tar, "ws", _WS.encode(), 0o755)
-        _file(tar, "version", f"{version}\n".encode(), 0o644)
-        if healthy:
-            _file(tar, "healthy", b"", 0o644)
+        for name, (data, mode) in files.items():
+            _file(tar, name, data, mode)
     return buf.getvalue()
+
+
+def echo_rootfs_tar(version: str, healthy: bool) -> bytes:
+    files = {
+        "serve": (_SERVE.encode(), 0o755),
+        "ws": (_WS.encode(), 0o755),
+        "version": (f"{version}\n".encode(), 0o644),
+    }
+    if healthy:
+        files["healthy"] = (b"", 0o644)
+    return _rootfs_tar(files)
 
 
 def import_echo_image(engine: DockerEngine, version: str, healthy: bool = True) -> str:
@@ -92,6 +119,17 @@ def import_echo_image(engine: DockerEngine, version: str, healthy: bool = True) 
         echo_rootfs_tar(version, healthy),
         repository=ECHO_IMAGE,
         tag=version,
-        changes=["ENV PATH=/bin", 'ENTRYPOINT ["/serve"]'],
+        changes=_IMAGE_CHANGES,
     )
     return f"{ECHO_IMAGE}:{version}"
+
+
+def import_closer_image(engine: DockerEngine) -> str:
+    """``selfhosted-echo:closer``: every connection on ``$PORT`` closed unanswered (above)."""
+    engine.api.import_image_from_data(
+        _rootfs_tar({"serve": (_CLOSER_SERVE.encode(), 0o755), "close": (_CLOSE.encode(), 0o755)}),
+        repository=ECHO_IMAGE,
+        tag=CLOSER_TAG,
+        changes=_IMAGE_CHANGES,
+    )
+    return f"{ECHO_IMAGE}:{CLOSER_TAG}"

@@ -3,9 +3,10 @@ one JSON argument in, one JSON line out. Run by path with the test interpreter, 
 project's dependencies (websockets).
 
 Commands (``op``):
-- ``get``: one HTTP(S) request, optionally from a given ``source`` address, with basic-auth
-  ``auth`` [user, password], verifying the served certificate against ``ca`` (PEM) for ``host``
-  (then ``verified`` is true; without ``ca`` nothing is verified).
+- ``get``: one HTTP(S) request (``method``, GET unless given, with an optional ``body``),
+  optionally from a given ``source`` address, with basic-auth ``auth`` [user, password],
+  verifying the served certificate against ``ca`` (PEM) for ``host`` (then ``verified`` is
+  true; without ``ca`` nothing is verified).
 - ``ws``: a WebSocket handshake over TLS (a real client: websockets checks the 101 and the
   Sec-WebSocket-Accept key) and the first message.
 - ``loop``: a new connection and one GET every ``interval`` seconds for ``seconds``; every
@@ -57,7 +58,8 @@ def get(args: dict[str, Any]) -> dict[str, Any]:
     if args.get("auth"):
         token = base64.b64encode(":".join(args["auth"]).encode()).decode()
         headers["Authorization"] = f"Basic {token}"
-    conn.request("GET", args.get("path", "/"), headers=headers)
+    payload = args["body"].encode() if args.get("body") is not None else None
+    conn.request(args.get("method", "GET"), args.get("path", "/"), body=payload, headers=headers)
     resp = conn.getresponse()
     body = resp.read().decode(errors="replace")
     conn.close()

@@ -45,12 +45,7 @@ def provider_replace(
     api = engine.api
     old = next(c for c in m.stack.containers if c.node == node)
     assert old.wait_timeout, f"{node} is recorded without wait"
-    new = dataclasses.replace(old, name=f"{old.name}-{secrets.token_hex(4)}")
-    created: list[str] = []
-    try:
-        cid = _create_container(engine, new, created, image)
-    finally:
-        extra.extend(created)
+    cid = create_beside(engine, m, extra, node, image)
     deadline = time.monotonic() + old.wait_timeout
     while api.inspect_container(cid)["State"]["Health"]["Status"] != "healthy":
         if time.monotonic() > deadline:
@@ -60,6 +55,21 @@ def provider_replace(
     api.remove_container(m.ids[node], force=True)
     m.ids[node] = cid
     return True
+
+
+def create_beside(
+    engine: DockerEngine, m: Materialised, extra: list[str], node: str, image: str, **changes: Any
+) -> str:
+    """Start a second container of ``node`` from its recorded inputs (labels, networks, env),
+    under a new name, from ``image``, with ``changes`` to the record (e.g. ``healthcheck``);
+    its id goes into ``extra`` (removed at the end of the test)."""
+    recorded = next(c for c in m.stack.containers if c.node == node)
+    new = dataclasses.replace(recorded, name=f"{recorded.name}-{secrets.token_hex(4)}", **changes)
+    created: list[str] = []
+    try:
+        return _create_container(engine, new, created, image)
+    finally:
+        extra.extend(created)
 
 
 def client_loop(

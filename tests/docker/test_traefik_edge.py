@@ -19,6 +19,9 @@ Proven, with the expectations from the stack file the test wrote (``EDGE``):
   Traefik: no failed request, the old container gone, the new version answering. And the
   failure case: a new image that never becomes healthy fails the create, the old one keeps
   serving, the loop sees no failure.
+- The instant of a swap no app can drain, made deterministic: a server that closes every
+  connection unanswered (tests/docker/echo.py's closer) in the service's load balancer; every
+  GET is answered by the other server (the retry's ``status: 502``), POSTs it took fail.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from typing import Any
 import docker.errors
 import pytest
 
-from .echo import WS_PATH, import_echo_image
+from .echo import WS_PATH, import_closer_image, import_echo_image
 from .edge_stack import EDGE, plan_edge
 from .engine import TIMINGS, DockerEngine
 from .harness import (
@@ -47,7 +50,7 @@ from .harness import (
     materialise,
 )
 from .pebble import Pebble, running_pebble
-from .redeploy import CLIENT, client_loop, loop_results, provider_replace
+from .redeploy import CLIENT, client_loop, create_beside, loop_results, provider_replace
 from .test_traefik_hub import stack_with_real_traefik
 
 pytestmark = pytest.mark.docker
@@ -128,6 +131,7 @@ def edge(
         "v1": import_echo_image(engine, "v1"),
         "v2": import_echo_image(engine, "v2"),
         "broken": import_echo_image(engine, "broken", healthy=False),
+        "closer": import_closer_image(engine),
     }
     # acme.json of an earlier test in this engine (the hub test's failed resolver) goes.
     with contextlib.suppress(docker.errors.NotFound):
@@ -252,7 +256,7 @@ def test_zero_downtime_redeploy_and_a_failed_one(edge: Edge) -> None:
     api = edge.engine.api
     old = edge.m.ids["edge-api"]
     assert api.inspect_container(old)["Config"]["Image"] == edge.images["v1"]
-    t0 = time.monotonic()
+    t0, since = time.monotonic(), time.time()
     loop = _loop(edge, 20)
     time.sleep(2)
     assert provider_replace(edge.engine, edge.m, edge.extra, "edge-api", edge.images["v2"]) is True
@@ -264,8 +268,10 @@ def test_zero_downtime_redeploy_and_a_failed_one(edge: Edge) -> None:
     TIMINGS.append(
         f"zero-downtime swap in {swapped:.1f}s: {len(results)} requests, {len(failed)} failed"
     )
-    assert failed == [], failed[:10]
-    assert set(bodies) == {"edge-api v1", "edge-api v2"}
+    # On a failure, the health events the Docker provider reacted to: a service whose only
+    # container turned unhealthy loses its router, and the host's `/` router answers `/api`.
+    assert failed == [], (failed[:10], _health_events(edge, since))
+    assert set(bodies) == {"edge-api v1", "edge-api v2"}, _health_events(edge, since)
     # While the old one drains both answer; once it is removed, only the new one does.
     after = {r[2] for r in results if r[0] > removed_at}
     assert after == {"edge-api v2"}, after
@@ -286,15 +292,75 @@ def test_zero_downtime_redeploy_and_a_failed_one(edge: Edge) -> None:
     assert api.inspect_container(edge.m.ids["edge-api"])["State"]["Running"] is True
     # The failed container is left running, unhealthy (the provider created it before the
     # wait), and Traefik's Docker provider keeps it out: v2 is the service's only server.
-    serving = api.inspect_container(edge.m.ids["edge-api"])["NetworkSettings"]["Networks"]
-    answer = in_engine(
-        edge,
-        op="get",
-        address=edge.traefik,
-        port=8080,
-        host="traefik",
-        path="/api/http/services/edge-api@docker",
-        tls=False,
+    assert _servers(edge) == [_url(edge, edge.m.ids["edge-api"])]
+
+
+def test_a_request_reset_unanswered_is_sent_again_unless_it_is_a_post(edge: Edge) -> None:
+    """The instant of a swap no app can drain (README, "Redeploys without downtime"): Traefik
+    wrote a request to a connection the old container's kernel had accepted, and the ending
+    app closes it unanswered. The closer image does only that; it joins edge-api's load
+    balancer next to the serving container (no healthcheck: Traefik takes it at once).
+
+    Every GET gets the serving container's answer: the ones the round robin gave the closer
+    were re-sent to the other server on Traefik's 502 (the retry middleware's ``status``).
+    POSTs are never re-sent once written: those the closer took, before and after the GETs,
+    fail with 502, which shows that the closer was taking requests all along and that the
+    retry on network errors alone (a request not yet written) does not cover them. The
+    serving busybox httpd answers a POST with 501."""
+    reference = in_engine(edge, **https(EDGE.host, EDGE.api_path))
+    assert reference["status"] == 200, reference
+    serving = _url(edge, edge.m.ids["edge-api"])
+    closer = create_beside(
+        edge.engine, edge.m, edge.extra, "edge-api", edge.images["closer"], healthcheck=None
     )
-    servers = json.loads(answer["body"])["loadBalancer"]["servers"]
-    assert servers == [{"url": f"http://{serving[NETWORK]['IPAddress']}:8080"}]
+    try:
+        both = sorted([serving, _url(edge, closer)])
+        _until("the closer beside edge-api", 15, lambda: sorted(_servers(edge)) == both or None)
+        post = https(EDGE.host, EDGE.api_path, method="POST", body="x=1")
+        before = [in_engine(edge, **post)["status"] for _ in range(4)]
+        gets = [in_engine(edge, **https(EDGE.host, EDGE.api_path)) for _ in range(8)]
+        after = [in_engine(edge, **post)["status"] for _ in range(4)]
+    finally:
+        edge.engine.api.remove_container(closer, force=True)
+    _until("edge-api back to one server", 15, lambda: _servers(edge) == [serving] or None)
+    # The closer took requests before and after the GETs, and failed every one it took.
+    assert set(before) == set(after) == {501, 502}, (before, after)
+    assert [(g["status"], g["body"]) for g in gets] == [(200, reference["body"])] * 8, gets
+    # Traefik read the retry as labelled: a body limit of 0 is a limit (unset would be 2 MiB).
+    recorded = dict(next(c for c in edge.m.stack.containers if c.node == "edge-api").labels)
+    prefix = "traefik.http.middlewares.edge-api-retry.retry."
+    retry = _api(edge, "/api/http/middlewares/edge-api-retry@docker")["retry"]
+    assert retry["status"] == recorded[f"{prefix}status"].split(",")
+    assert str(retry["maxRequestBodyBytes"]) == recorded[f"{prefix}maxrequestbodybytes"]
+
+
+def _health_events(edge: Edge, since: float) -> list[str]:
+    """The engine's container health events since ``since``, oldest first."""
+    events = edge.engine.api.events(
+        since=int(since), until=int(time.time()) + 1, decode=True, filters={"type": "container"}
+    )
+    return [
+        f"{e['time']} {e['Actor']['Attributes'].get('name')} {e['Action']}"
+        for e in events
+        if e["Action"].startswith("health_status")
+    ]
+
+
+def _api(edge: Edge, path: str) -> dict[str, Any]:
+    """A document of Traefik's API (its entrypoint on 8080, inside the engine)."""
+    answer = in_engine(
+        edge, op="get", address=edge.traefik, port=8080, host="traefik", path=path, tls=False
+    )
+    document: dict[str, Any] = json.loads(answer["body"])
+    return document
+
+
+def _servers(edge: Edge) -> list[str]:
+    """The server URLs of edge-api's load balancer."""
+    servers = _api(edge, "/api/http/services/edge-api@docker")["loadBalancer"]["servers"]
+    return [s["url"] for s in servers]
+
+
+def _url(edge: Edge, container: str) -> str:
+    networks = edge.engine.api.inspect_container(container)["NetworkSettings"]["Networks"]
+    return f"http://{networks[NETWORK]['IPAddress']}:8080"

@@ -161,7 +161,8 @@ def test_traefik_labels_route_by_host_on_web() -> None:
         "traefik.http.routers.chat-web.tls.certresolver": "letsencrypt",
         "traefik.http.routers.chat-web.service": "chat-web",
         "traefik.http.services.chat-web.loadbalancer.server.port": "3000",
-        # Every router: security headers, then a retry of requests that reached no backend.
+        # Every router: security headers, then a retry of requests that reached no backend,
+        # and of bodyless idempotent ones a backend reset unanswered (Traefik's 502).
         "traefik.http.routers.chat-web.middlewares": "chat-web-headers,chat-web-retry",
         "traefik.http.middlewares.chat-web-headers.headers.stsseconds": "31536000",
         "traefik.http.middlewares.chat-web-headers.headers.stsincludesubdomains": "true",
@@ -172,6 +173,8 @@ def test_traefik_labels_route_by_host_on_web() -> None:
         ),
         "traefik.http.middlewares.chat-web-retry.retry.attempts": "3",
         "traefik.http.middlewares.chat-web-retry.retry.initialinterval": "100ms",
+        "traefik.http.middlewares.chat-web-retry.retry.status": "502",
+        "traefik.http.middlewares.chat-web-retry.retry.maxrequestbodybytes": "0",
     }
     # No route, no labels; the proxy itself carries none; another proxy kind uses none.
     assert _labels(hub, "hub-db") == {}
