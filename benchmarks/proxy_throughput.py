@@ -3,8 +3,8 @@ same proxy with a minimal hand-written config for the same route, and next to th
 directly. Not a test.
 
 Run as root: `.venv/bin/python benchmarks/proxy_throughput.py [--kind nginx|traefik] [--rounds N]
-[--seconds S] [--minimal-with headers|retry|retry-no-interval ...]` (needs `wrk`: `apt-get
-install wrk`, and the Docker engine tests' packages).
+[--seconds S] [--minimal-with headers|retry|retry-no-interval|static|labels|docker|container
+...]` (needs `wrk`: `apt-get install wrk`, and the Docker engine tests' packages).
 
 One run builds one world per kind in the tests' Docker engine (tests/docker/engine.py) and
 loads each target in turn with wrk from the engine's namespace, rounds interleaved (rendered
@@ -23,8 +23,11 @@ three targets.
   labels on the echo backend (the route `edge.example.test` `/`: security headers and retry
   middlewares, HTTPS on `websecure`), and a second Traefik on the same network with a
   hand-written static config and a file-provider route to the same backend (HTTPS, the same
-  default certificate, no middleware). ``--minimal-with`` adds one of the rendered routers'
-  middlewares to the minimal side, to attribute the cost (the ratio is then not the target's).
+  default certificate, no middleware). ``--minimal-with`` adds parts of the rendered side to
+  the minimal one, to attribute the cost (the ratio is then not the target's): one of the
+  rendered routers' middlewares, the rendered static config, every rendered route transcribed
+  from the labels to the file provider, the rendered config itself (its Docker provider), the
+  rendered container's settings (see ``MINIMAL_WITH_CHOICES``).
 - Nginx: jupiter-minimal's nginx service (tests/docker/nginx_stack.py) planned by the program,
   its container running Debian's nginx (an image built here, tests/docker/nginx.py) on the
   rendered files with a certificate on its volume, in front of the echo web app at `/` of
@@ -54,6 +57,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -64,7 +68,13 @@ from components.render.traefik import STATIC_CONFIG_PATH  # noqa: E402
 from tests.docker.echo import ECHO_PORT, import_echo_image  # noqa: E402
 from tests.docker.edge_stack import EDGE, plan_edge  # noqa: E402
 from tests.docker.engine import DockerEngine, start_engine, stop_engine  # noqa: E402
-from tests.docker.harness import materialise, read_stack  # noqa: E402
+from tests.docker.harness import (  # noqa: E402
+    DOCKER_SOCKET,
+    ContainerDecl,
+    docker_healthcheck,
+    materialise,
+    read_stack,
+)
 from tests.docker.nginx import import_nginx_image  # noqa: E402
 from tests.docker.nginx_stack import (  # noqa: E402
     JUPITER,
@@ -167,46 +177,148 @@ def _minimal_middlewares(names: tuple[str, ...]) -> dict[str, dict[str, object]]
         "retry": {"retry": {"attempts": RETRY_ATTEMPTS, "initialInterval": RETRY_INITIAL_INTERVAL}},
         "retry-no-interval": {"retry": {"attempts": RETRY_ATTEMPTS}},
     }
-    return {name: known[name] for name in names}
+    return {name: known[name] for name in names if name in known}
 
 
-# ``static``: the rendered traefik.yml from the plan (entrypoints with the HTTP redirect, the ACME
-# resolver, which the route then names, ping, the serversTransport's dialTimeout) with the file
-# provider in place of the Docker provider.
-MINIMAL_WITH_CHOICES = ("headers", "retry", "retry-no-interval", "static")
+# What ``--minimal-with`` can add to the minimal side besides one middleware, each a step from
+# the hand-written config towards the rendered Traefik:
+# - ``static``: the rendered traefik.yml from the plan (entrypoints with the HTTP redirect, the
+#   ACME resolver, which the route then names, ping, the serversTransport's dialTimeout) with
+#   the file provider in place of the Docker provider.
+# - ``labels``: the file provider's routes are the plan's Traefik labels of every routed
+#   container transcribed (``_labels_as_file``): the edge stack's four routers on the
+#   entrypoint, each with its middlewares, in place of the one hand-written route.
+# - ``docker``: the rendered traefik.yml unchanged, its Docker provider reading the same labels
+#   from the same engine: the rendered config itself (an A/A of the config).
+# - ``container``: the rendered Traefik container's settings besides its config (capabilities,
+#   security options, healthcheck, environment, volumes; the harness gives neither container
+#   cgroup limits), so that what remains between the two sides is config alone.
+MIDDLEWARE_CHOICES = ("headers", "retry", "retry-no-interval")
+MINIMAL_WITH_CHOICES = (*MIDDLEWARE_CHOICES, "static", "labels", "docker", "container")
 MINIMAL_WITH: tuple[str, ...] = ()  # set by --minimal-with
+
+# Label keys whose value is a list (the Docker provider splits them on commas).
+_LIST_KEYS = {"entrypoints", "middlewares", "sourcerange", "users"}
+
+
+def _labels_as_file(containers: list[ContainerDecl], addresses: dict[str, str]) -> dict[str, Any]:
+    """The file provider's ``http`` section holding what the Docker provider reads from these
+    containers' ``traefik.http.*`` labels: routers and middlewares key by key (Traefik decodes
+    labels and files with the same case-insensitive decoder, traefik/paerser), and each
+    service's ``loadbalancer.server.port`` as the URL of the container's address on the
+    proxy network, which is what the Docker provider makes of it."""
+    http: dict[str, Any] = {}
+    for c in containers:
+        for key, value in c.labels:
+            parts = key.split(".")
+            if parts[:2] != ["traefik", "http"]:
+                continue
+            if parts[2] == "services":
+                url = f"http://{addresses[c.node]}:{value}"
+                servers = {"loadBalancer": {"servers": [{"url": url}]}}
+                http.setdefault("services", {})[parts[3]] = servers
+                continue
+            node = http
+            for part in parts[2:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = value.split(",") if parts[-1] in _LIST_KEYS else value
+    return http
+
+
+@dataclass(frozen=True)
+class RenderedTraefik:
+    """What the minimal side can take from the rendered one."""
+
+    static: str  # the rendered traefik.yml
+    container: ContainerDecl  # the rendered Traefik's container
+    routed: list[ContainerDecl]  # the containers carrying its routes' labels
+    addresses: dict[str, str]  # node -> address on the proxy network
+
+
+def _minimal_files(rendered: RenderedTraefik, backend: str) -> dict[str, str]:
+    """traefik.yml and dynamic.yml of the minimal side, as ``MINIMAL_WITH`` asks."""
+    if "docker" in MINIMAL_WITH:
+        static = yaml.safe_load(rendered.static)
+        document: dict[str, Any] = {}
+    else:
+        dynamic = _MINIMAL_DYNAMIC.format(host=EDGE.host, backend=backend, port=ECHO_PORT)
+        document = yaml.safe_load(dynamic)
+        middlewares = tuple(name for name in MINIMAL_WITH if name in MIDDLEWARE_CHOICES)
+        if middlewares:
+            document["http"]["middlewares"] = _minimal_middlewares(middlewares)
+            document["http"]["routers"]["web"]["middlewares"] = list(middlewares)
+        if "labels" in MINIMAL_WITH:
+            document = {"http": _labels_as_file(rendered.routed, rendered.addresses)}
+        static = yaml.safe_load(_MINIMAL_STATIC)
+        if "static" in MINIMAL_WITH:
+            providers = static["providers"]
+            static = yaml.safe_load(rendered.static)
+            static["providers"] = providers
+            if "labels" not in MINIMAL_WITH:
+                document["http"]["routers"]["web"]["tls"] = {"certResolver": EDGE_RESOLVER}
+    if "container" not in MINIMAL_WITH and "certificatesResolvers" in static:
+        # No volume at the storage's directory without the container's settings.
+        static["certificatesResolvers"][EDGE_RESOLVER]["acme"]["storage"] = "/tmp/acme.json"
+    files = {"etc/traefik/traefik.yml": yaml.safe_dump(static)}
+    if document:
+        files["etc/traefik/dynamic.yml"] = yaml.safe_dump(document)
+    return files
+
+
+def _minimal_container_settings(
+    engine: DockerEngine, rendered: ContainerDecl, volumes: list[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Host config and create arguments that give the minimal Traefik what the harness gives
+    the rendered one besides its config (tests/docker/harness.py ``_create_container``); named
+    volumes are the minimal side's own (``volumes`` collects them for removal)."""
+    if "container" not in MINIMAL_WITH:
+        # The Docker provider needs the engine's socket, as the rendered container has it.
+        socket = [f"{engine.socket}:{DOCKER_SOCKET}:ro"] if "docker" in MINIMAL_WITH else []
+        return {"binds": socket or None}, {}
+    binds = []
+    for volume in rendered.volumes:
+        mode = "ro" if volume.read_only else "rw"
+        if volume.host_path == DOCKER_SOCKET:
+            binds.append(f"{engine.socket}:{volume.container_path}:{mode}")
+        else:
+            name = f"bench-minimal-{volume.volume_name}"
+            volumes.append(name)
+            binds.append(f"{name}:{volume.container_path}:{mode}")
+    host = {
+        "binds": binds or None,
+        "cap_add": list(rendered.cap_add) or None,
+        "cap_drop": list(rendered.cap_drop) or None,
+        "security_opt": list(rendered.security_opts) or None,
+    }
+    create = {
+        "environment": list(rendered.env) or None,
+        "healthcheck": docker_healthcheck(rendered.healthcheck),
+    }
+    return host, create
 
 
 @contextlib.contextmanager
 def _minimal_traefik(
-    engine: DockerEngine, image: str, backend: str, rendered_static: str
+    engine: DockerEngine, image: str, backend: str, rendered: RenderedTraefik
 ) -> Iterator[tuple[str, str]]:
     api = engine.api
-    config = api.create_host_config(network_mode=NETWORK)
-    container = api.create_container(image, host_config=config, name="bench-minimal-traefik")
+    volumes: list[str] = []
+    host, create = _minimal_container_settings(engine, rendered.container, volumes)
+    config = api.create_host_config(network_mode=NETWORK, **host)
+    container = api.create_container(
+        image, host_config=config, name="bench-minimal-traefik", **create
+    )
     cid = str(container["Id"])
     try:
-        dynamic = _MINIMAL_DYNAMIC.format(host=EDGE.host, backend=backend, port=ECHO_PORT)
-        static = _MINIMAL_STATIC
-        middlewares = tuple(name for name in MINIMAL_WITH if name != "static")
-        document = yaml.safe_load(dynamic)
-        if middlewares:
-            document["http"]["middlewares"] = _minimal_middlewares(middlewares)
-            document["http"]["routers"]["web"]["middlewares"] = list(middlewares)
-        if "static" in MINIMAL_WITH:
-            config = yaml.safe_load(rendered_static)
-            config["providers"] = yaml.safe_load(_MINIMAL_STATIC)["providers"]
-            config["certificatesResolvers"][EDGE_RESOLVER]["acme"]["storage"] = "/tmp/acme.json"
-            static = yaml.safe_dump(config)
-            document["http"]["routers"]["web"]["tls"] = {"certResolver": EDGE_RESOLVER}
-        dynamic = yaml.safe_dump(document)
-        files = {"etc/traefik/traefik.yml": static, "etc/traefik/dynamic.yml": dynamic}
-        api.put_archive(cid, "/", _files_tar(files))
+        api.put_archive(cid, "/", _files_tar(_minimal_files(rendered, backend)))
         api.start(cid)
         address = api.inspect_container(cid)["NetworkSettings"]["Networks"][NETWORK]["IPAddress"]
         yield address, cid
     finally:
         api.remove_container(cid, force=True)
+        for name in volumes:
+            with contextlib.suppress(Exception):
+                api.remove_volume(name, force=True)
 
 
 @contextlib.contextmanager
@@ -219,7 +331,13 @@ def traefik_world(engine: DockerEngine, workdir: Path) -> Iterator[World]:
         backend = m.addresses["edge-web"][NETWORK]
         proxy = next(c for c in stack.containers if c.node == "traefik")
         static = next(u.content.decode() for u in proxy.uploads if u.file == STATIC_CONFIG_PATH)
-        with _minimal_traefik(engine, traefik, backend, static) as (minimal, minimal_id):
+        rendered_side = RenderedTraefik(
+            static=static,
+            container=proxy,
+            routed=[c for c in stack.containers if c.node != "traefik"],
+            addresses={c.node: m.addresses[c.node][NETWORK] for c in stack.containers},
+        )
+        with _minimal_traefik(engine, traefik, backend, rendered_side) as (minimal, minimal_id):
             rendered = f"https://{m.addresses['traefik'][NETWORK]}/"
             world = World(
                 rendered=Target("rendered", rendered, EDGE.host, container=m.ids["traefik"]),
@@ -228,7 +346,27 @@ def traefik_world(engine: DockerEngine, workdir: Path) -> Iterator[World]:
             )
             for target in (world.rendered, world.minimal, world.backend):
                 _wait_200(engine, target)
+            if {"labels", "docker"} & set(MINIMAL_WITH):
+                _same_routes(engine, world)
             yield world
+
+
+def _same_routes(engine: DockerEngine, world: World) -> None:
+    """The minimal side carries the rendered routes: each of the edge stack's other routes
+    answers it as it answers the rendered side (basic auth's 401, the allow-list's 403 from the
+    engine's namespace, the API path's 200), so the transcription left none out."""
+    routes = {
+        EDGE.admin_host: "/",
+        EDGE.ops_host: "/",
+        EDGE.host: f"{EDGE.api_path}/",
+    }
+    for host, path in routes.items():
+        codes = [
+            _status(engine, dataclasses.replace(t, url=t.url.rstrip("/") + path, host=host))
+            for t in (world.rendered, world.minimal)
+        ]
+        if codes[0] != codes[1] or codes[0] == "000":
+            raise RuntimeError(f"https://{host}{path}: rendered {codes[0]}, minimal {codes[1]}")
 
 
 # ---- Nginx -----------------------------------------------------------------------------------
@@ -313,23 +451,28 @@ KINDS: dict[str, ProxyUnderTest] = {
 # ---- load ------------------------------------------------------------------------------------
 
 
+def _status(engine: DockerEngine, target: Target) -> str:
+    """The HTTP status ``target`` answers a GET with (``000``: no answer)."""
+    code = engine.ns_run(
+        "curl",
+        "-sk",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-H",
+        f"Host: {target.host}",
+        *(["--resolve", f"{target.host}:443:{target.address}"] if target.address else []),
+        target.url,
+        check=False,
+    )
+    return str(code).strip()
+
+
 def _wait_200(engine: DockerEngine, target: Target, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        code = engine.ns_run(
-            "curl",
-            "-sk",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "-H",
-            f"Host: {target.host}",
-            *(["--resolve", f"{target.host}:443:{target.address}"] if target.address else []),
-            target.url,
-            check=False,
-        )
-        if code.strip() == "200":
+        if _status(engine, target) == "200":
             return
         time.sleep(0.5)
     raise RuntimeError(f"{target.name} {target.url} does not answer 200")
@@ -506,10 +649,20 @@ def main() -> None:
         choices=MINIMAL_WITH_CHOICES,
         action="append",
         default=[],
-        help="traefik: add this middleware of the rendered routers to the minimal side "
-        "(to attribute the cost; the reported ratio is then not the target's)",
+        help="traefik: add this part of the rendered side to the minimal side (a middleware "
+        "of the rendered routers, static, labels, docker, container: see MINIMAL_WITH_CHOICES; "
+        "to attribute the cost, the reported ratio is then not the target's)",
     )
     args = parser.parse_args()
+    chosen = set(args.minimal_with)
+    # The labels' routers name the rendered ACME resolver; the healthcheck asks the rendered
+    # ping; the Docker provider's config is the rendered one, nothing to add to it.
+    if "labels" in chosen and "static" not in chosen:
+        parser.error("--minimal-with labels needs --minimal-with static (the resolver it names)")
+    if "container" in chosen and not chosen & {"static", "docker"}:
+        parser.error("--minimal-with container needs static or docker (its healthcheck pings)")
+    if "docker" in chosen and chosen - {"docker", "container"}:
+        parser.error("--minimal-with docker is the rendered config: only container goes with it")
     global MINIMAL_WITH  # noqa: PLW0603 -- one run, one setting
     MINIMAL_WITH = tuple(args.minimal_with)
     for tool in ("wrk", "curl"):
