@@ -161,6 +161,8 @@ def _minimal_middlewares(names: tuple[str, ...]) -> dict[str, dict[str, object]]
     from components.proxies.traefik import (  # noqa: PLC0415
         RETRY_ATTEMPTS,
         RETRY_INITIAL_INTERVAL,
+        RETRY_MAX_BODY_BYTES,
+        RETRY_STATUS,
         SECURITY_HEADERS,
     )
 
@@ -172,10 +174,15 @@ def _minimal_middlewares(names: tuple[str, ...]) -> dict[str, dict[str, object]]
         "frameDeny": True,
         "referrerPolicy": SECURITY_HEADERS["referrerpolicy"],
     }
+    retry = {
+        "attempts": RETRY_ATTEMPTS,
+        "status": RETRY_STATUS.split(","),
+        "maxRequestBodyBytes": RETRY_MAX_BODY_BYTES,
+    }
     known: dict[str, dict[str, object]] = {
         "headers": {"headers": headers},
-        "retry": {"retry": {"attempts": RETRY_ATTEMPTS, "initialInterval": RETRY_INITIAL_INTERVAL}},
-        "retry-no-interval": {"retry": {"attempts": RETRY_ATTEMPTS}},
+        "retry": {"retry": {**retry, "initialInterval": RETRY_INITIAL_INTERVAL}},
+        "retry-no-interval": {"retry": retry},
     }
     return {name: known[name] for name in names if name in known}
 
@@ -198,7 +205,7 @@ MINIMAL_WITH_CHOICES = (*MIDDLEWARE_CHOICES, "static", "labels", "docker", "cont
 MINIMAL_WITH: tuple[str, ...] = ()  # set by --minimal-with
 
 # Label keys whose value is a list (the Docker provider splits them on commas).
-_LIST_KEYS = {"entrypoints", "middlewares", "sourcerange", "users"}
+_LIST_KEYS = {"entrypoints", "middlewares", "sourcerange", "status", "users"}
 
 
 def _labels_as_file(containers: list[ContainerDecl], addresses: dict[str, str]) -> dict[str, Any]:
