@@ -133,8 +133,9 @@ def proxy_host(
 def _location(route: ProxyRoute, server_retries: bool) -> dict[str, Any]:
     forward = _forward(route)
     config = [f'set {LOCATION_UPSTREAM} "{forward["forwardHost"]}";']
-    if _is_alias(route) != server_retries:
-        config += RETRY_DIRECTIVES if _is_alias(route) else (NPM_CONNECT,)
+    alias = _is_alias(route)
+    if alias != server_retries:
+        config += RETRY_DIRECTIVES if alias else (NPM_CONNECT,)
     return {
         "path": route.path,
         **forward,

@@ -271,10 +271,10 @@ def _routes(
         passes = [d for d in levels_chain[-1] if d["directive"] in PASSES and d.get("args")]
         if not passes:
             continue
-        variables = set_variables(setting)
+        variables = _set_variables(setting)
         open_because = _open_because(levels_chain)
         for directive in passes:
-            url = substitute(directive["args"][0], variables)
+            url = _substitute(directive["args"][0], variables)
             parsed = parse_upstream(url)
             if parsed is None:
                 continue
@@ -295,7 +295,7 @@ def _name(token: str) -> str:
     return token.lstrip("$").strip("{}").lower()
 
 
-def substitute(text: str, variables: Mapping[str, str]) -> str:
+def _substitute(text: str, variables: Mapping[str, str]) -> str:
     """``text`` with each ``$name`` or ``${name}`` that ``variables`` knows replaced."""
     for _ in range(_SUBSTITUTIONS):
         done = _VARIABLE.sub(lambda m: variables.get(m[1].lower(), m[0]), text)
@@ -305,7 +305,7 @@ def substitute(text: str, variables: Mapping[str, str]) -> str:
     return text
 
 
-def set_variables(chain: list[Block]) -> dict[str, str]:
+def _set_variables(chain: list[Block]) -> dict[str, str]:
     """What the ``set`` directives of ``chain`` (outer level first) give each variable."""
     values: dict[str, str] = {}
     for level in chain:

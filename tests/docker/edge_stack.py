@@ -110,8 +110,13 @@ def edge_config(acme_server: str, acme_ca_pem: str | None) -> dict[str, Any]:
     return document
 
 
-def plan_edge(workdir: Path, acme_server: str, acme_ca_pem: str | None) -> list[RecordedResource]:
-    stack_file = workdir / "Pulumi.hub.yaml"
-    stack_file.write_text(yaml.safe_dump(edge_config(acme_server, acme_ca_pem), sort_keys=False))
-    plan = plan_stack(ROOT, "hub", config_file=stack_file, passphrase=EXAMPLE_PASSPHRASE)
+def plan_document(workdir: Path, stack: str, document: dict[str, Any]) -> list[RecordedResource]:
+    """The plan of ``document`` as stack ``stack``'s file (written in ``workdir``)."""
+    stack_file = workdir / f"Pulumi.{stack}.yaml"
+    stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+    plan = plan_stack(ROOT, stack, config_file=stack_file, passphrase=EXAMPLE_PASSPHRASE)
     return plan.resources
+
+
+def plan_edge(workdir: Path, acme_server: str, acme_ca_pem: str | None) -> list[RecordedResource]:
+    return plan_document(workdir, "hub", edge_config(acme_server, acme_ca_pem))

@@ -155,16 +155,23 @@ def nginx_rootfs_tar() -> bytes:
     return buf.getvalue()
 
 
+def import_rootfs(engine: DockerEngine, rootfs: bytes, image: str, changes: list[str]) -> str:
+    """``rootfs`` imported into ``engine`` as ``image`` (``name:tag``), with PATH set and
+    ``changes`` (Dockerfile instructions) applied."""
+    engine.api.import_image_from_data(
+        rootfs,
+        repository=image.partition(":")[0],
+        tag=image.partition(":")[2],
+        changes=["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", *changes],
+    )
+    return image
+
+
 def import_nginx_image(engine: DockerEngine) -> str:
     """Import the nginx image into ``engine`` (a few MB: the binary, curl and their libraries)."""
-    engine.api.import_image_from_data(
+    return import_rootfs(
+        engine,
         nginx_rootfs_tar(),
-        repository=NGINX_IMAGE.partition(":")[0],
-        tag=NGINX_IMAGE.partition(":")[2],
-        changes=[
-            "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            'ENTRYPOINT ["/docker-entrypoint.sh"]',
-            'CMD ["nginx", "-g", "daemon off;"]',
-        ],
+        NGINX_IMAGE,
+        ['ENTRYPOINT ["/docker-entrypoint.sh"]', 'CMD ["nginx", "-g", "daemon off;"]'],
     )
-    return NGINX_IMAGE

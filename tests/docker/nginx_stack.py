@@ -20,11 +20,10 @@ from typing import Any
 
 import yaml
 
-from components.plan import RecordedResource, plan_stack
+from components.plan import RecordedResource
 from tests.network.test_nginx_proxy import _self_signed
-from tests.secrets.example import EXAMPLE_PASSPHRASE
 
-from .edge_stack import echo_service
+from .edge_stack import echo_service, plan_document
 from .engine import DockerEngine
 from .harness import StackDecl
 
@@ -66,12 +65,7 @@ def jupiter_config() -> dict[str, Any]:
 
 
 def plan_jupiter(workdir: Path) -> list[RecordedResource]:
-    stack_file = workdir / "Pulumi.jupiter-minimal.yaml"
-    stack_file.write_text(yaml.safe_dump(jupiter_config(), sort_keys=False))
-    plan = plan_stack(
-        ROOT, "jupiter-minimal", config_file=stack_file, passphrase=EXAMPLE_PASSPHRASE
-    )
-    return plan.resources
+    return plan_document(workdir, "jupiter-minimal", jupiter_config())
 
 
 def _certificate(host: str, directory: Path) -> dict[str, bytes]:

@@ -33,7 +33,7 @@ from typing import Any
 from tests.proxies.liquidjs import liquidjs_main
 
 from .engine import DockerEngine
-from .nginx import _add_dir, _add_text, nginx_rootfs_tar
+from .nginx import _add_dir, _add_text, import_rootfs, nginx_rootfs_tar
 
 NPM_NGINX_IMAGE = "selfhosted-npm-nginx:test"
 # The NPM version whose files are transcribed (the stacks' pin; test_npm_edge.py checks it).
@@ -100,19 +100,13 @@ def npm_rootfs_tar() -> bytes:
 
 
 def import_npm_nginx_image(engine: DockerEngine) -> str:
-    engine.api.import_image_from_data(
-        npm_rootfs_tar(),
-        repository=NPM_NGINX_IMAGE.partition(":")[0],
-        tag=NPM_NGINX_IMAGE.partition(":")[2],
-        changes=[
-            "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            # The test engine has no IPv6: as NPM is run there (its README's DISABLE_IPV6).
-            "ENV DISABLE_IPV6=true",
-            'ENTRYPOINT ["/npm-start.sh"]',
-            'CMD ["nginx"]',  # nginx.conf says `daemon off;`
-        ],
-    )
-    return NPM_NGINX_IMAGE
+    changes = [
+        # The test engine has no IPv6: as NPM is run there (its README's DISABLE_IPV6).
+        "ENV DISABLE_IPV6=true",
+        'ENTRYPOINT ["/npm-start.sh"]',
+        'CMD ["nginx"]',  # nginx.conf says `daemon off;`
+    ]
+    return import_rootfs(engine, npm_rootfs_tar(), NPM_NGINX_IMAGE, changes)
 
 
 def render_proxy_host(row: Mapping[str, Any]) -> str:

@@ -22,11 +22,10 @@ from typing import Any
 
 import yaml
 
-from components.plan import RecordedResource, plan_stack
+from components.plan import RecordedResource
 from components.proxies.npm_api import proxy_host_body
-from tests.secrets.example import EXAMPLE_PASSPHRASE
 
-from .edge_stack import echo_service
+from .edge_stack import echo_service, plan_document
 from .engine import DockerEngine
 from .harness import StackDecl, _plain
 from .nginx_stack import _certificate
@@ -90,11 +89,7 @@ def staging_config() -> dict[str, Any]:
 
 
 def plan_staging(workdir: Path) -> list[RecordedResource]:
-    stack_file = workdir / "Pulumi.staging.yaml"
-    stack_file.write_text(yaml.safe_dump(staging_config(), sort_keys=False))
-    return plan_stack(
-        ROOT, "staging", config_file=stack_file, passphrase=EXAMPLE_PASSPHRASE
-    ).resources
+    return plan_document(workdir, "staging", staging_config())
 
 
 def proxy_host_rows(resources: list[RecordedResource]) -> dict[str, dict[str, Any]]:

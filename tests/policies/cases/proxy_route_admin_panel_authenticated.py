@@ -237,6 +237,14 @@ def unchecked(path: str, why: str) -> str:
     )
 
 
+def panel_by_variable(**location: Any) -> RecordedResource:
+    """app.example.com with Portainer at /portainer through the variable, ``location`` over
+    the program's shape of it."""
+    return proxy_host(
+        "app.example.com", "web", 3000, locations=[{**PORTAINER_BY_VARIABLE, **location}]
+    )
+
+
 def _with(host: RecordedResource, **inputs: Any) -> RecordedResource:
     """``host`` with more inputs (recorded as the engine receives them)."""
     return resource(DYNAMIC, host.name, {**host.inputs, **inputs})
@@ -318,7 +326,7 @@ STACKS = [
         ("app.example.com", "/portainer"),
         TO_PORTAINER,
         "it has no access list",
-        proxy_host("app.example.com", "web", 3000, locations=[PORTAINER_BY_VARIABLE]),
+        panel_by_variable(),
     ),
     # nginx's variable names are case-insensitive; a set may hold another variable, or run in
     # an if; the host's own / goes to $server:$port, which its advanced config may set.
@@ -327,36 +335,21 @@ STACKS = [
         ("app.example.com", "/portainer"),
         TO_PORTAINER,
         "it has no access list",
-        proxy_host(
-            "app.example.com",
-            "web",
-            3000,
-            locations=[{**PORTAINER_BY_VARIABLE, "forwardHost": "$Location_Upstream"}],
-        ),
+        panel_by_variable(forwardHost="$Location_Upstream"),
     ),
     npm_fails(
         "fail_npm_variable_set_from_another",
         ("app.example.com", "/portainer"),
         TO_PORTAINER,
         "it has no access list",
-        proxy_host(
-            "app.example.com",
-            "web",
-            3000,
-            locations=[{**PORTAINER_BY_VARIABLE, "advancedConfig": CHAINED}],
-        ),
+        panel_by_variable(advancedConfig=CHAINED),
     ),
     npm_fails(
         "fail_npm_variable_set_in_an_if",
         ("app.example.com", "/portainer"),
         TO_PORTAINER,
         "it has no access list",
-        proxy_host(
-            "app.example.com",
-            "web",
-            3000,
-            locations=[{**PORTAINER_BY_VARIABLE, "advancedConfig": IN_IF}],
-        ),
+        panel_by_variable(advancedConfig=IN_IF),
     ),
     # Its host and port are set apart: either may be either (the rule takes every pair).
     npm_fails(
@@ -370,12 +363,7 @@ STACKS = [
         "fail_npm_variable_nothing_sets",
         [
             *PANELS,
-            proxy_host(
-                "app.example.com",
-                "web",
-                3000,
-                locations=[{**PORTAINER_BY_VARIABLE, "advancedConfig": ""}],
-            ),
+            panel_by_variable(advancedConfig=""),
         ],
         ("proxy-host-app.example.com", unchecked("/portainer", UNSET)),
         others=None,
@@ -384,12 +372,7 @@ STACKS = [
         "fail_npm_advanced_config_that_does_not_parse",
         [
             *PANELS,
-            proxy_host(
-                "app.example.com",
-                "web",
-                3000,
-                locations=[{**PORTAINER_BY_VARIABLE, "advancedConfig": "set $location_upstream"}],
-            ),
+            panel_by_variable(advancedConfig="set $location_upstream"),
         ],
         (
             "proxy-host-app.example.com",
