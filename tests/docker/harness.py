@@ -84,6 +84,7 @@ DEFAULT_BRIDGE = "bridge"  # Docker's default network: reachable by address only
 PROBE_TIMEOUT_MS = 1500
 READY_TIMEOUT = 20.0
 PARALLEL_SOURCES = 16  # probe batches in flight at once: each is one exec; probes mostly wait
+EXEC_ATTEMPTS = 3  # execs per batch before a probe with no reply line is a harness error
 PARALLEL_CREATES = 4
 
 
@@ -963,8 +964,49 @@ def _responder(m: Materialised, key: ProbeKey, reply: str) -> str:
     return name
 
 
+class ProbeExecError(RuntimeError):
+    """The probe process reported nothing for some probes: a harness failure, not a finding."""
+
+
+def _send(
+    engine: DockerEngine, m: Materialised, source: str, args: Sequence[str]
+) -> tuple[str, str]:
+    """Run one ``probe check`` from ``source``; return its stdout and how it ended."""
+    argv = ["/probe", "check", str(PROBE_TIMEOUT_MS), *args]
+    if source == ENGINE:
+        if engine.probe_binary is None:
+            raise RuntimeError("the engine has no probe: start it with start_engine()")
+        proc = subprocess.run(
+            engine.ns_argv(str(engine.probe_binary), *argv[1:]),
+            capture_output=True,
+            text=True,
+            timeout=PROBE_TIMEOUT_MS / 1000 + 20,
+            check=False,
+        )
+        return proc.stdout, f"exit {proc.returncode}, stderr {proc.stderr.strip()!r}"
+    exec_id = engine.api.exec_create(m.ids[source], argv, stdout=True, stderr=True)
+    output = engine.api.exec_start(exec_id).decode(errors="replace")
+    return output, f"exit {engine.api.exec_inspect(exec_id).get('ExitCode')}"
+
+
+def _reply_lines(output: str) -> dict[int, str]:
+    """The probe's "INDEX STATUS DETAIL" lines by index; anything else is not a reply."""
+    lines: dict[int, str] = {}
+    for line in output.splitlines():
+        index, _, rest = line.partition(" ")
+        if index.isdigit():
+            lines[int(index)] = rest
+    return lines
+
+
 def run_probes(engine: DockerEngine, m: Materialised, keys: Sequence[ProbeKey]) -> Observed:
-    """Send every probe: one exec per source container (probes inside run concurrently)."""
+    """Send every probe: one exec per source container (probes inside run concurrently).
+
+    Every probe prints exactly one line, even when it fails (refused, timeout, dns); a probe
+    with no line means the exec itself went wrong (under load, an exec can come back empty),
+    so only those probes are sent again, and a probe still silent after EXEC_ATTEMPTS raises
+    ProbeExecError with what the exec printed instead of counting as "does not connect".
+    """
     by_source: dict[str, list[ProbeKey]] = {}
     for key in keys:
         by_source.setdefault(key.source, []).append(key)
@@ -974,29 +1016,24 @@ def run_probes(engine: DockerEngine, m: Materialised, keys: Sequence[ProbeKey]) 
         batch_keys = by_source[source]
         hosts = [_targets(m, k) for k in batch_keys]
         args = [f"{k.proto}:{h}:{_port(m, k)}" for k, h in zip(batch_keys, hosts, strict=True)]
-        argv = ["/probe", "check", str(PROBE_TIMEOUT_MS), *args]
-        if source == ENGINE:
-            if engine.probe_binary is None:
-                raise RuntimeError("the engine has no probe: start it with start_engine()")
-            proc = subprocess.run(
-                engine.ns_argv(str(engine.probe_binary), *argv[1:]),
-                capture_output=True,
-                text=True,
-                timeout=PROBE_TIMEOUT_MS / 1000 + 20,
-                check=True,
-            )
-            output = proc.stdout
+        replies: dict[int, str] = {}
+        pending = list(range(len(batch_keys)))
+        for _attempt in range(EXEC_ATTEMPTS):
+            output, ended = _send(engine, m, source, [args[i] for i in pending])
+            lines = _reply_lines(output)
+            replies.update({pending[j]: line for j, line in lines.items() if j < len(pending)})
+            pending = [i for i in pending if i not in replies]
+            if not pending:
+                break
         else:
-            exec_id = engine.api.exec_create(m.ids[source], argv, stdout=True, stderr=True)
-            output = engine.api.exec_start(exec_id).decode(errors="replace")
-        lines: dict[int, str] = {}
-        for line in output.splitlines():
-            index, _, rest = line.partition(" ")
-            if index.isdigit():
-                lines[int(index)] = rest
+            raise ProbeExecError(
+                f"probes from {source} got no reply line after {EXEC_ATTEMPTS} execs "
+                f"({len(pending)} of {len(batch_keys)}, first {args[pending[0]]}); "
+                f"the last exec ended with {ended} and printed {output[-500:]!r}"
+            )
         results = []
         for i, (key, host) in enumerate(zip(batch_keys, hosts, strict=True)):
-            status, _, detail = lines.get(i, "err no-result").partition(" ")
+            status, _, detail = replies[i].partition(" ")
             answered_by = None
             if status == "ok":
                 answered_by = _responder(m, key, detail)

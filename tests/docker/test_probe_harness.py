@@ -7,8 +7,10 @@ probe sees a difference when the engine does something other than what was recor
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import tarfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +21,10 @@ from .engine import DockerEngine
 from .fakes import ctr, net
 from .harness import (
     ENGINE,
+    EXEC_ATTEMPTS,
     STANDIN_ADDRESS,
     UNKNOWN,
+    ProbeExecError,
     ProbeKey,
     assert_stack_isolated,
     compare,
@@ -30,6 +34,7 @@ from .harness import (
     pair_matrix,
     probe_stack,
     read_stack,
+    run_probes,
 )
 from .synthetic_program import program
 
@@ -212,3 +217,54 @@ def test_published_runs_and_an_unknown_address(docker_engine: DockerEngine) -> N
     assert reached.address == STANDIN_ADDRESS
     assert reached.detail == "livekit udp 40004"
     assert observed.results[ProbeKey("backend", "livekit", "alias:rtc", "udp", 40009)].answered_by
+
+
+def _flaky_probe(engine: DockerEngine, tmp_path: Path, silent_runs: int) -> DockerEngine:
+    """The engine with a probe whose first ``silent_runs`` runs print nothing and fail.
+
+    An exec that comes back empty is what a loaded engine sometimes does; after those runs
+    the wrapper hands over to the real probe.
+    """
+    assert engine.probe_binary is not None
+    counter = tmp_path / "runs"
+    wrapper = tmp_path / "probe"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f'echo x >> "{counter}"\n'
+        f'[ "$(wc -l < "{counter}")" -le {silent_runs} ] && exit 1\n'
+        f'exec "{engine.probe_binary}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return dataclasses.replace(engine, probe_binary=wrapper)
+
+
+def _host_listener() -> list[Any]:
+    return [ctr("listener", [], listen="tcp/7880", networkMode="host")]
+
+
+def test_a_probe_exec_that_prints_nothing_is_sent_again(
+    docker_engine: DockerEngine, tmp_path: Path
+) -> None:
+    engine = _flaky_probe(docker_engine, tmp_path, silent_runs=1)
+    keys = [ProbeKey(ENGINE, "listener", "host", "tcp", 7880)]
+    with materialise(engine, read_stack(_host_listener())) as m:
+        observed = run_probes(engine, m, keys)
+    assert observed.results[keys[0]].answered_by == "listener"
+    assert (tmp_path / "runs").read_text().count("x") == 2
+
+
+def test_a_probe_exec_that_never_prints_is_a_harness_error(
+    docker_engine: DockerEngine, tmp_path: Path
+) -> None:
+    """Silence is not "does not connect": it raises, naming the source, target and exit."""
+    engine = _flaky_probe(docker_engine, tmp_path, silent_runs=EXEC_ATTEMPTS)
+    keys = [ProbeKey(ENGINE, "listener", "host", "tcp", 7880)]
+    with (
+        materialise(engine, read_stack(_host_listener())) as m,
+        pytest.raises(ProbeExecError) as info,
+    ):
+        run_probes(engine, m, keys)
+    message = str(info.value)
+    assert f"probes from {ENGINE} got no reply line after {EXEC_ATTEMPTS} execs" in message
+    assert "tcp:127.0.0.1:7880" in message
+    assert "exit 1" in message
