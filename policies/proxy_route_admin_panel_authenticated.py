@@ -23,7 +23,11 @@ Checked across the stack, for the proxies whose routes are not container labels 
   file, ``auth_request``, or ``allow`` rules that end in ``deny all``, in effect there. A
   violation is on the nginx container; a config file the parser refuses (or whose content the
   plan does not hold: an upload from a ``source`` file) is one too, and so is an open-looking
-  location that includes a file no upload is (its routes cannot be checked).
+  location that includes a file no upload is (its routes cannot be checked). Where a location
+  passes to is every value its variables may hold there (``lib.nginx_config``: ``set``, in an
+  ``if`` too, and ``map``); an open location whose pass address still holds a variable (a
+  request header, a variable nothing gives) goes where each request says, so it cannot be
+  checked and is a violation.
 
 A route reaches a panel when its upstream (``host:port``) is a container of the stack
 (``lib.upstreams``: its name or network alias, or an address and port it publishes) whose image
@@ -169,10 +173,18 @@ def _check_nginx(
     for route in config.routes:
         if route.open_because is None:
             continue
+        where = f"{', '.join(route.server_names)} location {route.location} ({route.file})"
+        if route.upstream is None:
+            report(
+                f"Nginx container {proxy.name} routes {where} to {route.unresolved}, whose "
+                f"address holds a variable no set or map of its config gives, and "
+                f"{route.open_because}, so its route cannot be checked.",
+                proxy.urn,
+            )
+            continue
         for container, app in _panels(index, route.upstream):
             report(
-                f"Nginx container {proxy.name} routes {', '.join(route.server_names)} "
-                f"location {route.location} ({route.file}) to {route.upstream}, container "
+                f"Nginx container {proxy.name} routes {where} to {route.upstream}, container "
                 f"{container.name} running {app}, and {route.open_because}.",
                 proxy.urn,
             )

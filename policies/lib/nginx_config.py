@@ -41,12 +41,16 @@ A ``limit_except`` block's own checks cover only the methods it does not list, s
 authenticate the location's own pass directive (``limit_except GET { auth_basic ...; }``
 leaves GET open).
 
-The upstream is the pass directive's URL with the variables that ``set`` gives in the same
-chain of levels replaced (the nginx kind writes ``set $upstream_0 http://web:3000;``
-``proxy_pass $upstream_0;``; inside ``limit_except`` only the ``http`` and ``server`` levels'
-``set`` counts: real nginx leaves a location's out there, tests/policies/test_nginx_verdicts.py),
-and an ``upstream`` block of that name (in any of the files) replaced by its servers. An
-upstream still holding a variable cannot be followed and is not returned.
+The upstreams are the pass directive's URL with its variables replaced by every value a request
+may see (the nginx kind writes ``set $upstream_0 http://web:3000;`` ``proxy_pass $upstream_0;``):
+what the ``set`` directives of the same chain of levels give, the innermost level's last one
+winning, and what a ``set`` inside an ``if`` block of those levels may give instead (the ``if``
+runs for some requests); inside ``limit_except`` only the ``http`` and ``server`` levels'
+``set`` counts: real nginx leaves a location's out there, tests/policies/test_nginx_verdicts.py;
+and every value of a ``map`` of the ``http`` level (ngx_http_map_module). An ``upstream`` block
+of that name (in any of the files) is replaced by its servers. A URL whose host or port still
+holds a variable (``$http_host``, a variable nothing here gives) is returned with ``unresolved``
+set: where it goes is decided per request, so it cannot be checked.
 """
 
 from __future__ import annotations
@@ -69,6 +73,9 @@ PASSES = ("proxy_pass", "grpc_pass", "uwsgi_pass", "fastcgi_pass", "scgi_pass")
 NESTED = ("if", "limit_except")
 DEFAULT_DIRECTORIES = ("/etc/nginx",)
 _VARIABLE = re.compile(r"\$\{?([A-Za-z0-9_]+)\}?")
+# nginx's variables whose value is a request's path, so always starts with "/"
+# (ngx_http_variables.c: $request_uri, $uri, $document_uri).
+_PATH_VARIABLE = re.compile(r"\$\{?(?:request_uri|uri|document_uri)\}?(?![A-Za-z0-9_])", re.I)
 _GLOB = re.compile(r"[*?\[]")
 # Stands, in a resolved level, where an include matched no upload (its args: the pattern).
 _UNRESOLVED = "#unresolved-include"
@@ -85,9 +92,10 @@ class NginxConfigError(Exception):
 class NginxRoute:
     server_names: tuple[str, ...]
     location: str  # as written: "^~ /rabbitmq/", "= /api", "/"
-    upstream: Upstream
+    upstream: Upstream | None  # None: ``unresolved``
     open_because: str | None  # None: the location authenticates
     file: str = ""  # the upload the location is written in
+    unresolved: str | None = None  # the pass URL whose host or port holds a variable
 
 
 @dataclass
@@ -271,18 +279,48 @@ def _routes(
         passes = [d for d in levels_chain[-1] if d["directive"] in PASSES and d.get("args")]
         if not passes:
             continue
-        variables = _set_variables(setting)
+        candidates = _candidates(chain[0], setting)
         open_because = _open_because(levels_chain)
         for directive in passes:
-            url = _substitute(directive["args"][0], variables)
-            parsed = parse_upstream(url)
-            if parsed is None:
-                continue
-            targets = upstream_blocks.get(parsed.host)
-            found = [parse_upstream(t) for t in targets] if targets is not None else [parsed]
-            for upstream in found:
-                if upstream is not None and "$" not in upstream.host:
-                    yield NginxRoute(names, where, upstream, open_because, file)
+            for url in sorted(expand(str(directive["args"][0]), candidates)):
+                if "$" in _authority(url):
+                    yield NginxRoute(names, where, None, open_because, file, unresolved=url)
+                    continue
+                parsed = parse_upstream(url)
+                if parsed is None:
+                    continue
+                targets = upstream_blocks.get(parsed.host)
+                found = [parse_upstream(t) for t in targets] if targets is not None else [parsed]
+                for upstream in found:
+                    if upstream is not None:
+                        yield NginxRoute(names, where, upstream, open_because, file)
+
+
+def _authority(url: str) -> str:
+    """The ``host[:port]`` of a pass URL (``scheme://`` optional), what decides its upstream:
+    up to the first ``/``, or the first variable that always starts with one (a path)."""
+    rest = _PATH_VARIABLE.sub("/", url.split("://", 1)[-1])
+    return rest.split("/", 1)[0]
+
+
+def _candidates(http: Block, setting: list[Block]) -> dict[str, set[str]]:
+    """Every value a request may see in each variable at the pass directive: the ``set`` in
+    effect along ``setting``, a ``set`` inside an ``if`` of those levels, a ``map`` of the
+    ``http`` level (each of its values, the default included)."""
+    values = {name: {value} for name, value in _set_variables(setting).items()}
+    for level in setting:
+        for block in _blocks(level, "if"):
+            for name, found in set_candidates([block.get("block", [])]).items():
+                values.setdefault(name, set()).update(found)
+    for mapping in _blocks(http, "map"):
+        args = mapping.get("args", [])
+        if len(args) == 2:
+            entries = mapping.get("block", [])
+            found = {
+                str(e["args"][-1]) for e in entries if e.get("args") and e["directive"] != "include"
+            }
+            values.setdefault(_name(args[1]), set()).update(found)
+    return values
 
 
 # nginx's variable names are case-insensitive (ngx_http_variables.c hashes them lower-cased),
@@ -293,16 +331,6 @@ _SUBSTITUTIONS = 8
 
 def _name(token: str) -> str:
     return token.lstrip("$").strip("{}").lower()
-
-
-def _substitute(text: str, variables: Mapping[str, str]) -> str:
-    """``text`` with each ``$name`` or ``${name}`` that ``variables`` knows replaced."""
-    for _ in range(_SUBSTITUTIONS):
-        done = _VARIABLE.sub(lambda m: variables.get(m[1].lower(), m[0]), text)
-        if done == text:
-            break
-        text = done
-    return text
 
 
 def _set_variables(chain: list[Block]) -> dict[str, str]:

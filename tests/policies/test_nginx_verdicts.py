@@ -6,24 +6,18 @@ the cases' verdicts are what nginx does with those configs, not what the rule co
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from components.plan.recording import RecordedResource
-from tests.tools import require
 
 from .cases.proxy_route_admin_panel_authenticated import HTPASSWD, MAIN, SITE, STACKS, USERS_FILE
 from .conftest import CONTAINER
 from .harness import StackCase
+from .real_nginx import free_port, get, serving
 
 REFUSED = {401, 403}
 OPEN = 502  # passed every access check, then failed to reach the (unresolvable) upstream
@@ -62,35 +56,9 @@ def _checked(case: StackCase) -> bool:
 CASES = [case for case in STACKS if _checked(case)]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _status(port: int) -> int:
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with urllib.request.urlopen(
-                urllib.request.Request(
-                    f"http://127.0.0.1:{port}/panel/", headers={"Host": "admin.example.com"}
-                ),
-                timeout=5,
-            ) as answer:
-                return int(answer.status)
-        except urllib.error.HTTPError as error:
-            return int(error.code)
-        except (ConnectionError, urllib.error.URLError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_real_nginx_agrees_with_the_case(case: StackCase, tmp_path: Path) -> None:
-    (nginx,) = require("nginx")
-    port = _free_port()
+    port = free_port()
     users = tmp_path / "users"
     users.write_text(HTPASSWD)
     # The uploads laid out as in the container, /etc/nginx moved under tmp_path.
@@ -103,28 +71,7 @@ def test_real_nginx_agrees_with_the_case(case: StackCase, tmp_path: Path) -> Non
             .replace(USERS_FILE, str(users))
             .replace("/etc/nginx/", f"{root}/")
         )
-    temp = tmp_path / "temp"
-    temp.mkdir()
-    # As root, nginx's workers would run as nobody, who cannot enter pytest's private tmp.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    # Relative includes resolve against the directory of nginx.conf, as /etc/nginx in the image.
-    (root / "nginx.conf").write_text(
-        f"{user}daemon off;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
-        "events {}\nhttp {\n"
-        f"    access_log off;\n    client_body_temp_path {temp}/body;\n"
-        f"    proxy_temp_path {temp}/proxy;\n    fastcgi_temp_path {temp}/fastcgi;\n"
-        f"    uwsgi_temp_path {temp}/uwsgi;\n    scgi_temp_path {temp}/scgi;\n"
-        f"    include {tmp_path}{SITE};\n}}\n"
-    )
-    process = subprocess.Popen(
-        [nginx, "-p", str(tmp_path), "-c", str(root / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        status = _status(port)
-    finally:
-        process.terminate()
-        _, stderr = process.communicate(timeout=10)
+    with serving(tmp_path, tmp_path / SITE.lstrip("/")) as stderr:
+        status, _ = get(port, "/panel/", "admin.example.com")
     expected = REFUSED if case.name.startswith("pass_") else {OPEN}
-    assert status in expected, f"{case.name}: nginx answered {status}; {stderr.decode()[-500:]}"
+    assert status in expected, f"{case.name}: nginx answered {status}; {stderr.read_text()[-500:]}"

@@ -193,6 +193,19 @@ def nginx_fails(
     return stack_fails(name, [*PANELS, proxy], report, others=None)
 
 
+PUBLIC = "http://public.example.com"  # an upstream that is no container of the stack
+
+
+def unresolved_on_nginx(url: str) -> tuple[str, str]:
+    """The report on an open /panel/ location whose pass address ``url`` holds a variable."""
+    return (
+        "nginx-container",
+        f"Nginx container nginx-container routes admin.example.com location /panel/ ({SITE}) "
+        f"to {url}, whose address holds a variable no set or map of its config gives, and "
+        f"{OPEN}, so its route cannot be checked.",
+    )
+
+
 def cannot_be_read(file: str, why: str) -> tuple[str, str]:
     return (
         "nginx-container",
@@ -504,6 +517,56 @@ STACKS = [
             f"{BASIC}\n        set $upstream_0 http://portainer:9000;\n"
             "        if ($request_method) {\n            proxy_pass $upstream_0;\n        }"
         ),
+    ),
+    # Where a location passes to is every value its variable may hold there: a `set` in an
+    # `if` runs for the requests that match it, and a map gives each of its values.
+    nginx_fails(
+        "fail_nginx_panel_set_in_an_if",
+        at_panel(
+            f"set $upstream_0 {PUBLIC};\n        if ($arg_panel) {{\n"
+            "            set $upstream_0 http://portainer:9000;\n        }\n"
+            "        proxy_pass $upstream_0;"
+        ),
+    ),
+    nginx_fails(
+        "fail_nginx_panel_in_a_map",
+        at_panel(
+            "proxy_pass $upstream_0;",
+            top=(
+                "map $arg_panel $upstream_0 {\n    hostnames;\n"
+                f"    default {PUBLIC};\n    admin http://portainer:9000;\n}}"
+            ),
+        ),
+    ),
+    passes(
+        "pass_nginx_map_of_public_upstreams",
+        at_panel(
+            "proxy_pass $backend;",
+            top=f"map $arg_panel $backend {{\n    default {PUBLIC};\n}}",
+        ),
+    ),
+    # An address a request names (a header) goes anywhere, a panel too: open, it cannot be
+    # checked; authenticated, it is.
+    stack_fails(
+        "fail_nginx_upstream_from_a_request_header",
+        [*PANELS, at_panel("proxy_pass http://$http_x_backend:9000;")],
+        unresolved_on_nginx("http://$http_x_backend:9000"),
+        others=None,
+    ),
+    stack_fails(
+        "fail_nginx_upstream_variable_no_set_gives",
+        [*PANELS, at_panel("proxy_pass $backend;")],
+        unresolved_on_nginx("$backend"),
+        others=None,
+    ),
+    passes(
+        "pass_nginx_upstream_from_a_request_header_behind_basic_auth",
+        at_panel(f"{BASIC}\n        proxy_pass http://$http_x_backend:9000;"),
+    ),
+    # The path's variables decide no address.
+    passes(
+        "pass_nginx_public_upstream_with_the_request_path",
+        at_panel(f"proxy_pass {PUBLIC}$request_uri;"),
     ),
     # There the location's own `set` is not in effect (nginx answers 500 "invalid URL prefix"
     # with it): the server's is.
