@@ -40,7 +40,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from ipaddress import ip_address
 from itertools import groupby
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +53,7 @@ from components.render.nginx import (
     DOCKER_DNS,
     RESOLVER_VALID_SECONDS,
     RETRY_DIRECTIVES,
+    is_alias,
     resolver_directives,
 )
 
@@ -79,12 +79,7 @@ NPM_CONNECT = "proxy_connect_timeout 90s;"
 def _is_alias(route: ProxyRoute) -> bool:
     """Whether the upstream is a container's network alias (on the proxy's machine), not an
     address on another machine (components/derive/exposure.py ``proxy_routes``)."""
-    host = urlsplit(route.upstream).hostname
-    try:
-        ip_address(str(host))
-    except ValueError:
-        return True
-    return False
+    return is_alias(str(urlsplit(route.upstream).hostname))
 
 
 def _forward(route: ProxyRoute) -> dict[str, Any]:

@@ -257,6 +257,12 @@ def resolver_directives(resolver: str, valid_seconds: int) -> list[str]:
 RETRY_DIRECTIVES = ("proxy_connect_timeout 1s;", "proxy_next_upstream error timeout;")
 
 
+def is_alias(upstream_host: str) -> bool:
+    """Whether an upstream host is a container's network alias (on the proxy's machine, where
+    the retry applies), not an address on another machine."""
+    return not _is_address(upstream_host)
+
+
 def http_conf(settings: NginxSettings) -> str:
     """``conf.d/default.conf``: the shared http-level settings and the default servers."""
     _check(settings)
@@ -266,7 +272,6 @@ def http_conf(settings: NginxSettings) -> str:
             "# Rendered by components/render/nginx.py from the stack's routes; do not edit.",
             "server_tokens off;",
             *resolver_directives(settings.resolver, settings.resolver_valid_seconds),
-            *RETRY_DIRECTIVES,
             # Connection: upgrade only when the client asked for one (nginx.org "WebSocket
             # proxying"); an empty Upgrade closes the upstream connection as before.
             "map $http_upgrade $connection_upgrade {",
@@ -377,6 +382,8 @@ def _location(
     # One variable per location: proxy_pass with a variable is resolved per request.
     var = f"$upstream_{index}"
     body = [f"        set {var} http://{loc.upstream_host}:{loc.upstream_port};"]
+    if is_alias(loc.upstream_host):
+        body += [f"        {directive}" for directive in RETRY_DIRECTIVES]
     if loc.allow_from:
         body += [f"        allow {network};" for network in loc.allow_from]
         body.append("        deny all;")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import bcrypt
+import crossplane
 import pytest
 
 from components.render.input_errors import RenderInputError
@@ -15,6 +17,7 @@ from components.render.nginx import (
     NginxSettings,
     NginxSite,
     http_conf,
+    tls_site,
     users_file,
     users_salt,
 )
@@ -83,3 +86,36 @@ def test_a_users_file_refuses_what_bcrypt_or_basic_auth_cannot_carry() -> None:
         "password of admin='': a non-empty password",
         "password of long='(secret)': at most 72 bytes (bcrypt ignores the rest)",
     )
+
+
+def _connect_timeouts(text: str, tmp_path: Path) -> dict[str, list[str]]:
+    """Each level's proxy_connect_timeout and proxy_next_upstream as nginx's parser reads them:
+    the file's top (the http level) as "", each location by its arguments."""
+    path = tmp_path / "site.conf"
+    path.write_text(text)
+    parsed = crossplane.parse(str(path), single=True, check_ctx=False)["config"][0]["parsed"]
+    wanted = ("proxy_connect_timeout", "proxy_next_upstream")
+    levels: dict[str, list[str]] = {}
+
+    def walk(block: list[dict[str, Any]], where: str) -> None:
+        for d in block:
+            args = [str(a) for a in d.get("args", [])]
+            if d["directive"] in wanted:
+                levels.setdefault(where, []).append(" ".join([d["directive"], *args]))
+            walk(d.get("block", []), " ".join(args) if d["directive"] == "location" else where)
+
+    walk(parsed, "")
+    return levels
+
+
+def test_the_swap_retry_is_set_where_the_upstream_is_an_alias(tmp_path: Path) -> None:
+    """README "Redeploys without downtime": the 1 s connect and next-upstream for a container's
+    alias on the proxy's machine; an address on another machine keeps nginx's 60 s."""
+    site = NginxSite(
+        "app.example.com",
+        (NginxLocation("/", "web", 3000), NginxLocation("/legacy", "10.0.0.20", 8080)),
+    )
+    settings = NginxSettings((site,))
+    retry = ["proxy_connect_timeout 1s", "proxy_next_upstream error timeout"]
+    assert _connect_timeouts(http_conf(settings), tmp_path) == {}
+    assert _connect_timeouts(tls_site(settings, site), tmp_path) == {"/": retry}
