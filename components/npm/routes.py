@@ -28,9 +28,9 @@ of NginxProxyManager/nginx-proxy-manager at v2.12.6, the same at v2.13.7):
 - NPM resolves with ``valid=10s`` (docker/rootfs/etc/s6-overlay/s6-rc.d/prepare/40-dynamic.sh:
   11,13) and connects for up to ``90s`` (docker/rootfs/etc/nginx/nginx.conf:33); the proxy
   host's ``advanced_config`` (inside its ``server``, proxy_host.conf:28) sets what the Nginx
-  kind's http block sets (components/render/nginx.py): Docker's DNS with ``valid=1s``, and,
-  when its ``/`` goes to an alias, the 1 s connect with ``proxy_next_upstream error timeout``
-  (``RETRY_DIRECTIVES``). A location whose upstream is of the other sort than the ``/``'s
+  kind sets (components/render/nginx.py): Docker's DNS with ``valid=1s``, and, when its ``/``
+  goes to an alias, the 1 s connect with ``proxy_next_upstream error timeout``
+  (``RETRY_DIRECTIVES``, which the Nginx kind sets per location to an alias). A location whose upstream is of the other sort than the ``/``'s
   says its own: an alias the retry, an address on another machine NPM's own 90 s connect back.
   NPM's container is on a user network (the spec refuses host networking), where Docker's DNS
   is 127.0.0.11.
