@@ -24,10 +24,10 @@ Checked across the stack, for the proxies whose routes are not container labels 
   violation is on the nginx container; a config file the parser refuses (or whose content the
   plan does not hold: an upload from a ``source`` file) is one too, and so is an open-looking
   location that includes a file no upload is (its routes cannot be checked). Where a location
-  passes to is every value its variables may hold there (``lib.nginx_config``: ``set``, in an
-  ``if`` too, and ``map``); an open location whose pass address still holds a variable (a
-  request header, a variable nothing gives) goes where each request says, so it cannot be
-  checked and is a violation.
+  passes to is every value its variables may hold there (``lib.nginx_config``: each ``set`` of
+  the server and the location, in an ``if`` too, and each ``map`` value); an open location
+  whose pass address still holds a variable (a request header, a variable nothing gives) goes
+  where each request says, so it cannot be checked and is a violation.
 
 A route reaches a panel when its upstream (``host:port``) is a container of the stack
 (``lib.upstreams``: its name or network alias, or an address and port it publishes) whose image

@@ -43,14 +43,19 @@ leaves GET open).
 
 The upstreams are the pass directive's URL with its variables replaced by every value a request
 may see (the nginx kind writes ``set $upstream_0 http://web:3000;`` ``proxy_pass $upstream_0;``):
-what the ``set`` directives of the same chain of levels give, the innermost level's last one
-winning, and what a ``set`` inside an ``if`` block of those levels may give instead (the ``if``
-runs for some requests); inside ``limit_except`` only the ``http`` and ``server`` levels'
-``set`` counts: real nginx leaves a location's out there, tests/policies/test_nginx_verdicts.py;
-and every value of a ``map`` of the ``http`` level (ngx_http_map_module). An ``upstream`` block
-of that name (in any of the files) is replaced by its servers. A URL whose host or port still
-holds a variable (``$http_host``, a variable nothing here gives) is returned with ``unresolved``
-set: where it goes is decided per request, so it cannot be checked.
+what any ``set`` of the server's level and of the location's own gives, in an ``if`` block of
+them too (each ``set``, not only the last: a ``break`` or an ``if`` can stop the rewrites before
+a later one); a location nested in another inherits none of the outer one's (no rewrite
+directive is inherited: ngx_http_rewrite_module.c ``ngx_http_rewrite_merge_loc_conf``), and
+inside ``limit_except`` only the server's counts (real nginx leaves a location's out there,
+tests/policies/test_nginx_verdicts.py); and every value of a ``map`` in any of the files
+(ngx_http_map_module; entries from an include no upload is are unknown). A variable scheme, the
+path's variables (``$request_uri``, ``$uri``, ``$document_uri``) and ``$is_args`` decide no
+address. An ``upstream`` block of that name (in any of the files, case-insensitive) is replaced
+by its servers. A URL whose host or port still holds a variable (``$http_host``, a variable
+nothing here gives, ``geo`` and ``split_clients`` ones too) is returned with ``unresolved`` set:
+where it goes is decided per request, so it cannot be checked
+(tests/policies/test_nginx_variable_routes.py serves these with real nginx).
 """
 
 from __future__ import annotations
@@ -76,6 +81,9 @@ _VARIABLE = re.compile(r"\$\{?([A-Za-z0-9_]+)\}?")
 # nginx's variables whose value is a request's path, so always starts with "/"
 # (ngx_http_variables.c: $request_uri, $uri, $document_uri).
 _PATH_VARIABLE = re.compile(r"\$\{?(?:request_uri|uri|document_uri)\}?(?![A-Za-z0-9_])", re.I)
+# A variable scheme (``$scheme://``), and ``$is_args`` ("?" when the request has arguments).
+_SCHEME_VARIABLE = re.compile(r"^\$\{?[A-Za-z0-9_]+\}?://")
+_IS_ARGS = re.compile(r"\$\{?is_args\}?(?![A-Za-z0-9_])", re.I)
 _GLOB = re.compile(r"[*?\[]")
 # Stands, in a resolved level, where an include matched no upload (its args: the pattern).
 _UNRESOLVED = "#unresolved-include"
@@ -174,18 +182,25 @@ class _Uploads:
         https = [
             http for p in roots for http in _http_levels(self._expand(self.parsed[p], p, (p,)))
         ]
+        # nginx compares upstream names case-insensitively (ngx_http_upstream.c
+        # ngx_http_upstream_add); a map's variable is global to the http level, whichever
+        # file holds it.
         upstreams = {
-            str(d["args"][0]): [str(s["args"][0]) for s in _blocks(d.get("block", []), "server")]
+            str(d["args"][0]).lower(): [
+                str(s["args"][0]) for s in _blocks(d.get("block", []), "server")
+            ]
             for http in https
             for d in _blocks(http, "upstream")
             if d.get("args")
         }
+        maps = _map_values(https)
         for http in https:
             for server in _blocks(http, "server"):
                 inner = server.get("block", [])
                 names = tuple(a for d in _blocks(inner, "server_name") for a in d["args"])
                 for where, chain, file in _locations([http, inner], inner):
-                    config.routes.extend(_routes(names, where, chain, file, upstreams))
+                    found = _routes(names, where, chain, file, upstream_blocks=upstreams, maps=maps)
+                    config.routes.extend(found)
         return config
 
     def _scan(self, candidates: list[str]) -> tuple[set[str], set[str]]:
@@ -264,28 +279,36 @@ def _routes(
     where: str,
     chain: list[Block],
     file: str,
+    *,
     upstream_blocks: Mapping[str, list[str]],
+    maps: Mapping[str, set[str]],
 ) -> Iterator[NginxRoute]:
     location = chain[-1]
-    # (levels, the levels whose ``set`` runs first): a limit_except block replaces the
-    # location's config from the rewrite phase on, so only the http and server levels' ``set``
-    # (server rewrite phase) are in effect there; an if block runs within the location's.
-    levels = [(chain, chain)]
+    # (levels, the levels whose ``set`` runs for them): the server's and the location's own,
+    # not an enclosing location's (a location inherits no rewrite directives:
+    # ngx_http_rewrite_merge_loc_conf); a limit_except block replaces the location's config
+    # from the rewrite phase on, so only the server's ``set`` (server rewrite phase) is in
+    # effect there; an if block runs within the location's.
+    own = [*chain[:2], location]
+    levels = [(chain, own)]
     for directive in location:
         if directive["directive"] in NESTED:
             inner = [*chain, directive.get("block", [])]
-            levels.append((inner, chain[:2] if directive["directive"] == "limit_except" else inner))
+            setting = chain[:2] if directive["directive"] == "limit_except" else own
+            levels.append((inner, setting))
     for levels_chain, setting in levels:
         passes = [d for d in levels_chain[-1] if d["directive"] in PASSES and d.get("args")]
         if not passes:
             continue
-        candidates = _candidates(chain[0], setting)
+        candidates = _candidates(setting, maps)
         open_because = _open_because(levels_chain)
         for directive in passes:
-            for url in sorted(expand(str(directive["args"][0]), candidates)):
-                if "$" in _authority(url):
-                    yield NginxRoute(names, where, None, open_because, file, unresolved=url)
-                    continue
+            written = str(directive["args"][0])
+            urls = [_normalized(url) for url in sorted(expand(written, candidates))]
+            if any("$" in _authority(url) for url in urls):
+                yield NginxRoute(names, where, None, open_because, file, unresolved=written)
+                continue
+            for url in urls:
                 parsed = parse_upstream(url)
                 if parsed is None:
                     continue
@@ -296,30 +319,67 @@ def _routes(
                         yield NginxRoute(names, where, upstream, open_because, file)
 
 
+def _normalized(url: str) -> str:
+    """A pass URL with what cannot change its address made literal: a variable scheme
+    (proxy_pass takes http or https), the path's variables and ``$is_args`` (nginx ends the
+    host at ``/`` or ``?``: ngx_inet.c ngx_parse_inet_url)."""
+    url = _SCHEME_VARIABLE.sub("http://", url)
+    return _IS_ARGS.sub("?", _PATH_VARIABLE.sub("/", url))
+
+
 def _authority(url: str) -> str:
-    """The ``host[:port]`` of a pass URL (``scheme://`` optional), what decides its upstream:
-    up to the first ``/``, or the first variable that always starts with one (a path)."""
-    rest = _PATH_VARIABLE.sub("/", url.split("://", 1)[-1])
-    return rest.split("/", 1)[0]
+    """The ``host[:port]`` of a normalized pass URL (``scheme://`` optional)."""
+    return re.split(r"[/?]", url.split("://", 1)[-1], maxsplit=1)[0]
 
 
-def _candidates(http: Block, setting: list[Block]) -> dict[str, set[str]]:
-    """Every value a request may see in each variable at the pass directive: the ``set`` in
-    effect along ``setting``, a ``set`` inside an ``if`` of those levels, a ``map`` of the
-    ``http`` level (each of its values, the default included)."""
-    values = {name: {value} for name, value in _set_variables(setting).items()}
+# A value that leaves a variable unresolved (it holds a "$" that names no variable): what a
+# request may put in a variable it controls, or a map's entries the uploads do not hold.
+_UNKNOWN_VALUE = "$?"
+# Variables a request gives when no ``set`` ran for it (ngx_http_variables.c prefixes).
+_REQUEST_PREFIXES = ("http_", "arg_", "cookie_")
+
+
+def _level_sets(level: Block) -> Iterator[Directive]:
+    """The ``set`` directives of one level, and of the ``if`` blocks in it (an ``if`` runs for
+    some requests), not of the locations nested in it."""
+    for directive in level:
+        if directive["directive"] == "set":
+            yield directive
+        elif directive["directive"] == "if":
+            yield from _level_sets(directive.get("block", []))
+
+
+def _candidates(setting: list[Block], maps: Mapping[str, set[str]]) -> dict[str, set[str]]:
+    """Every value a request may see in each variable at the pass directive: any ``set`` of
+    the levels along ``setting`` (each, not only the last: a ``break`` or an ``if`` can stop
+    the rewrites before a later one), a ``map``'s values."""
+    values = {name: set(found) for name, found in maps.items()}
     for level in setting:
-        for block in _blocks(level, "if"):
-            for name, found in set_candidates([block.get("block", [])]).items():
-                values.setdefault(name, set()).update(found)
-    for mapping in _blocks(http, "map"):
-        args = mapping.get("args", [])
-        if len(args) == 2:
-            entries = mapping.get("block", [])
-            found = {
-                str(e["args"][-1]) for e in entries if e.get("args") and e["directive"] != "include"
-            }
-            values.setdefault(_name(args[1]), set()).update(found)
+        for directive in _level_sets(level):
+            args = directive.get("args", [])
+            if len(args) == 2:
+                name = _name(args[0])
+                values.setdefault(name, set()).add(str(args[1]))
+                if name.startswith(_REQUEST_PREFIXES):
+                    values[name].add(_UNKNOWN_VALUE)
+    return values
+
+
+def _map_values(https: Sequence[Block]) -> dict[str, set[str]]:
+    """Each ``map``'s variable and its values (the default included; an include the uploads do
+    not hold gives an unknown one), from every ``http`` level read."""
+    values: dict[str, set[str]] = {}
+    for http in https:
+        for mapping in _blocks(http, "map"):
+            args = mapping.get("args", [])
+            if len(args) != 2:
+                continue
+            found = values.setdefault(_name(args[1]), set())
+            for entry in mapping.get("block", []):
+                if entry["directive"] == _UNRESOLVED:
+                    found.add(_UNKNOWN_VALUE)
+                elif entry.get("args"):
+                    found.add(str(entry["args"][-1]))
     return values
 
 
@@ -331,17 +391,6 @@ _SUBSTITUTIONS = 8
 
 def _name(token: str) -> str:
     return token.lstrip("$").strip("{}").lower()
-
-
-def _set_variables(chain: list[Block]) -> dict[str, str]:
-    """What the ``set`` directives of ``chain`` (outer level first) give each variable."""
-    values: dict[str, str] = {}
-    for level in chain:
-        for directive in level:
-            args = directive.get("args", [])
-            if directive["directive"] == "set" and len(args) == 2:
-                values[_name(args[0])] = args[1]
-    return values
 
 
 def set_candidates(blocks: Sequence[Block], known: Mapping[str, str] = {}) -> dict[str, set[str]]:
@@ -363,11 +412,13 @@ def expand(text: str, candidates: Mapping[str, set[str]]) -> set[str]:
     for _ in range(_SUBSTITUTIONS):
         step: set[str] = set()
         for item in results:
-            match = _VARIABLE.search(item)
-            values = candidates.get(match[1].lower()) if match else None
-            if match is None or not values:
+            match = next(
+                (m for m in _VARIABLE.finditer(item) if candidates.get(m[1].lower())), None
+            )
+            if match is None:
                 step.add(item)
                 continue
+            values = candidates[match[1].lower()]
             step |= {item[: match.start()] + value + item[match.end() :] for value in values}
         if step == results:
             break

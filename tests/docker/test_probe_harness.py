@@ -219,23 +219,31 @@ def test_published_runs_and_an_unknown_address(docker_engine: DockerEngine) -> N
     assert observed.results[ProbeKey("backend", "livekit", "alias:rtc", "udp", 40009)].answered_by
 
 
-def _flaky_probe(engine: DockerEngine, tmp_path: Path, silent_runs: int) -> DockerEngine:
-    """The engine with a probe whose first ``silent_runs`` runs print nothing and fail.
+def _flaky_probe(
+    engine: DockerEngine, tmp_path: Path, flaky_runs: int, flaky: str = "exit 1"
+) -> DockerEngine:
+    """The engine with a probe whose first ``flaky_runs`` runs do ``flaky`` (a shell line; by
+    default print nothing and fail), the later ones the real probe; each run's arguments are
+    appended to ``tmp_path/runs``.
 
-    An exec that comes back empty is what a loaded engine sometimes does; after those runs
-    the wrapper hands over to the real probe.
+    An exec that comes back empty is what a loaded engine sometimes does.
     """
     assert engine.probe_binary is not None
-    counter = tmp_path / "runs"
+    runs = tmp_path / "runs"
     wrapper = tmp_path / "probe"
     wrapper.write_text(
         "#!/bin/sh\n"
-        f'echo x >> "{counter}"\n'
-        f'[ "$(wc -l < "{counter}")" -le {silent_runs} ] && exit 1\n'
-        f'exec "{engine.probe_binary}" "$@"\n'
+        f'probe="{engine.probe_binary}"\n'
+        f'echo "$*" >> "{runs}"\n'
+        f'if [ "$(wc -l < "{runs}")" -le {flaky_runs} ]; then {flaky}; exit 1; fi\n'
+        'exec "$probe" "$@"\n'
     )
     wrapper.chmod(0o755)
     return dataclasses.replace(engine, probe_binary=wrapper)
+
+
+# The first run of the real probe with its second probe's reply line lost.
+LOSES_SECOND_REPLY = '"$probe" "$@" | grep -v \'^1 \''
 
 
 def _host_listener() -> list[Any]:
@@ -245,19 +253,38 @@ def _host_listener() -> list[Any]:
 def test_a_probe_exec_that_prints_nothing_is_sent_again(
     docker_engine: DockerEngine, tmp_path: Path
 ) -> None:
-    engine = _flaky_probe(docker_engine, tmp_path, silent_runs=1)
+    engine = _flaky_probe(docker_engine, tmp_path, flaky_runs=1)
     keys = [ProbeKey(ENGINE, "listener", "host", "tcp", 7880)]
     with materialise(engine, read_stack(_host_listener())) as m:
         observed = run_probes(engine, m, keys)
     assert observed.results[keys[0]].answered_by == "listener"
-    assert (tmp_path / "runs").read_text().count("x") == 2
+    assert len((tmp_path / "runs").read_text().splitlines()) == 2
+
+
+def test_only_the_probes_without_a_reply_are_sent_again(
+    docker_engine: DockerEngine, tmp_path: Path
+) -> None:
+    """The first exec loses the second probe's line: that probe alone goes again, and its
+    reply (index 0 of the second exec) is the second probe's result."""
+    engine = _flaky_probe(docker_engine, tmp_path, flaky_runs=1, flaky=LOSES_SECOND_REPLY)
+    answers, refuses = (ProbeKey(ENGINE, "listener", "host", "tcp", p) for p in (7880, 7881))
+    with materialise(engine, read_stack(_host_listener())) as m:
+        observed = run_probes(engine, m, [answers, refuses])
+    assert observed.results[answers].answered_by == "listener"
+    assert observed.results[refuses].answered_by is None
+    assert observed.results[refuses].detail != ""  # the probe's own error, not silence
+    first, second = (tmp_path / "runs").read_text().splitlines()
+    assert "tcp:127.0.0.1:7880" in first
+    assert "tcp:127.0.0.1:7881" in first
+    assert second.endswith("tcp:127.0.0.1:7881")
+    assert "7880" not in second
 
 
 def test_a_probe_exec_that_never_prints_is_a_harness_error(
     docker_engine: DockerEngine, tmp_path: Path
 ) -> None:
     """Silence is not "does not connect": it raises, naming the source, target and exit."""
-    engine = _flaky_probe(docker_engine, tmp_path, silent_runs=EXEC_ATTEMPTS)
+    engine = _flaky_probe(docker_engine, tmp_path, flaky_runs=EXEC_ATTEMPTS)
     keys = [ProbeKey(ENGINE, "listener", "host", "tcp", 7880)]
     with (
         materialise(engine, read_stack(_host_listener())) as m,

@@ -51,54 +51,82 @@ def _backend(name: str) -> Iterator[int]:
         server.server_close()
 
 
-def _site(port: int, location: str, top: str = "") -> str:
+def _site(port: int, location: str, top: str = "", server: str = "") -> str:
     return (
         f"{top}\nserver {{\n    listen 127.0.0.1:{port};\n    server_name {HOST};\n"
-        f"    location /panel/ {{\n        {location}\n    }}\n}}\n"
+        f"    {server}\n    location /panel/ {{\n        {location}\n    }}\n}}\n"
     )
 
 
-# The location, the http level above its server, and two requests (path, headers) meant to
-# take the two branches: {a} and {b} are the backends' addresses, {pa} and {pb} their ports.
+# The location, the http level above its server, the server level, and requests (path,
+# headers) with the backend each must reach: {a} and {b} are the backends' addresses, {pa} and
+# {pb} their ports.
 CONFIGS = {
     "set_in_an_if": (
         "set $target http://{a};\n        if ($arg_panel) {{\n"
         "            set $target http://{b};\n        }}\n        proxy_pass $target;",
         "",
-        [("/panel/", {}), ("/panel/?panel=1", {})],
+        "",
+        [("/panel/", {}, "a"), ("/panel/?panel=1", {}, "b")],
     ),
     "map": (
         "proxy_pass $target;",
         "map $arg_panel $target {{\n    default http://{a};\n    admin http://{b};\n}}",
-        [("/panel/", {}), ("/panel/?panel=admin", {})],
+        "",
+        [("/panel/", {}, "a"), ("/panel/?panel=admin", {}, "b")],
     ),
     "chained_set_in_an_if": (
         "set $port_of {pa};\n        if ($http_x_panel) {{\n            set $port_of {pb};\n"
         "        }}\n        set $target http://127.0.0.1:$port_of;\n        proxy_pass $target;",
         "",
-        [("/panel/", {}), ("/panel/", {"X_Panel": "1"})],
+        "",
+        [("/panel/", {}, "a"), ("/panel/", {"X_Panel": "1"}, "b")],
+    ),
+    # A later set never runs after a break: the earlier value is the one sent to.
+    "set_before_a_break": (
+        "set $target http://{b};\n        rewrite ^ /panel/ break;\n"
+        "        set $target http://{a};\n        proxy_pass $target;",
+        "",
+        "",
+        [("/panel/", {}, "b")],
+    ),
+    # A nested location inherits no set of the one around it: the server's value holds.
+    "nested_location": (
+        "set $target http://{a};\n        location /panel/x/ {{\n"
+        "            proxy_pass $target;\n        }}",
+        "",
+        "set $target http://{b};",
+        [("/panel/x/", {}, "b")],
+    ),
+    # The request's path after the address decides nothing of it.
+    "path_after_the_port": (
+        "proxy_pass http://{b}$uri$is_args$args;",
+        "",
+        "",
+        [("/panel/?x=1", {}, "b")],
     ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_every_upstream_nginx_reaches_is_one_the_rule_checks(name: str, tmp_path: Path) -> None:
-    location, top, requests = CONFIGS[name]
+    location, top, server, requests = CONFIGS[name]
     with _backend("a") as pa, _backend("b") as pb:
         values = {"a": f"127.0.0.1:{pa}", "b": f"127.0.0.1:{pb}", "pa": pa, "pb": pb}
         port = free_port()
-        text = _site(port, location.format(**values), top.format(**values))
+        text = _site(port, location.format(**values), top.format(**values), server.format(**values))
         site = tmp_path / "site.conf"
         site.write_text(text)
         answers = []
         with serving(tmp_path, site) as stderr:
-            for path, headers in requests:
+            for path, headers, _ in requests:
                 status, body = get(port, path, HOST, **headers)
                 assert status == 200, f"{path} {headers}: {status}; {stderr.read_text()[-500:]}"
                 answers.append(body)
-    assert answers == ["a", "b"]  # both branches really ran
+    assert answers == [want for _, _, want in requests]
     checked = {str(r.upstream) for r in nginx_config.routes(text) if r.upstream is not None}
-    assert {values["a"], values["b"]} <= checked, checked
+    reached = {values[body] for body in answers}
+    assert reached <= checked, f"nginx reached {reached}, the rule checks {checked}"
 
 
 def test_an_address_a_header_names_is_unresolved(tmp_path: Path) -> None:

@@ -194,6 +194,7 @@ def nginx_fails(
 
 
 PUBLIC = "http://public.example.com"  # an upstream that is no container of the stack
+MAPS = "/etc/nginx/conf.d/maps.conf"
 
 
 def unresolved_on_nginx(url: str) -> tuple[str, str]:
@@ -563,10 +564,87 @@ STACKS = [
         "pass_nginx_upstream_from_a_request_header_behind_basic_auth",
         at_panel(f"{BASIC}\n        proxy_pass http://$http_x_backend:9000;"),
     ),
-    # The path's variables decide no address.
+    # The path's variables decide no address: the panel is reached (tests/policies/
+    # test_nginx_variable_routes.py), a public host is not one.
+    nginx_fails(
+        "fail_nginx_panel_with_the_request_path",
+        at_panel("proxy_pass http://portainer:9000$request_uri;"),
+    ),
+    nginx_fails(
+        "fail_nginx_panel_with_the_uri_and_arguments",
+        at_panel("proxy_pass http://portainer:9000$uri$is_args$args;"),
+    ),
     passes(
         "pass_nginx_public_upstream_with_the_request_path",
         at_panel(f"proxy_pass {PUBLIC}$request_uri;"),
+    ),
+    passes(
+        "pass_nginx_public_upstream_with_its_arguments",
+        at_panel(f"proxy_pass {PUBLIC}$is_args$args;"),
+    ),
+    # A variable scheme is http or https: the address is still the panel's.
+    nginx_fails(
+        "fail_nginx_panel_with_a_variable_scheme",
+        at_panel("proxy_pass $scheme://portainer:9000;"),
+    ),
+    passes(
+        "pass_nginx_public_upstream_with_a_variable_scheme",
+        at_panel("set $backend public.example.com;\n        proxy_pass $scheme://$backend;"),
+    ),
+    # Every set counts, not only the last: a break stops the rewrites before a later one.
+    nginx_fails(
+        "fail_nginx_panel_set_before_a_break",
+        at_panel(
+            "set $backend http://portainer:9000;\n        rewrite ^ /panel/ break;\n"
+            f"        set $backend {PUBLIC};\n        proxy_pass $backend;"
+        ),
+    ),
+    # A nested location inherits no set of the location around it, the server's holds.
+    stack_fails(
+        "fail_nginx_panel_set_by_the_server_for_a_nested_location",
+        [
+            *PANELS,
+            at_panel(
+                f"set $backend {PUBLIC};\n        location /panel/x/ {{\n"
+                "            proxy_pass $backend;\n        }",
+                server="set $backend http://portainer:9000;",
+            ),
+        ],
+        ("nginx-container", on_nginx("/panel/ > /panel/x/", TO_PORTAINER)),
+        others=None,
+    ),
+    # A map in another file, and one whose entries are partly in a file not uploaded.
+    nginx_fails(
+        "fail_nginx_panel_in_a_map_of_another_file",
+        nginx(
+            {
+                SITE: site("proxy_pass $backend;"),
+                MAPS: "map $arg_panel $backend {\n    admin http://portainer:9000;\n}\n",
+            }
+        ),
+    ),
+    stack_fails(
+        "fail_nginx_map_with_entries_not_uploaded",
+        [
+            *PANELS,
+            at_panel(
+                "proxy_pass $backend;",
+                top=(
+                    f"map $arg_panel $backend {{\n    default {PUBLIC};\n"
+                    "    include /etc/nginx/backends.map;\n}"
+                ),
+            ),
+        ],
+        unresolved_on_nginx("$backend"),
+        others=None,
+    ),
+    # nginx compares upstream names case-insensitively.
+    nginx_fails(
+        "fail_nginx_panel_in_an_upstream_named_in_another_case",
+        at_panel(
+            "proxy_pass http://pool;",
+            top="upstream Pool {\n    server portainer:9000;\n}",
+        ),
     ),
     # There the location's own `set` is not in effect (nginx answers 500 "invalid URL prefix"
     # with it): the server's is.
