@@ -638,6 +638,20 @@ STACKS = [
         unresolved_on_nginx("$backend"),
         others=None,
     ),
+    # A variable a request gives (a header) keeps the request's value when the if's set did
+    # not run.
+    stack_fails(
+        "fail_nginx_request_header_set_only_in_an_if",
+        [
+            *PANELS,
+            at_panel(
+                f"if ($arg_public) {{\n            set $http_x_target {PUBLIC};\n        }}\n"
+                "        proxy_pass $http_x_target;"
+            ),
+        ],
+        unresolved_on_nginx("$http_x_target"),
+        others=None,
+    ),
     # nginx compares upstream names case-insensitively.
     nginx_fails(
         "fail_nginx_panel_in_an_upstream_named_in_another_case",
