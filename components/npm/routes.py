@@ -30,8 +30,9 @@ of NginxProxyManager/nginx-proxy-manager at v2.12.6, the same at v2.13.7):
   host's ``advanced_config`` (inside its ``server``, proxy_host.conf:28) sets what the Nginx
   kind sets (components/render/nginx.py): Docker's DNS with ``valid=1s``, and, when its ``/``
   goes to an alias, the 1 s connect with ``proxy_next_upstream error timeout``
-  (``RETRY_DIRECTIVES``, which the Nginx kind sets per location to an alias). A location whose upstream is of the other sort than the ``/``'s
-  says its own: an alias the retry, an address on another machine NPM's own 90 s connect back.
+  (``RETRY_DIRECTIVES``, which the Nginx kind sets per location to an alias). A location
+  whose upstream is of the other sort than the ``/``'s says its own: an alias the retry, an
+  address on another machine NPM's own 90 s connect back.
   NPM's container is on a user network (the spec refuses host networking), where Docker's DNS
   is 127.0.0.11.
 """
