@@ -48,14 +48,14 @@ them too (each ``set``, not only the last: a ``break`` or an ``if`` can stop the
 a later one); a location nested in another inherits none of the outer one's (no rewrite
 directive is inherited: ngx_http_rewrite_module.c ``ngx_http_rewrite_merge_loc_conf``), and
 inside ``limit_except`` only the server's counts (real nginx leaves a location's out there,
-tests/policies/test_nginx_verdicts.py); and every value of a ``map`` in any of the files
-(ngx_http_map_module; entries from an include no upload is are unknown). A variable scheme, the
-path's variables (``$request_uri``, ``$uri``, ``$document_uri``) and ``$is_args`` decide no
-address. An ``upstream`` block of that name (in any of the files, case-insensitive) is replaced
-by its servers. A URL whose host or port still holds a variable (``$http_host``, a variable
-nothing here gives, ``geo`` and ``split_clients`` ones too) is returned with ``unresolved`` set:
-where it goes is decided per request, so it cannot be checked
-(tests/policies/test_nginx_variable_routes.py serves these with real nginx).
+tests/policies/test_nginx_verdicts.py); and every value of a ``map``, ``geo`` or
+``split_clients`` in any of the files (entries from an include no upload is are unknown). A
+variable scheme, the path's variables (``$request_uri``, ``$uri``, ``$document_uri``) and
+``$is_args`` decide no address. An ``upstream`` block of that name (in any of the files,
+case-insensitive) is replaced by its servers. A URL whose host or port still holds a variable
+(``$http_host``, a variable nothing here gives) is returned with ``unresolved`` set: where it
+goes is decided per request, so it cannot be checked (tests/policies/
+test_nginx_variable_routes.py serves these with real nginx).
 """
 
 from __future__ import annotations
@@ -365,17 +365,25 @@ def _candidates(setting: list[Block], maps: Mapping[str, set[str]]) -> dict[str,
     return values
 
 
+# The http level's blocks that give a variable one of their entries' values, the variable
+# being their last argument (ngx_http_map_module, ngx_http_geo_module,
+# ngx_http_split_clients_module). A geo's ``proxy`` and ``delete`` entries are read as values
+# too: an address more to check, never one less.
+_VALUE_BLOCKS = ("map", "geo", "split_clients")
+
+
 def _map_values(https: Sequence[Block]) -> dict[str, set[str]]:
-    """Each ``map``'s variable and its values (the default included; an include the uploads do
-    not hold gives an unknown one), from every ``http`` level read."""
+    """Each ``map``'s, ``geo``'s and ``split_clients``' variable and its values (the default
+    included; an include the uploads do not hold gives an unknown one), from every ``http``
+    level read."""
     values: dict[str, set[str]] = {}
     for http in https:
-        for mapping in _blocks(http, "map"):
-            args = mapping.get("args", [])
-            if len(args) != 2:
+        for block in http:
+            args = block.get("args", [])
+            if block["directive"] not in _VALUE_BLOCKS or not args:
                 continue
-            found = values.setdefault(_name(args[1]), set())
-            for entry in mapping.get("block", []):
+            found = values.setdefault(_name(args[-1]), set())
+            for entry in block.get("block", []):
                 if entry["directive"] == _UNRESOLVED:
                     found.add(_UNKNOWN_VALUE)
                 elif entry.get("args"):

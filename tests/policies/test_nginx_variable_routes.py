@@ -82,6 +82,20 @@ CONFIGS = {
         "",
         [("/panel/", {}, "a"), ("/panel/", {"X_Panel": "1"}, "b")],
     ),
+    # geo by the client's address (the test's client is 127.0.0.1), split_clients by a hash
+    # of it (100% one value): both are variables the http level gives.
+    "geo": (
+        "proxy_pass $target;",
+        "geo $target {{\n    default http://{a};\n    127.0.0.0/8 http://{b};\n}}",
+        "",
+        [("/panel/", {}, "b")],
+    ),
+    "split_clients": (
+        "proxy_pass $target;",
+        'split_clients "${{remote_addr}}" $target {{\n    100% http://{b};\n}}',
+        "",
+        [("/panel/", {}, "b")],
+    ),
     # A later set never runs after a break: the earlier value is the one sent to.
     "set_before_a_break": (
         "set $target http://{b};\n        rewrite ^ /panel/ break;\n"

@@ -652,6 +652,34 @@ STACKS = [
         unresolved_on_nginx("$http_x_target"),
         others=None,
     ),
+    # geo and split_clients give a variable one of their values, as a map does.
+    nginx_fails(
+        "fail_nginx_panel_in_a_geo",
+        at_panel(
+            "proxy_pass $backend;",
+            top=(
+                f"geo $backend {{\n    default {PUBLIC};\n    proxy 10.0.0.1;\n"
+                "    10.0.0.0/8 http://portainer:9000;\n}"
+            ),
+        ),
+    ),
+    nginx_fails(
+        "fail_nginx_panel_in_split_clients",
+        at_panel(
+            "proxy_pass $backend;",
+            top=(
+                'split_clients "${remote_addr}" $backend {\n'
+                f"    50% {PUBLIC};\n    * http://portainer:9000;\n}}"
+            ),
+        ),
+    ),
+    passes(
+        "pass_nginx_geo_of_public_upstreams",
+        at_panel(
+            "proxy_pass $backend;",
+            top=f"geo $backend {{\n    default {PUBLIC};\n    delete 10.0.0.0/8;\n}}",
+        ),
+    ),
     # nginx compares upstream names case-insensitively.
     nginx_fails(
         "fail_nginx_panel_in_an_upstream_named_in_another_case",
