@@ -233,13 +233,24 @@ def test_certificate_issued_by_pebble_and_served(edge: Edge) -> None:
     answer = _until(f"a certificate for {EDGE.host} that chains to pebble's root", 90, verified)
     assert answer["verified"] is True
     assert answer["body"] == "edge-web v1\n"
-    # acme.json on the proxy's volume, created by Traefik itself with mode 600.
-    stream, _ = edge.engine.api.get_archive(edge.m.ids["traefik"], ACME_FILE)
-    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-        info = tar.getmembers()[0]
-        stored = json.loads(tar.extractfile(info).read())  # type: ignore[union-attr]
-    assert info.mode & 0o777 == 0o600
-    domains = {c["domain"]["main"] for r in stored.values() for c in r.get("Certificates") or []}
+
+    # acme.json on the proxy's volume, created by Traefik itself with mode 600. Traefik saves
+    # it from a goroutine after the certificate is in use, with os.WriteFile (truncate, then
+    # write: traefik/traefik pkg/provider/acme/local_store.go:151-172), so a read can come
+    # before the save or between its two steps.
+    def stored() -> tuple[int, set[str]] | None:
+        stream, _ = edge.engine.api.get_archive(edge.m.ids["traefik"], ACME_FILE)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            info = tar.getmembers()[0]
+            text = tar.extractfile(info).read()  # type: ignore[union-attr]
+        if not text:
+            return None
+        resolvers = json.loads(text).values()
+        domains = {c["domain"]["main"] for r in resolvers for c in r.get("Certificates") or []}
+        return (info.mode & 0o777, domains) if EDGE.host in domains else None
+
+    mode, domains = _until(f"{ACME_FILE} holding the certificate of {EDGE.host}", 30, stored)
+    assert mode == 0o600
     assert EDGE.host in domains
     volume = edge.engine.api.inspect_volume(ACME_VOLUME)
     assert volume["Name"] == ACME_VOLUME
