@@ -25,9 +25,10 @@ Checked across the stack, for the proxies whose routes are not container labels 
   plan does not hold: an upload from a ``source`` file) is one too, and so is an open-looking
   location that includes a file no upload is (its routes cannot be checked). Where a location
   passes to is every value its variables may hold there (``lib.nginx_config``: each ``set`` of
-  the server and the location, in an ``if`` too, and each ``map`` value); an open location
-  whose pass address still holds a variable (a request header, a variable nothing gives) goes
-  where each request says, so it cannot be checked and is a violation.
+  the server and the location, in an ``if`` too, and each value of a ``map``, ``geo`` or
+  ``split_clients``); an open location whose pass address still holds a variable (a request
+  header, a variable nothing gives) goes where each request says, so it cannot be checked and
+  is a violation.
 
 A route reaches a panel when its upstream (``host:port``) is a container of the stack
 (``lib.upstreams``: its name or network alias, or an address and port it publishes) whose image

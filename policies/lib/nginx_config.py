@@ -352,7 +352,7 @@ def _level_sets(level: Block) -> Iterator[Directive]:
 def _candidates(setting: list[Block], maps: Mapping[str, set[str]]) -> dict[str, set[str]]:
     """Every value a request may see in each variable at the pass directive: any ``set`` of
     the levels along ``setting`` (each, not only the last: a ``break`` or an ``if`` can stop
-    the rewrites before a later one), a ``map``'s values."""
+    the rewrites before a later one), the values of a ``map``, ``geo`` or ``split_clients``."""
     values = {name: set(found) for name, found in maps.items()}
     for level in setting:
         for directive in _level_sets(level):
